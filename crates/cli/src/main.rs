@@ -1,0 +1,103 @@
+//! `skill`: the support platform's command-line tool.
+
+mod health;
+mod sdk_call;
+mod sign;
+mod webhook;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "skill",
+    version,
+    about = "Work with the support platform and product-app SDK endpoints"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Probe every SDK method of an app endpoint and report what it implements.
+    Health(health::HealthArgs),
+    /// Talk to an app's SDK endpoint.
+    Sdk {
+        #[command(subcommand)]
+        command: SdkCommand,
+    },
+    /// Print the X-Support-Signature header for a body.
+    Sign(sign::SignArgs),
+    /// Send signed test webhooks to the platform.
+    Webhook {
+        #[command(subcommand)]
+        command: webhook::WebhookCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SdkCommand {
+    /// Send one signed action and print the app's JSON answer.
+    Call(sdk_call::CallArgs),
+}
+
+/// Options shared by every command that calls an app endpoint.
+#[derive(Args, Clone)]
+pub struct EndpointArgs {
+    /// The app's full SDK endpoint URL, e.g. https://app.example.com/api/support
+    pub url: String,
+    /// The app's webhook secret (or set SUPPORT_WEBHOOK_SECRET to keep it out of shell history).
+    #[arg(long, env = "SUPPORT_WEBHOOK_SECRET", hide_env_values = true)]
+    pub secret: String,
+    /// Seconds to wait for each answer.
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+}
+
+impl EndpointArgs {
+    pub fn client(
+        &self,
+    ) -> support_sdk::IntegrationClient<support_sdk::adapters::reqwest::ReqwestTransport> {
+        support_sdk::IntegrationClient::new(
+            &self.url,
+            &self.secret,
+            support_sdk::adapters::reqwest::ReqwestTransport::new(),
+        )
+        .with_timeout(Duration::from_secs(self.timeout))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Health(args) => health::run(args).await,
+            Command::Sdk {
+                command: SdkCommand::Call(args),
+            } => sdk_call::run(args).await,
+            Command::Sign(args) => sign::run(args),
+            Command::Webhook { command } => webhook::run(command).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
