@@ -1,0 +1,147 @@
+//! The Inngest Event API stand-in answers like Inngest and records what arrived.
+
+use serde_json::{json, Value};
+
+async fn devkit(keys: &[&str]) -> support_devkit::Running {
+    let config = support_devkit::Config {
+        inngest_event_keys: keys.iter().map(|k| k.to_string()).collect(),
+    };
+    support_devkit::start("127.0.0.1:0".parse().unwrap(), &config)
+        .await
+        .unwrap()
+}
+
+async fn send(base: &str, key: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/e/{key}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+async fn events(base: &str) -> Vec<Value> {
+    reqwest::get(format!("{base}/_devkit/inngest/events"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn accepts_arrays_and_single_events_with_one_id_each() {
+    let d = devkit(&[]).await;
+    let (status, body) = send(
+        &d.url(),
+        "any",
+        json!([{"name": "a/x", "data": {}}, {"name": "a/y"}]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], 200);
+    assert_eq!(body["ids"].as_array().unwrap().len(), 2);
+    let (status, _) = send(&d.url(), "any", json!({"name": "a/z", "data": {"n": 1}})).await;
+    assert_eq!(status, 200);
+    let got = events(&d.url()).await;
+    let names: Vec<_> = got
+        .iter()
+        .map(|e| e["event"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a/x", "a/y", "a/z"]);
+}
+
+#[tokio::test]
+async fn rejects_what_inngest_rejects() {
+    let d = devkit(&["key-1"]).await;
+    let (status, body) = send(&d.url(), "wrong", json!([{"name": "a/x"}])).await;
+    assert_eq!(
+        (status, body["error"].as_str().unwrap()),
+        (401, "Event key not found")
+    );
+    for bad in [
+        json!([{"data": {}}]),
+        json!([{"name": ""}]),
+        json!([{"name": "a", "data": 3}]),
+        json!("text"),
+    ] {
+        let (status, body) = send(&d.url(), "key-1", bad.clone()).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(body["error"].is_string());
+    }
+    assert!(
+        events(&d.url()).await.is_empty(),
+        "nothing rejected is recorded"
+    );
+}
+
+#[tokio::test]
+async fn marks_repeated_event_ids_as_duplicates() {
+    let d = devkit(&[]).await;
+    send(&d.url(), "k", json!([{"name": "a/x", "id": "evt_1"}])).await;
+    send(
+        &d.url(),
+        "k",
+        json!([{"name": "a/x", "id": "evt_1"}, {"name": "a/x", "id": "evt_2"}]),
+    )
+    .await;
+    let dup: Vec<bool> = events(&d.url())
+        .await
+        .iter()
+        .map(|e| e["duplicate"].as_bool().unwrap())
+        .collect();
+    assert_eq!(dup, [false, true, false]);
+}
+
+#[tokio::test]
+async fn injected_failures_then_recovery() {
+    let d = devkit(&[]).await;
+    let client = reqwest::Client::new();
+    client
+        .post(format!("{}/_devkit/inngest/fail", d.url()))
+        .json(&json!({"status": 503, "count": 2, "retry_after": 1}))
+        .send()
+        .await
+        .unwrap();
+    let first = client
+        .post(format!("{}/e/k", d.url()))
+        .json(&json!([{"name": "a/x"}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 503);
+    assert_eq!(first.headers()["retry-after"], "1");
+    assert_eq!(send(&d.url(), "k", json!([{"name": "a/x"}])).await.0, 503);
+    assert_eq!(send(&d.url(), "k", json!([{"name": "a/x"}])).await.0, 200);
+    assert_eq!(events(&d.url()).await.len(), 1);
+
+    client
+        .post(format!("{}/_devkit/inngest/fail", d.url()))
+        .json(&json!({"status": 500, "count": null}))
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        assert_eq!(send(&d.url(), "k", json!([{"name": "a/x"}])).await.0, 500);
+    }
+    client
+        .post(format!("{}/_devkit/inngest/recover", d.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(send(&d.url(), "k", json!([{"name": "a/x"}])).await.0, 200);
+    let stats: Value = reqwest::get(format!("{}/_devkit/inngest/stats", d.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            stats["injected_failures"].as_u64(),
+            stats["accepted_events"].as_u64()
+        ),
+        (Some(5), Some(2))
+    );
+}
