@@ -29,7 +29,7 @@ impl Transport for FetchTransport {
         let controller = worker::AbortController::default();
         let signal = controller.signal();
         let fetch = worker::Fetch::Request(outgoing);
-        let exchange = async {
+        let exchange = async move {
             let mut response = fetch.send_with_signal(&signal).await?;
             let status = response.status_code();
             let headers = response
@@ -47,7 +47,8 @@ impl Transport for FetchTransport {
         // setTimeout takes an i32 of milliseconds.
         let timer =
             worker::Delay::from(request.timeout.min(Duration::from_millis(i32::MAX as u64)));
-        match select(Box::pin(exchange), timer).await {
+        let outcome = select(Box::pin(exchange), timer).await;
+        match outcome {
             Either::Left((result, _)) => result.map_err(other),
             Either::Right(((), _)) => {
                 controller.abort();
