@@ -1,0 +1,182 @@
+//! Helpers for the platform's end-to-end tests: signed Front webhooks in, events seen
+//! by the devkit's Inngest stand-in out.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+use support_core::front::fixture::{webhook, WebhookSpec};
+
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the end-to-end tests through scripts/test")
+    })
+}
+
+pub fn platform() -> String {
+    env("PLATFORM_URL")
+}
+
+pub fn devkit() -> String {
+    env("DEVKIT_URL")
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// Ids unique to this test run and this call site.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{prefix}_{}_{}",
+        now_ms(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub fn inbound(conversation: &str, inbox: &str) -> (String, Value) {
+    let event_id = unique("evt");
+    let spec = WebhookSpec::inbound(&event_id, conversation, inbox, now_ms() as f64 / 1000.0);
+    (event_id, webhook(&spec))
+}
+
+pub fn of_kind(kind: &str, conversation: &str, inbox: &str) -> (String, Value) {
+    let event_id = unique("evt");
+    let mut spec = WebhookSpec::inbound(&event_id, conversation, inbox, now_ms() as f64 / 1000.0);
+    spec.kind = kind.into();
+    spec.target_id = unique(if kind == "new_comment_added" {
+        "com"
+    } else {
+        "msg"
+    });
+    (event_id, webhook(&spec))
+}
+
+pub struct Sent {
+    pub status: u16,
+    pub body: Value,
+}
+
+/// POST a body to the intake with the given headers.
+pub async fn post_raw(body: Vec<u8>, headers: &[(&str, String)]) -> Sent {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/webhooks/front", platform()))
+        .body(body);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = request.send().await.expect("platform answers");
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    Sent { status, body }
+}
+
+/// Sign as a Front application webhook with `secret` at `ts_ms` and POST.
+pub async fn post_signed_at(body: &Value, secret: &str, ts_ms: i64) -> Sent {
+    let bytes = serde_json::to_vec(body).unwrap();
+    let signature = support_signing::front::sign_app(secret.as_bytes(), ts_ms, &bytes);
+    post_raw(
+        bytes,
+        &[
+            ("x-front-signature", signature),
+            ("x-front-request-timestamp", ts_ms.to_string()),
+        ],
+    )
+    .await
+}
+
+pub async fn post_signed(body: &Value) -> Sent {
+    post_signed_at(body, &env("FRONT_WEBHOOK_SECRET"), now_ms()).await
+}
+
+/// Every event the Inngest stand-in received with this Front event id.
+pub async fn received(event_id: &str) -> Vec<Value> {
+    let all: Vec<Value> = reqwest::get(format!("{}/_devkit/inngest/events", devkit()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    all.into_iter()
+        .filter(|e| e["event"]["id"] == event_id)
+        .collect()
+}
+
+/// Wait until the stand-in has the event, then return every copy it got.
+pub async fn wait_for_event(event_id: &str, within: Duration) -> Vec<Value> {
+    let deadline = Instant::now() + within;
+    loop {
+        let got = received(event_id).await;
+        if !got.is_empty() || Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn admin(path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}{path}", platform()))
+        .bearer_auth(env("ADMIN_TOKEN"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+pub async fn conversation(id: &str) -> Value {
+    admin(&format!("/admin/conversations/{id}")).await
+}
+
+pub async fn devkit_control(path: &str, body: Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}{path}", devkit()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "devkit {path}: {}", r.status());
+}
+
+pub fn no_secret_in(body: &Value) {
+    let text = body.to_string();
+    for name in [
+        "FRONT_WEBHOOK_SECRET",
+        "FRONT_WEBHOOK_SECRET_PREVIOUS",
+        "INNGEST_EVENT_KEY",
+        "ADMIN_TOKEN",
+    ] {
+        if let Ok(secret) = std::env::var(name) {
+            assert!(
+                secret.is_empty() || !text.contains(&secret),
+                "response leaks {name}: {text}"
+            );
+        }
+    }
+}
+
+pub fn json_error(sent: &Sent) -> &str {
+    no_secret_in(&sent.body);
+    sent.body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("error body is JSON with an error: {}", sent.body))
+}
+
+pub fn inbox() -> &'static str {
+    "inb_dev"
+}
+
+pub fn app_id() -> &'static str {
+    "total-typescript"
+}
+
+pub fn empty() -> Value {
+    json!({})
+}

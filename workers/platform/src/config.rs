@@ -1,0 +1,51 @@
+//! Configuration read from the environment (vars in wrangler.toml, secrets via
+//! `wrangler secret put` or `.dev.vars` locally).
+
+use support_inngest::DEFAULT_EVENT_API_BASE;
+use worker::Env;
+
+fn text(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// Front application-webhook secrets, newest first (`FRONT_WEBHOOK_SECRET`, then
+/// `FRONT_WEBHOOK_SECRET_PREVIOUS` during a rotation).
+pub fn front_app_secrets(env: &Env) -> Vec<String> {
+    ["FRONT_WEBHOOK_SECRET", "FRONT_WEBHOOK_SECRET_PREVIOUS"]
+        .into_iter()
+        .filter_map(|n| text(env, n))
+        .collect()
+}
+
+/// The Front API secret for legacy rule webhooks (`FRONT_RULE_WEBHOOK_SECRET`), if
+/// rule webhooks are enabled.
+pub fn front_rule_secrets(env: &Env) -> Vec<String> {
+    text(env, "FRONT_RULE_WEBHOOK_SECRET").into_iter().collect()
+}
+
+/// `INNGEST_EVENT_API_BASE`, Inngest Cloud by default.
+pub fn inngest_event_api_base(env: &Env) -> String {
+    text(env, "INNGEST_EVENT_API_BASE").unwrap_or_else(|| DEFAULT_EVENT_API_BASE.to_owned())
+}
+
+/// `INNGEST_EVENT_KEY`.
+pub fn inngest_event_key(env: &Env) -> String {
+    text(env, "INNGEST_EVENT_KEY").unwrap_or_default()
+}
+
+/// `CONVERSATION_TTL_SECS`: how long a quiet conversation's cache lives.
+pub fn conversation_ttl_secs(env: &Env) -> Option<i64> {
+    text(env, "CONVERSATION_TTL_SECS")
+        .and_then(|v| v.parse().ok())
+        .filter(|v| *v > 0)
+}
+
+/// `ADMIN_TOKEN`: enables the read-only `/admin` routes when set.
+pub fn admin_token(env: &Env) -> Option<String> {
+    text(env, "ADMIN_TOKEN")
+}
