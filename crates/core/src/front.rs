@@ -323,28 +323,22 @@ impl Intake {
             "emittedAt".into(),
             self.emitted_at_ms.map(Value::from).unwrap_or(Value::Null),
         );
+        let subject = target
+            .get("subject")
+            .and_then(Value::as_str)
+            .or(c.subject.as_deref())
+            .unwrap_or_default();
+        let text = target
+            .get("text")
+            .or(target.get("body"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         match self.kind {
             Kind::Inbound => {
                 let (email, name) = sender(target).unwrap_or_default();
                 data.insert("messageId".into(), str_of("id").into());
-                data.insert(
-                    "subject".into(),
-                    target
-                        .get("subject")
-                        .and_then(Value::as_str)
-                        .or(c.subject.as_deref())
-                        .unwrap_or_default()
-                        .into(),
-                );
-                data.insert(
-                    "body".into(),
-                    target
-                        .get("text")
-                        .or(target.get("body"))
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .into(),
-                );
+                data.insert("subject".into(), subject.into());
+                data.insert("body".into(), text.into());
                 data.insert("senderEmail".into(), email.into());
                 data.insert(
                     "senderName".into(),
@@ -399,24 +393,8 @@ impl Intake {
             }
             Kind::Outbound => {
                 data.insert("messageId".into(), str_of("id").into());
-                data.insert(
-                    "subject".into(),
-                    target
-                        .get("subject")
-                        .and_then(Value::as_str)
-                        .or(c.subject.as_deref())
-                        .unwrap_or_default()
-                        .into(),
-                );
-                data.insert(
-                    "body".into(),
-                    target
-                        .get("text")
-                        .or(target.get("body"))
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .into(),
-                );
+                data.insert("subject".into(), subject.into());
+                data.insert("body".into(), text.into());
                 data.insert(
                     "author".into(),
                     teammate(target.get("author"))

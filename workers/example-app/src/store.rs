@@ -64,6 +64,11 @@ impl D1Integration {
             .map_err(|e| IntegrationError::failed(format!("setting {key} is invalid: {e}")))
     }
 
+    async fn purchase_by_id(&self, purchase_id: &str) -> Result<Option<PurchaseRow>> {
+        let sql = format!("SELECT {PURCHASE_COLUMNS} FROM purchases p JOIN products pr ON pr.id = p.product_id WHERE p.id = ?1");
+        self.first(&sql, &[purchase_id]).await
+    }
+
     async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRow>> {
         self.first(
             "SELECT id, email, name, created_at FROM users WHERE id = ?1",
@@ -332,11 +337,7 @@ impl SupportIntegration for D1Integration {
     }
 
     async fn revoke_access(&self, params: RevokeAccessParams) -> Result<ActionResult> {
-        let sql = format!("SELECT {PURCHASE_COLUMNS} FROM purchases p JOIN products pr ON pr.id = p.product_id WHERE p.id = ?1");
-        let Some(purchase) = self
-            .first::<PurchaseRow>(&sql, &[&params.purchase_id])
-            .await?
-        else {
+        let Some(purchase) = self.purchase_by_id(&params.purchase_id).await? else {
             return Ok(ActionResult::failed(format!(
                 "purchase {} not found",
                 params.purchase_id
@@ -383,11 +384,7 @@ impl SupportIntegration for D1Integration {
                 "toEmail {to_email:?} is not an email address"
             )));
         }
-        let sql = format!("SELECT {PURCHASE_COLUMNS} FROM purchases p JOIN products pr ON pr.id = p.product_id WHERE p.id = ?1");
-        let Some(purchase) = self
-            .first::<PurchaseRow>(&sql, &[&params.purchase_id])
-            .await?
-        else {
+        let Some(purchase) = self.purchase_by_id(&params.purchase_id).await? else {
             return Ok(ActionResult::failed(format!(
                 "purchase {} not found",
                 params.purchase_id
@@ -803,8 +800,7 @@ impl SupportIntegration for D1Integration {
     }
 
     async fn get_license_info(&self, purchase_id: &str) -> Result<Option<LicenseInfo>> {
-        let sql = format!("SELECT {PURCHASE_COLUMNS} FROM purchases p JOIN products pr ON pr.id = p.product_id WHERE p.id = ?1");
-        let Some(p) = self.first::<PurchaseRow>(&sql, &[purchase_id]).await? else {
+        let Some(p) = self.purchase_by_id(purchase_id).await? else {
             return Ok(None);
         };
         let Some(bulk) = p.bulk_coupon_id.as_deref() else {
