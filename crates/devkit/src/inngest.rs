@@ -85,6 +85,7 @@ struct Inner {
 pub struct EventApi {
     keys: Arc<Vec<String>>,
     inner: Arc<Mutex<Inner>>,
+    executor: Option<crate::executor::Executor>,
 }
 
 impl EventApi {
@@ -93,7 +94,14 @@ impl EventApi {
         Self {
             keys: Arc::new(keys),
             inner: Arc::default(),
+            executor: None,
         }
+    }
+
+    /// Start functions for the events it accepts.
+    pub fn with_executor(mut self, executor: crate::executor::Executor) -> Self {
+        self.executor = Some(executor);
+        self
     }
 
     /// Events received so far.
@@ -236,6 +244,16 @@ async fn ingest(
     }
     inner.stats.accepted_requests += 1;
     inner.stats.accepted_events += ids.len() as u64;
+    // Like Inngest, a duplicate id does not start functions again.
+    let fresh: Vec<Value> = inner.events[inner.events.len() - ids.len()..]
+        .iter()
+        .filter(|e| !e.duplicate)
+        .map(|e| e.event.clone())
+        .collect();
+    drop(inner);
+    if let Some(executor) = &api.executor {
+        executor.on_events(&fresh);
+    }
     Json(json!({"ids": ids, "status": 200})).into_response()
 }
 

@@ -5,7 +5,10 @@
 //! arrived and to inject failures.
 //!
 //! - [`inngest`]: the Inngest Event API (`POST /e/{event key}`).
+//! - [`executor`]: Inngest's side of the serve protocol (`/fn/register`, runs, steps).
 
+pub mod executor;
+pub mod expr;
 pub mod inngest;
 
 use std::net::SocketAddr;
@@ -18,13 +21,24 @@ pub struct Config {
     /// Event keys the Inngest Event API accepts; empty accepts any key (as Inngest's
     /// dev server does).
     pub inngest_event_keys: Vec<String>,
+    /// The executor's settings (signing key, time scale).
+    pub executor: executor::ExecutorConfig,
 }
 
 /// The full devkit router.
 pub fn router(config: &Config) -> Router {
-    Router::new().merge(inngest::router(inngest::EventApi::new(
-        config.inngest_event_keys.clone(),
-    )))
+    let executor = executor::Executor::new(config.executor.clone());
+    let events =
+        inngest::EventApi::new(config.inngest_event_keys.clone()).with_executor(executor.clone());
+    Router::new()
+        .route(
+            "/_devkit/healthz",
+            axum::routing::get(|| async {
+                axum::Json(serde_json::json!({"status": "ok", "service": "devkit"}))
+            }),
+        )
+        .merge(executor.router())
+        .merge(inngest::router(events))
 }
 
 /// A devkit running on a background task.

@@ -17,6 +17,12 @@ struct Args {
     /// Inngest event keys to accept (repeatable); any key when none is given.
     #[arg(long = "inngest-event-key", env = "INNGEST_EVENT_KEY")]
     inngest_event_keys: Vec<String>,
+    /// Signing key for the local executor's call requests (`signkey-…`); unsigned when absent.
+    #[arg(long, env = "INNGEST_SIGNING_KEY", hide_env_values = true)]
+    inngest_signing_key: Option<String>,
+    /// Scale sleeps, waits and retry delays (0.01 = 100 times faster).
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
 }
 
 #[tokio::main]
@@ -24,12 +30,20 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = support_devkit::Config {
         inngest_event_keys: args.inngest_event_keys,
+        executor: support_devkit::executor::ExecutorConfig {
+            signing_key: args.inngest_signing_key,
+            time_scale: args.time_scale,
+        },
     };
     let running = support_devkit::start(args.addr, &config).await?;
     println!("devkit listening on {}", running.url());
     println!("  Inngest Event API   POST {}/e/<event key>", running.url());
     println!(
         "  received events     GET  {}/_devkit/inngest/events",
+        running.url()
+    );
+    println!(
+        "  function runs       GET  {}/_devkit/inngest/runs",
         running.url()
     );
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

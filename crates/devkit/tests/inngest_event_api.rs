@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 async fn devkit(keys: &[&str]) -> support_devkit::Running {
     let config = support_devkit::Config {
         inngest_event_keys: keys.iter().map(|k| k.to_string()).collect(),
+        ..Default::default()
     };
     support_devkit::start("127.0.0.1:0".parse().unwrap(), &config)
         .await
