@@ -8,8 +8,12 @@ use std::time::{Duration, Instant};
 use common::*;
 use serde_json::json;
 
+/// The two tests share the Inngest stand-in; the outage must not delay the other one.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn inngest_outage_loses_nothing_and_duplicates_nothing() {
+    let _serial = SERIAL.lock().await;
     // Inngest is down until told otherwise.
     devkit_control(
         "/_devkit/inngest/fail",
@@ -54,6 +58,7 @@ async fn inngest_outage_loses_nothing_and_duplicates_nothing() {
 
 #[tokio::test]
 async fn quiet_conversations_expire_after_the_ttl() {
+    let _serial = SERIAL.lock().await;
     let ttl = Duration::from_secs(env("CONVERSATION_TTL_SECS").parse().unwrap());
     let cnv = unique("cnv");
     let (event_id, body) = inbound(&cnv, inbox());
