@@ -1,0 +1,110 @@
+//! A function as served: its config, its body and its optional failure handler.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::Value;
+use support_http::MaybeSendSync;
+
+use super::config::FunctionConfig;
+use super::error::FnError;
+use super::step::{Event, Step};
+
+/// `Send` natively, nothing on wasm32 (Workers futures are `!Send`).
+#[cfg(not(target_arch = "wasm32"))]
+pub trait MaybeSend: Send {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Send + ?Sized> MaybeSend for T {}
+/// `Send` natively, nothing on wasm32 (Workers futures are `!Send`).
+#[cfg(target_arch = "wasm32")]
+pub trait MaybeSend {}
+#[cfg(target_arch = "wasm32")]
+impl<T: ?Sized> MaybeSend for T {}
+
+/// A boxed future: `Send` natively, not on wasm32.
+#[cfg(not(target_arch = "wasm32"))]
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// A boxed future: `Send` natively, not on wasm32.
+#[cfg(target_arch = "wasm32")]
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// What a function returns.
+pub type FnResult = Result<Value, FnError>;
+
+/// What a function receives besides its [`Step`] handle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    /// The triggering event (the first of a batch). For a failure handler, the
+    /// `inngest/function.failed` event: `data = {function_id, run_id, error, event}`.
+    pub event: Event,
+    /// All events of the run (a batch), the first being `event`.
+    pub events: Vec<Event>,
+    /// The run's id.
+    pub run_id: String,
+    /// Zero-based attempt of the current step (resets after each successful step).
+    pub attempt: u32,
+    /// The composite id this call was routed to (`fnId`).
+    pub fn_id: String,
+}
+
+/// A function body: any `Fn(Input, Step) -> impl Future<Output = FnResult>`.
+pub trait FunctionBody: MaybeSendSync {
+    /// Start one execution.
+    fn call(&self, input: Input, step: Step) -> BoxFuture<'static, FnResult>;
+}
+
+impl<F, Fut> FunctionBody for F
+where
+    F: Fn(Input, Step) -> Fut + MaybeSendSync,
+    Fut: Future<Output = FnResult> + MaybeSend + 'static,
+{
+    fn call(&self, input: Input, step: Step) -> BoxFuture<'static, FnResult> {
+        Box::pin(self(input, step))
+    }
+}
+
+/// A function ready to be served: config + body (+ failure handler).
+#[derive(Clone)]
+pub struct ServeFunction {
+    pub(crate) config: FunctionConfig,
+    pub(crate) body: Arc<dyn FunctionBody>,
+    pub(crate) on_failure: Option<Arc<dyn FunctionBody>>,
+}
+
+impl std::fmt::Debug for ServeFunction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeFunction")
+            .field("config", &self.config)
+            .field("on_failure", &self.on_failure.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServeFunction {
+    /// A function with this config and body.
+    pub fn new(config: FunctionConfig, body: impl FunctionBody + 'static) -> Self {
+        Self {
+            config,
+            body: Arc::new(body),
+            on_failure: None,
+        }
+    }
+
+    /// Add a failure handler (`onFailure`): served as `<composite>-failure`, it runs
+    /// once the function has failed for good, with the `inngest/function.failed` event.
+    pub fn on_failure(mut self, body: impl FunctionBody + 'static) -> Self {
+        self.on_failure = Some(Arc::new(body));
+        self
+    }
+
+    /// The function's config.
+    pub fn config(&self) -> &FunctionConfig {
+        &self.config
+    }
+
+    /// Whether a failure handler is set.
+    pub fn has_failure_handler(&self) -> bool {
+        self.on_failure.is_some()
+    }
+}
