@@ -49,3 +49,35 @@ pub fn conversation_ttl_secs(env: &Env) -> Option<i64> {
 pub fn admin_token(env: &Env) -> Option<String> {
     text(env, "ADMIN_TOKEN")
 }
+
+/// `INNGEST_SIGNING_KEY`.
+pub fn inngest_signing_key(env: &Env) -> Option<String> {
+    text(env, "INNGEST_SIGNING_KEY")
+}
+
+/// `INNGEST_SIGNING_KEY_FALLBACK`: the previous key during a rotation.
+pub fn inngest_signing_key_fallback(env: &Env) -> Option<String> {
+    text(env, "INNGEST_SIGNING_KEY_FALLBACK")
+}
+
+/// `INNGEST_DEV=1`: serve unsigned calls from a local executor. Never set in production.
+pub fn inngest_dev(env: &Env) -> bool {
+    matches!(text(env, "INNGEST_DEV").as_deref(), Some("1" | "true"))
+}
+
+/// `INNGEST_API_ORIGIN`: where `/fn/register` lives (Inngest Cloud by default).
+pub fn inngest_api_origin(env: &Env) -> Option<String> {
+    text(env, "INNGEST_API_ORIGIN")
+}
+
+/// `INNGEST_SERVE_URL`: the public URL of `/api/inngest`.
+pub fn inngest_serve_url(env: &Env) -> Option<String> {
+    text(env, "INNGEST_SERVE_URL")
+}
+
+/// `RESPONSE_TARGET_SECS`: how long a new conversation may wait for a first reply (24 h).
+pub fn response_target_secs(env: &Env) -> u64 {
+    text(env, "RESPONSE_TARGET_SECS")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(24 * 3600)
+}

@@ -6,6 +6,7 @@
 //! Routes so far:
 //! - `GET /healthz`: liveness and the deployed version.
 //! - `POST /webhooks/front`: Front application (and legacy rule) webhooks.
+//! - `GET|PUT|POST /api/inngest`: the Inngest serve endpoint (see [`workflows`]).
 //! - `GET /admin/...`: read-only operator views, when `ADMIN_TOKEN` is set.
 //!
 //! The `Conversation` Durable Object class lives in [`conversation`].
@@ -19,6 +20,7 @@ mod config;
 mod conversation;
 mod front_intake;
 mod registry;
+mod workflows;
 
 use serde_json::json;
 use worker::{event, Context, Env, Method, Request, Response, Result};
@@ -31,6 +33,7 @@ const SERVICE: &str = "support-platform";
 const ROUTES: &[(&str, &[Method])] = &[
     ("/healthz", &[Method::Get, Method::Head]),
     ("/webhooks/front", &[Method::Post]),
+    ("/api/inngest", &[Method::Get, Method::Put, Method::Post]),
 ];
 
 #[event(fetch)]
@@ -39,6 +42,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     match (req.method(), path.as_str()) {
         (Method::Get | Method::Head, "/healthz") => healthz(),
         (Method::Post, "/webhooks/front") => front_intake::handle(req, &env, &ctx).await,
+        (Method::Get | Method::Put | Method::Post, "/api/inngest") => {
+            workflows::handle(req, &env).await
+        }
         (Method::Get, p) if p.starts_with("/admin/") => admin::handle(req, &env, p).await,
         (_, path) => match allowed_methods(path) {
             Some(methods) => method_not_allowed(methods),
