@@ -339,7 +339,11 @@ impl Executor {
             let status = this.drive(&function, &id, event.clone()).await;
             this.finish(&id, status.clone());
             if let RunStatus::Failed { error } = &status {
-                if !function.id.ends_with("-failure") {
+                // A failure handler's own failure does not trigger failure handlers.
+                let is_failure_handler = function.triggers.iter().any(|t| {
+                    t.get("event").and_then(Value::as_str) == Some("inngest/function.failed")
+                });
+                if !is_failure_handler {
                     let failed = json!({
                         "name": "inngest/function.failed",
                         "data": {"function_id": function.id, "run_id": id, "error": error, "event": event},

@@ -81,3 +81,11 @@ pub fn response_target_secs(env: &Env) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(24 * 3600)
 }
+
+/// `INNGEST_CONFORMANCE=1`: also serve the protocol conformance functions (tests only).
+pub fn inngest_conformance(env: &Env) -> bool {
+    matches!(
+        text(env, "INNGEST_CONFORMANCE").as_deref(),
+        Some("1" | "true")
+    )
+}

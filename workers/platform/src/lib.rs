@@ -17,6 +17,7 @@
 
 mod admin;
 mod config;
+mod conformance;
 mod conversation;
 mod front_intake;
 mod registry;

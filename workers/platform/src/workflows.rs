@@ -52,10 +52,16 @@ fn handler(env: &Env, request_url: &str) -> ServeHandler {
         &config::inngest_event_key(env),
         FetchTransport,
     );
-    ServeHandler::new(serve)
+    let mut handler = ServeHandler::new(serve)
         .with_transport(FetchTransport)
         .with_event_sender(events)
-        .function(conversation_watch(env.clone()))
+        .function(conversation_watch(env.clone()));
+    if config::inngest_conformance(env) {
+        for function in crate::conformance::functions() {
+            handler = handler.function(function);
+        }
+    }
+    handler
 }
 
 /// How long a new conversation may wait for a first reply.
