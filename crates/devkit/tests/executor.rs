@@ -46,7 +46,9 @@ async fn serve_fn(
     let (status, extra, body) = (app.script)(&request);
     let mut response = (StatusCode::from_u16(status).unwrap(), Json(body)).into_response();
     let h = response.headers_mut();
-    h.insert("x-inngest-sdk", "test-sdk:v0.1.0".parse().unwrap());
+    if !extra.iter().any(|(n, _)| *n == "x-omit-sdk-header") {
+        h.insert("x-inngest-sdk", "test-sdk:v0.1.0".parse().unwrap());
+    }
     h.insert("x-inngest-req-version", "2".parse().unwrap());
     if !extra.iter().any(|(n, _)| *n == "x-inngest-no-retry") {
         h.insert("x-inngest-no-retry", "false".parse().unwrap());
@@ -482,4 +484,30 @@ async fn register_needs_the_hashed_key_and_valid_functions() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn responses_without_the_sdk_header_are_protocol_errors() {
+    let script: Script = Arc::new(|_| {
+        (
+            200,
+            vec![("x-omit-sdk-header", "1".into())],
+            json!("looks fine"),
+        )
+    });
+    let s = setup(
+        json!([{"id": "app-nosdk", "triggers": [{"event": "test/nosdk"}]}]),
+        script,
+    )
+    .await;
+    send(&s, json!({"name": "test/nosdk", "data": {}})).await;
+    let run = wait_done(&s, "app-nosdk").await;
+    assert_eq!(run["status"], "failed");
+    assert!(
+        run["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("X-Inngest-SDK"),
+        "{run}"
+    );
 }

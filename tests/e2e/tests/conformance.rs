@@ -251,3 +251,17 @@ async fn failure_runs_the_on_failure_function() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn a_4_mb_state_is_handled() {
+    sync().await;
+    let tag = unique("big");
+    emit("conformance/big", json!({"tag": tag})).await;
+    let run = finished("conformance-big", &tag).await;
+    assert_eq!(
+        run["output"],
+        json!({"length": 4 * 1024 * 1024}),
+        "{}",
+        run["status"]
+    );
+}

@@ -145,8 +145,8 @@ async fn introspection_reports_the_functions_and_keys() {
         .unwrap();
     assert_eq!(r["schema_version"], "2024-05-24");
     // The conversation watch, plus the conformance functions scripts/test enables
-    // (7 functions, one with an onFailure handler).
-    assert_eq!(r["function_count"], 9);
+    // (8 functions, one with an onFailure handler).
+    assert_eq!(r["function_count"], 10);
     assert_eq!(r["has_signing_key"], true);
     assert_eq!(r["mode"], "cloud");
 }

@@ -73,6 +73,12 @@ pub fn functions() -> Vec<ServeFunction> {
                 Ok(json!("woke up on its own"))
             },
         ),
+        // A 4 MB step result, carried back in the state of every later call.
+        ServeFunction::new(on("conformance/big", "conformance-big"), |_: Input, step: Step| async move {
+            let big: String = step.run("big", || async { Ok("x".repeat(4 * 1024 * 1024)) }).await?;
+            let length: usize = step.run("measure", || async move { Ok(big.len()) }).await?;
+            Ok(json!({"length": length}))
+        }),
         // A function that always fails, with an onFailure handler.
         ServeFunction::new(on("conformance/fail", "conformance-failure").retries(1), |_: Input, step: Step| async move {
             let result: Result<Value, StepError> = step.run("doomed", || async { Err(FnError::new("always fails")) }).await;
