@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use serde_json::{json, Map, Value};
-use support_inngest::serve::{step_hash, FunctionConfig, Input, ServeConfig, ServeFunction, ServeHandler, Step, Trigger};
+use support_inngest::serve::{
+    step_hash, FunctionConfig, Input, ServeConfig, ServeFunction, ServeHandler, Step, Trigger,
+};
 use support_signing::{inngest, FixedClock};
 
 const KEY: &str = "signkey-test-8ee2262a15e8d3c42d6a840db7af3de2aab08ef632b32a37a687f24b34dba3ff";
@@ -20,15 +22,19 @@ fn handler() -> ServeHandler {
         |_: Input, step: Step| async move {
             let mut total = 0u64;
             for i in 0..STEPS {
-                let value: u64 = step.run(&format!("step {i}"), || async move { Ok(i as u64) }).await?;
+                let value: u64 = step
+                    .run(&format!("step {i}"), || async move { Ok(i as u64) })
+                    .await?;
                 total += value;
             }
             Ok(json!({ "total": total }))
         },
     );
-    ServeHandler::new(ServeConfig::cloud("bench", KEY).with_serve_url("https://bench.example/api/inngest"))
-        .with_clock(FixedClock::from_secs(NOW))
-        .function(function)
+    ServeHandler::new(
+        ServeConfig::cloud("bench", KEY).with_serve_url("https://bench.example/api/inngest"),
+    )
+    .with_clock(FixedClock::from_secs(NOW))
+    .function(function)
 }
 
 /// A signed call request with `done` steps memoized, each holding a ~200-byte result.
@@ -53,7 +59,9 @@ fn request(done: usize) -> (Vec<u8>, String) {
 
 fn bench(c: &mut Criterion) {
     let handler = handler();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let url = "https://bench.example/api/inngest?fnId=bench-steps&stepId=step";
     let mut group = c.benchmark_group("serve_call");
     group.measurement_time(Duration::from_secs(3));
@@ -61,13 +69,23 @@ fn bench(c: &mut Criterion) {
         let (body, signature) = request(done);
         group.bench_with_input(BenchmarkId::new("handle", done), &done, |b, _| {
             b.iter(|| {
-                let response = runtime.block_on(handler.handle("POST", url, [("x-inngest-signature", signature.as_str())], &body));
+                let response = runtime.block_on(handler.handle(
+                    "POST",
+                    url,
+                    [("x-inngest-signature", signature.as_str())],
+                    &body,
+                ));
                 assert_eq!(response.status, 206);
                 black_box(response)
             })
         });
         group.bench_with_input(BenchmarkId::new("verify_only", done), &done, |b, _| {
-            b.iter(|| black_box(inngest::verify(Some(&signature), &body, &[KEY], &FixedClock::from_secs(NOW)).unwrap()))
+            b.iter(|| {
+                black_box(
+                    inngest::verify(Some(&signature), &body, &[KEY], &FixedClock::from_secs(NOW))
+                        .unwrap(),
+                )
+            })
         });
     }
     group.finish();
