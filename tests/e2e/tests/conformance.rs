@@ -3,19 +3,10 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use serde_json::{json, Value};
-
-async fn sync() {
-    let r = reqwest::Client::new()
-        .put(format!("{}/api/inngest", platform()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-}
 
 async fn emit(name: &str, data: Value) {
     let r = reqwest::Client::new()
@@ -28,27 +19,18 @@ async fn emit(name: &str, data: Value) {
 }
 
 async fn finished(function: &str, tag: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let runs: Vec<Value> = reqwest::get(format!("{}/_devkit/inngest/runs", devkit()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(run) = runs.into_iter().find(|r| {
-            r["function_id"] == format!("support-platform-{function}")
-                && r["event"]["data"]["tag"] == tag
-                && r["status"] != "running"
-        }) {
-            return run;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{function} ({tag}) did not finish"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let id = format!("support-platform-{function}");
+    let done = |r: &Value| {
+        r["function_id"] == id.as_str()
+            && r["event"]["data"]["tag"] == tag
+            && r["status"] != "running"
+    };
+    wait_for_run(
+        done,
+        Duration::from_secs(30),
+        &format!("{function} ({tag}) finished"),
+    )
+    .await
 }
 
 /// (status, [(op, id)]) of every call the executor made.
@@ -82,7 +64,7 @@ fn op(kind: &str, id: &str) -> (String, String) {
 
 #[tokio::test]
 async fn serial_steps_with_sleep() {
-    sync().await;
+    inngest_sync().await;
     let tag = unique("serial");
     emit("conformance/serial", json!({"tag": tag})).await;
     let run = finished("conformance-serial", &tag).await;
@@ -113,7 +95,7 @@ async fn serial_steps_with_sleep() {
 
 #[tokio::test]
 async fn step_retry_then_function_retry() {
-    sync().await;
+    inngest_sync().await;
     let tag = unique("retry");
     emit("conformance/retry", json!({"tag": tag, "broken": true})).await;
     let run = finished("conformance-retry", &tag).await;
@@ -140,27 +122,14 @@ async fn step_retry_then_function_retry() {
 
 #[tokio::test]
 async fn wait_for_event_matched_and_timed_out() {
-    sync().await;
+    inngest_sync().await;
     let tag = unique("wait");
     emit("conformance/wait", json!({"tag": tag, "id": tag})).await;
     // Give the run time to reach its wait (events before the wait cannot match).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let runs: Vec<Value> = reqwest::get(format!("{}/_devkit/inngest/runs", devkit()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if runs
-            .iter()
-            .any(|r| r["event"]["data"]["tag"] == tag && !r["calls"].as_array().unwrap().is_empty())
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let started = |r: &Value| {
+        r["event"]["data"]["tag"] == tag.as_str() && !r["calls"].as_array().unwrap().is_empty()
+    };
+    wait_for_run(started, Duration::from_secs(10), "wait run started").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     emit("conformance/resume", json!({"id": "someone-else"})).await;
     emit("conformance/resume", json!({"id": tag, "ok": true})).await;
@@ -188,7 +157,7 @@ async fn wait_for_event_matched_and_timed_out() {
 
 #[tokio::test]
 async fn invoke_uses_the_child_result() {
-    sync().await;
+    inngest_sync().await;
     let tag = unique("invoke");
     emit("conformance/invoke", json!({"tag": tag})).await;
     let run = finished("conformance-invoke", &tag).await;
@@ -202,7 +171,7 @@ async fn invoke_uses_the_child_result() {
 
 #[tokio::test]
 async fn cancel_on_a_matching_event() {
-    sync().await;
+    inngest_sync().await;
     let tag = unique("nap");
     emit("conformance/nap", json!({"tag": tag, "id": tag})).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -213,7 +182,7 @@ async fn cancel_on_a_matching_event() {
 
 #[tokio::test]
 async fn failure_runs_the_on_failure_function() {
-    sync().await;
+    inngest_sync().await;
     let tag = unique("fail");
     emit("conformance/fail", json!({"tag": tag})).await;
     let run = finished("conformance-failure", &tag).await;
@@ -227,34 +196,23 @@ async fn failure_runs_the_on_failure_function() {
         ["StepError", "StepFailed"],
         "one retry, then the step fails for good"
     );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let runs: Vec<Value> = reqwest::get(format!("{}/_devkit/inngest/runs", devkit()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(handler) = runs.iter().find(|r| {
-            r["function_id"] == "support-platform-conformance-failure-failure"
-                && r["event"]["data"]["run_id"] == run["run_id"]
-                && r["status"] != "running"
-        }) {
-            assert_eq!(
-                handler["output"]["function"],
-                "support-platform-conformance-failure"
-            );
-            assert_eq!(handler["output"]["handled"], "always fails");
-            break;
-        }
-        assert!(Instant::now() < deadline, "onFailure did not run");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let run_id = run["run_id"].clone();
+    let handled = |r: &Value| {
+        r["function_id"] == "support-platform-conformance-failure-failure"
+            && r["event"]["data"]["run_id"] == run_id
+            && r["status"] != "running"
+    };
+    let handler = wait_for_run(handled, Duration::from_secs(20), "onFailure run").await;
+    assert_eq!(
+        handler["output"]["function"],
+        "support-platform-conformance-failure"
+    );
+    assert_eq!(handler["output"]["handled"], "always fails");
 }
 
 #[tokio::test]
 async fn a_4_mb_state_is_handled() {
-    sync().await;
+    inngest_sync().await;
     let tag = unique("big");
     emit("conformance/big", json!({"tag": tag})).await;
     let run = finished("conformance-big", &tag).await;

@@ -7,52 +7,20 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use serde_json::{json, Value};
 
 const FUNCTION: &str = "support-platform-conversation-watch";
 
-async fn sync() {
-    let r = reqwest::Client::new()
-        .put(format!("{}/api/inngest", platform()))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["message"], "Successfully registered");
-}
-
-async fn runs_for(conversation: &str) -> Vec<Value> {
-    let all: Vec<Value> = reqwest::get(format!("{}/_devkit/inngest/runs", devkit()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    all.into_iter()
-        .filter(|r| {
-            r["function_id"] == FUNCTION && r["event"]["data"]["conversationId"] == conversation
-        })
-        .collect()
-}
-
 async fn wait_run(conversation: &str, done: impl Fn(&Value) -> bool, within: Duration) -> Value {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(run) = runs_for(conversation).await.into_iter().find(|r| done(r)) {
-            return run;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no such run for {conversation}: {:?}",
-            runs_for(conversation).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mine = |r: &Value| {
+        r["function_id"] == FUNCTION
+            && r["event"]["data"]["conversationId"] == conversation
+            && done(r)
+    };
+    wait_for_run(mine, within, conversation).await
 }
 
 fn waiting_for_reply(run: &Value) -> bool {
@@ -67,7 +35,7 @@ fn waiting_for_reply(run: &Value) -> bool {
 
 #[tokio::test]
 async fn registration_lists_the_platform_functions() {
-    sync().await;
+    inngest_sync().await;
     let functions: Vec<Value> = reqwest::get(format!("{}/_devkit/inngest/functions", devkit()))
         .await
         .unwrap()
@@ -153,7 +121,7 @@ async fn introspection_reports_the_functions_and_keys() {
 
 #[tokio::test]
 async fn a_conversation_run_moves_through_its_steps_until_a_reply() {
-    sync().await;
+    inngest_sync().await;
     let cnv = unique("cnv");
     let (_, body) = inbound(&cnv, inbox());
     assert_eq!(post_signed(&body).await.status, 200);
@@ -177,7 +145,7 @@ async fn a_conversation_run_moves_through_its_steps_until_a_reply() {
 
 #[tokio::test]
 async fn no_reply_within_the_target_is_an_expiry_not_a_no() {
-    sync().await;
+    inngest_sync().await;
     let cnv = unique("cnv");
     let (_, body) = inbound(&cnv, inbox());
     assert_eq!(post_signed(&body).await.status, 200);

@@ -180,3 +180,38 @@ pub fn app_id() -> &'static str {
 pub fn empty() -> Value {
     json!({})
 }
+
+/// Register the platform's Inngest functions with the devkit's executor (a sync).
+pub async fn inngest_sync() {
+    let r = reqwest::Client::new()
+        .put(format!("{}/api/inngest", platform()))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["message"], "Successfully registered");
+}
+
+/// Every run the executor knows.
+pub async fn runs() -> Vec<Value> {
+    reqwest::get(format!("{}/_devkit/inngest/runs", devkit()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Wait until a run satisfies `found`, and return it.
+pub async fn wait_for_run(found: impl Fn(&Value) -> bool, within: Duration, what: &str) -> Value {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(run) = runs().await.into_iter().find(|r| found(r)) {
+            return run;
+        }
+        assert!(Instant::now() < deadline, "{what}: no such run");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
