@@ -10,12 +10,19 @@
 //     bundle            true: bundle `script` with esbuild first (npm imports; node
 //                       built-ins stay external), as wrangler would
 //     compatibilityDate, compatibilityFlags
-//     bindings          plain text/JSON bindings (vars and secrets alike)
+//     bindings          plain text/JSON bindings (vars and secrets alike), or a function
+//                       ({ urlOf }) -> bindings, where urlOf(standin) is the base URL of a
+//                       stand-in from `standins` (started first, on a port chosen then)
+//     standins          the stand-ins it calls (names in `standins`)
+//   standins.<name>     a fake upstream service, its own Node process outside workerd:
+//     script            `node <script> <port>`; prints "listening" once it serves
 //     d1                { BINDING: "<database key>" } from `databases`
 //     miniflare         extra Miniflare worker options, passed through as they are
 //                       (e.g. durableObjects: { INTAKE: { className: "Intake", useSQLite: true } })
 //   databases.<key>     a local D1 database: `migrations` (directory of *.sql), applied
-//                       fresh on every run with `wrangler d1 migrations apply --local`
+//                       fresh on every run with `wrangler d1 migrations apply --local`;
+//                       `seeds`: more .sql files applied after them (from a generated copy
+//                       of the migrations directory)
 //   targets[]           one measured route:
 //     name, title       short id (table, JSON) and a description
 //     worker            key in `workers`
@@ -23,7 +30,17 @@
 //                       "entry": Miniflare's entry socket (its router worker in front)
 //     request           { method, path, body, headers(nowSecs) -> {header: value} }
 //                       headers() runs right before every wrk run, so a signature with
-//                       a timestamp is always fresh
+//                       a timestamp is always fresh. Or, instead of body/headers:
+//                       distinct: { make(tag, i, nowMs) -> { headers, body }, minRate }:
+//                       every wrk run gets its own table of distinct requests (tag is
+//                       unique per run and phase, i the entry), sized for
+//                       max(minRate, 2 x the best rate seen) requests/s; running past its
+//                       end fails the run
+//     timeout_s         wrk's --timeout (default wrk's 2 s): a request slower than this is
+//                       counted as a timeout error and left out of the latency figures
+//     delivery          { standin, key }: after each run, wait until the stand-in
+//                       has received as many events under `key` as requests were accepted,
+//                       and record both (for workers that forward asynchronously)
 //     expect(status, bodyText) -> null when the answer is right, else what is wrong;
 //                       checked with one curl before every measurement
 //   comparisons[]       ratios reported from the medians: { label, target, baseline }
@@ -36,8 +53,21 @@ const COMPATIBILITY_DATE = "2026-04-01";
 // rotation doubles it), the TypeScript SDK supports just one, so one each is like for like.
 const SUPPORT_SECRET = "bench-support-secret";
 
+// The Front webhook intake benchmark (rust-intake vs ts-intake): the application-webhook
+// secret both verify with, and the Inngest event keys their events are forwarded under
+// (one per worker, so the stand-in counts them apart).
+const FRONT_SECRET = "bench-front-secret";
+const INTAKE_KEYS = { rust: "bench-rust-intake", ts: "bench-ts-intake" };
+
 export const databases = {
   "example-app": { migrations: "migrations/example-app" },
+  // The platform schema plus the dev apps (app total-typescript on inbox inb_dev).
+  platform: { migrations: "migrations/platform", seeds: ["fixtures/platform-dev-apps.sql"] },
+};
+
+// Inngest Event API stand-in: 200 {"ids": [...], "status": 200} at once; counts events.
+export const standins = {
+  inngest: { script: "bench/standins/inngest.mjs" },
 };
 
 export const workers = {
@@ -69,6 +99,32 @@ export const workers = {
     bindings: { SUPPORT_WEBHOOK_SECRET: SUPPORT_SECRET },
     d1: { DB: "example-app" },
   },
+  platform: {
+    build: ["scripts/build-worker", "platform"],
+    script: "workers/platform/build/worker/shim.mjs",
+    modulesRoot: "workers/platform/build",
+    compatibilityDate: COMPATIBILITY_DATE, // as wrangler.toml
+    standins: ["inngest"],
+    bindings: ({ urlOf }) => ({
+      FRONT_WEBHOOK_SECRET: FRONT_SECRET,
+      INNGEST_EVENT_API_BASE: urlOf("inngest"),
+      INNGEST_EVENT_KEY: INTAKE_KEYS.rust,
+      CONVERSATION_TTL_SECS: "3600",
+    }),
+    d1: { DB: "platform" },
+    miniflare: { durableObjects: { CONVERSATIONS: { className: "Conversation", useSQLite: true } } },
+  },
+  "ts-intake": {
+    script: "bench/workers/ts-intake/index.ts",
+    bundle: true,
+    compatibilityDate: COMPATIBILITY_DATE,
+    standins: ["inngest"],
+    bindings: ({ urlOf }) => ({
+      FRONT_WEBHOOK_SECRET: FRONT_SECRET,
+      INNGEST_EVENT_API_BASE: urlOf("inngest"),
+      INNGEST_EVENT_KEY: INTAKE_KEYS.ts,
+    }),
+  },
 };
 
 // The SDK contract's request signature: X-Support-Signature: timestamp=<t>,v1=<hex
@@ -85,6 +141,60 @@ function supportRequest(secret, payload) {
         "Content-Type": "application/json",
         "X-Support-Signature": `timestamp=${nowSecs},v1=${v1}`,
       };
+    },
+  };
+}
+
+// A Front application webhook, `inbound_received`, small (~600 bytes) and distinct per
+// (tag, i): event evt_bench_<tag>_<i> in conversation cnv_bench_<i % 1000> of inbox inb_dev
+// (the dev app total-typescript). Signed as Front signs: x-front-signature =
+// base64(HMAC-SHA256(secret, "<ms timestamp>:<raw body>")), x-front-request-timestamp = ms.
+const INTAKE_CONVERSATIONS = 1000;
+function frontWebhook(tag, i, nowMs) {
+  const n = `${tag}_${i}`;
+  const emitted = nowMs / 1000;
+  return {
+    type: "inbound_received",
+    authorization: { id: "cmp_bench" },
+    payload: {
+      id: `evt_bench_${n}`,
+      type: "inbound",
+      emitted_at: emitted,
+      conversation: {
+        id: `cnv_bench_${i % INTAKE_CONVERSATIONS}`,
+        subject: "Cannot access my course",
+        recipient: { handle: "dana@example.com", role: "from" },
+      },
+      source: { _meta: { type: "inboxes" }, data: [{ id: "inb_dev" }] },
+      target: {
+        _meta: { type: "message" },
+        data: {
+          id: `msg_bench_${n}`,
+          text: "Hi, I bought the course last week but the login link says my account does not exist. Can you help?",
+          subject: "Cannot access my course",
+          created_at: emitted,
+          recipients: [{ handle: "dana@example.com", role: "from" }],
+        },
+      },
+    },
+  };
+}
+
+function frontIntakeRequest(secret) {
+  return {
+    method: "POST",
+    path: "/webhooks/front",
+    distinct: {
+      minRate: 3000,
+      make(tag, i, nowMs) {
+        const body = JSON.stringify(frontWebhook(tag, i, nowMs));
+        const ts = String(Math.floor(nowMs));
+        const signature = createHmac("sha256", secret).update(`${ts}:${body}`).digest("base64");
+        return {
+          body,
+          headers: { "Content-Type": "application/json", "x-front-signature": signature, "x-front-request-timestamp": ts },
+        };
+      },
     },
   };
 }
@@ -115,6 +225,16 @@ const expectDana = (status, text) => {
     user.createdAt.startsWith("2024-01-15T10:30:00");
   return ok ? null : `want 200 with the user usr_dana (dana@example.com), got ${status}`;
 };
+
+// Accepted as a new event for the dev app, not a duplicate, not ignored.
+const expectIntakeAccepted = (status, text) => {
+  const a = parseJson(text);
+  return status === 200 && a?.received === true && a.duplicate === undefined && a.ignored === undefined && a.appId === "total-typescript"
+    ? null
+    : `want 200 {"received":true,"appId":"total-typescript",...} without duplicate/ignored, got ${status}`;
+};
+const expectReceived = (status, text) =>
+  status === 200 && parseJson(text)?.received === true ? null : `want 200 {"received":true,...}, got ${status}`;
 
 const LOOKUP_DANA = { action: "lookupUser", email: "dana@example.com" };
 
@@ -162,6 +282,26 @@ export const targets = [
     request: supportRequest(SUPPORT_SECRET, LOOKUP_DANA),
     expect: expectDana,
   },
+  {
+    name: "rust-intake",
+    title: "Rust platform worker: signed Front webhook POST /webhooks/front (D1 app lookup, conversation DO, outbox)",
+    worker: "platform",
+    request: frontIntakeRequest(FRONT_SECRET),
+    expect: expectIntakeAccepted,
+    // Its answers stall past wrk's default 2 s now and then (Durable Object / SQLite
+    // pauses under saturation); counted as timeouts they would vanish from p99.
+    timeout_s: 10,
+    delivery: { standin: "inngest", key: INTAKE_KEYS.rust },
+  },
+  {
+    name: "ts-intake",
+    title: "TypeScript verify-and-forward worker: the same webhooks, forwarded to Inngest in the request",
+    worker: "ts-intake",
+    request: frontIntakeRequest(FRONT_SECRET),
+    expect: expectReceived,
+    timeout_s: 10,
+    delivery: { standin: "inngest", key: INTAKE_KEYS.ts },
+  },
 ];
 
 export const comparisons = [
@@ -172,4 +312,6 @@ export const comparisons = [
   { label: "Rust /healthz / baseline", target: "rust-healthz", baseline: "ok" },
   { label: "TS SDK handler / baseline", target: "ts-support", baseline: "ok" },
   { label: "entry socket / direct socket", target: "ok-entry", baseline: "ok" },
+  { label: "Rust intake / baseline", target: "rust-intake", baseline: "ok" },
+  { label: "Rust intake / TS intake", target: "rust-intake", baseline: "ts-intake" },
 ];

@@ -15,11 +15,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-import { commOf, cpuMillis, socketOwner, startRuntime } from "./runtime.mjs";
-import { curlOnce, killWrk, parseWrk, runWrk, writeRequestScript } from "./wrk.mjs";
+import { commOf, cpuMillis, freePort, socketOwner, startRuntime } from "./runtime.mjs";
+import { curlOnce, killWrk, parseWraps, parseWrk, runWrk, writeRequestScript, writeTableScript } from "./wrk.mjs";
 import * as config from "../targets.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -68,12 +68,91 @@ function otherWorkerds(ours) {
   return (res.stdout ?? "").split("\n").filter(Boolean).map(Number).filter((p) => !ours.includes(p));
 }
 
+// Every wrk run of a `distinct` target gets ids no other run of this benchmark uses.
+const RUN_ID = Date.now().toString(36);
+const tableDir = path.join(process.env.BENCH_STATE_DIR ? path.resolve(process.env.BENCH_STATE_DIR) : OUT_DIR, "requests");
+const observedRate = {}; // target -> highest requests/s seen, to size its next request table
+
+function checkWraps(t, phase, out, entries) {
+  if (entries === undefined) return;
+  const wraps = parseWraps(out);
+  if (wraps === undefined) throw new Error(`${t.name}: wrk did not report its table wraps (${phase})`);
+  if (wraps > 0) {
+    throw new Error(`${t.name}: the ${phase} ran past its ${entries} distinct requests (${wraps} wrap(s)), so it replayed events; raise request.distinct.minRate`);
+  }
+}
+
+/** The stand-in's counters for `delivery.key`: { posts, events, distinct_ids }. */
+async function deliveries(delivery) {
+  const base = standins.get(delivery.standin)?.url;
+  if (!base) throw new Error(`unknown stand-in "${delivery.standin}" (bench/targets.mjs)`);
+  const res = await fetch(new URL("/count", base), { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`${delivery.standin}: GET /count answered ${res.status}`);
+  const c = (await res.json())[delivery.key] ?? { requests: 0, events: 0, distinct_ids: 0 };
+  return { posts: c.requests, events: c.events, distinct_ids: c.distinct_ids };
+}
+
+/**
+ * Waits until the stand-in has received `accepted` events since `since` (or its count has
+ * not moved for 5 s, or 60 s passed); returns what arrived.
+ */
+async function drain(delivery, since, accepted) {
+  const t0 = Date.now();
+  let last = await deliveries(delivery);
+  let lastChange = Date.now();
+  while (Date.now() - t0 < 60_000) {
+    if (last.events - since.events >= accepted && Date.now() - lastChange >= 500) break;
+    if (Date.now() - lastChange >= 5000) break;
+    await new Promise((r) => setTimeout(r, 250));
+    const now = await deliveries(delivery);
+    if (now.events !== last.events) lastChange = Date.now();
+    last = now;
+  }
+  return {
+    accepted,
+    received_events: last.events - since.events,
+    distinct_ids: last.distinct_ids - since.distinct_ids,
+    posts: last.posts - since.posts,
+    settle_ms: Math.max(0, lastChange - t0),
+  };
+}
+
+// Stand-ins (bench/standins), each its own Node process, started before workerd so the
+// workers' bindings can name their URLs: name -> { url, child }.
+const standins = new Map();
+
+async function startStandins(names) {
+  for (const name of names) {
+    const def = config.standins?.[name];
+    if (!def) throw new Error(`unknown stand-in "${name}" (bench/targets.mjs)`);
+    const port = await freePort();
+    const child = spawn(process.execPath, [path.join(ROOT, def.script), String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    const logFile = fs.createWriteStream(path.join(OUT_DIR, "logs", `standin-${name}.log`));
+    child.stderr.pipe(logFile);
+    standins.set(name, { url: `http://127.0.0.1:${port}`, child });
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`stand-in ${name} did not start within 10 s`)), 10_000);
+      child.once("exit", (code) => reject(new Error(`stand-in ${name} exited (${code}) before listening`)));
+      child.stdout.once("data", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    log(`stand-in ${name}: ${def.script} on http://127.0.0.1:${port} (pid ${child.pid})`);
+  }
+}
+
+function stopStandins() {
+  for (const { child } of standins.values()) if (child.exitCode === null) child.kill("SIGKILL");
+}
+
 let runtime; // { mf, ... } once started
 let stopping = false;
 async function stop() {
   if (stopping) return;
   stopping = true;
   killWrk();
+  stopStandins();
   if (runtime) {
     log("stopping workerd");
     await runtime.mf.dispose().catch((e) => log(`warning: stopping Miniflare: ${e.message}`));
@@ -104,7 +183,14 @@ async function main() {
   const reqDir = path.join(OUT_DIR, "requests");
   const tStart = Date.now();
 
+  const standinNames = [...new Set(targets.flatMap((t) => config.workers[t.worker]?.standins ?? []))];
+  await startStandins(standinNames);
+  const urlOf = (name) => {
+    if (!standins.has(name)) throw new Error(`stand-in "${name}" is not running (list it in the worker's standins)`);
+    return standins.get(name).url;
+  };
   runtime = await startRuntime({
+    urlOf,
     root: ROOT,
     outDir: OUT_DIR,
     workers: config.workers,
@@ -138,38 +224,81 @@ async function main() {
   for (let round = 1; round <= settings.rounds; round++) {
     for (const t of targets) {
       const url = urls.get(t.name);
+      const distinct = t.request.distinct;
       // Sign now: the same header is replayed for warm-up + measurement (well under 300 s).
+      // A target with `distinct` requests instead gets a fresh table of distinct, freshly
+      // signed requests for every wrk run (and one more for the check), ids never reused.
       const nowSecs = Math.floor(Date.now() / 1000);
-      const headers = t.request.headers ? t.request.headers(nowSecs) : {};
-      const script = writeRequestScript(reqDir, t.name, t.request, headers);
+      const tag = `${RUN_ID}r${round}`;
+      const checkEntry = distinct ? distinct.make(`${tag}c`, 0, Date.now()) : undefined;
+      const headers = checkEntry ? checkEntry.headers : t.request.headers ? t.request.headers(nowSecs) : {};
+      const checkRequest = checkEntry ? { ...t.request, body: checkEntry.body } : t.request;
+      const script = distinct ? undefined : writeRequestScript(reqDir, t.name, t.request, headers);
+      const scriptFor = (phase, seconds) => {
+        if (!distinct) return { script, entries: undefined };
+        const rate = Math.max(distinct.minRate ?? 3000, 2 * (observedRate[t.name] ?? 0));
+        const n = Math.ceil(seconds * rate) + settings.connections;
+        const now = Date.now();
+        const entries = Array.from({ length: n }, (_, i) => distinct.make(`${tag}${phase}`, i, now));
+        return { script: writeTableScript(tableDir, `${t.name}-${phase}`, t.request, entries, settings.threads), entries: n };
+      };
+      const delivered0 = t.delivery ? await deliveries(t.delivery) : undefined;
 
-      const check = curlOnce(url, t.request, headers);
+      const check = curlOnce(url, checkRequest, headers);
       fs.writeFileSync(
         path.join(OUT_DIR, "logs", `check-${t.name}-r${round}.txt`),
-        `${t.request.method ?? "GET"} ${url}\n${JSON.stringify(headers)}\n${t.request.body ?? ""}\n\n-> ${check.status}\n${check.body}\n`,
+        `${t.request.method ?? "GET"} ${url}\n${JSON.stringify(headers)}\n${checkRequest.body ?? ""}\n\n-> ${check.status}\n${check.body}\n`,
       );
       const problem = check.error ? `curl failed: ${check.error}` : t.expect(check.status, check.body);
       if (problem) {
         throw new Error(`${t.name} (${url}) answers wrongly: ${problem}\n  body: ${check.body.slice(0, 500)}`);
       }
 
+      let warmRequests = 0;
       if (settings.warmup_s > 0) {
-        await runWrk({ url, script, threads: settings.threads, connections: settings.connections, duration: settings.warmup_s });
+        const warm = scriptFor("w", settings.warmup_s);
+        const { out: warmOut } = await runWrk({ url, script: warm.script, threads: settings.threads, connections: settings.connections, duration: settings.warmup_s, timeout: t.timeout_s });
+        const w = parseWrk(warmOut);
+        warmRequests = w.requests ?? 0;
+        checkWraps(t, "warm-up", warmOut, warm.entries);
+        if (w.requests_per_sec) observedRate[t.name] = Math.max(observedRate[t.name] ?? 0, w.requests_per_sec);
+        // Let asynchronous deliveries of the warm-up finish before measuring, so they do
+        // not land in the measured window.
+        if (t.delivery) await drain(t.delivery, delivered0, 1 + warmRequests);
       }
+      const measured = scriptFor("m", settings.duration_s);
+      const standinPid = t.delivery ? standins.get(t.delivery.standin)?.child.pid : undefined;
+      const standinCpu0 = standinPid ? cpuMillis(standinPid) : undefined;
       const cpu0 = cpuMillis(workerd);
       const node0 = process.cpuUsage();
       const load0 = os.loadavg()[0];
       const { args, out } = await runWrk({
         url,
-        script,
+        script: measured.script,
         threads: settings.threads,
         connections: settings.connections,
         duration: settings.duration_s,
+        timeout: t.timeout_s,
       });
       const nodeCpu = process.cpuUsage(node0);
       const cpuMs = cpuMillis(workerd) - cpu0;
+      const standinCpuMs = standinPid ? cpuMillis(standinPid) - standinCpu0 : undefined;
       const r = parseWrk(out);
       fs.writeFileSync(path.join(OUT_DIR, "logs", `wrk-${t.name}-r${round}.txt`), `wrk ${args.join(" ")}\n${out}`);
+      checkWraps(t, "measured run", out, measured.entries);
+      if (r.requests_per_sec) observedRate[t.name] = Math.max(observedRate[t.name] ?? 0, r.requests_per_sec);
+      let delivery;
+      if (t.delivery) {
+        // Events accepted in this round: the check, the warm-up and the measured run
+        // (wrk counts answered requests; a few cut off at its end may be accepted too).
+        const cpuD0 = cpuMillis(workerd);
+        const d = await drain(t.delivery, delivered0, 1 + warmRequests + r.requests);
+        delivery = { ...d, workerd_cpu_ms_after_run: Math.round(cpuMillis(workerd) - cpuD0) };
+        log(
+          `  ${t.name}: the Inngest stand-in received ${d.received_events} event(s) (${d.distinct_ids} distinct ids, ` +
+            `${d.posts} POSTs) for ${d.accepted} accepted request(s); settled ${(d.settle_ms / 1000).toFixed(1)}s after the run`,
+        );
+      }
       const run = {
         round,
         target: t.name,
@@ -178,6 +307,16 @@ async function main() {
         workerd_cpu_us_per_request: r.requests ? Math.round((cpuMs * 1000) / r.requests) : undefined,
         node_cpu_ms: Math.round((nodeCpu.user + nodeCpu.system) / 1000),
         loadavg_1m_before: load0,
+        ...(measured.entries ? { distinct_requests_in_table: measured.entries } : {}),
+        ...(standinCpuMs !== undefined ? { standin_cpu_ms: Math.round(standinCpuMs) } : {}),
+        ...(delivery
+          ? {
+              delivery,
+              workerd_cpu_us_per_request_incl_delivery: r.requests
+                ? Math.round(((cpuMs + delivery.workerd_cpu_ms_after_run) * 1000) / r.requests)
+                : undefined,
+            }
+          : {}),
       };
       runs.push(run);
       log(
@@ -214,7 +353,21 @@ async function main() {
         p50_ms: median(mine.map((r) => r.latency_ms.p50)),
         p99_ms: median(mine.map((r) => r.latency_ms.p99)),
         workerd_cpu_us_per_request: median(mine.map((r) => r.workerd_cpu_us_per_request)),
+        ...(t.delivery
+          ? { workerd_cpu_us_per_request_incl_delivery: median(mine.map((r) => r.workerd_cpu_us_per_request_incl_delivery)) }
+          : {}),
       },
+      ...(t.delivery
+        ? {
+            delivery: {
+              via: `${t.delivery.worker} (key ${t.delivery.key})`,
+              accepted_total: mine.reduce((n, r) => n + r.delivery.accepted, 0),
+              received_total: mine.reduce((n, r) => n + r.delivery.received_events, 0),
+              distinct_ids_total: mine.reduce((n, r) => n + r.delivery.distinct_ids, 0),
+              settle_ms_max: Math.max(...mine.map((r) => r.delivery.settle_ms)),
+            },
+          }
+        : {}),
       // Evidence that requests do not pass through Node: its CPU time stays flat however
       // many requests workerd serves.
       node_cpu_ms_max: Math.max(...mine.map((r) => r.node_cpu_ms)),

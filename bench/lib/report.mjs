@@ -98,6 +98,28 @@ if (http) {
       "lrrrr",
     ),
   );
+  const delivering = http.targets.filter((t) => t.delivery);
+  if (delivering.length) {
+    out.push("");
+    out.push(
+      "Events forwarded to the Inngest stand-in (its own Node process), all rounds: a request accepted = one event; " +
+        "a few more may arrive than wrk counted (requests cut off when a wrk run ends are still accepted)",
+    );
+    out.push(
+      table(
+        ["target", "accepted", "received", "distinct ids", "settled after run", "workerd CPU µs/req incl. delivery"],
+        delivering.map((t) => [
+          t.name,
+          t.delivery.accepted_total,
+          t.delivery.received_total,
+          t.delivery.distinct_ids_total,
+          `${(t.delivery.settle_ms_max / 1000).toFixed(1)} s`,
+          t.median.workerd_cpu_us_per_request_incl_delivery ?? "n/a",
+        ]),
+        "lrrrrr",
+      ),
+    );
+  }
   out.push("");
   const nodeRuns = http.targets.flatMap((t) => t.runs.map((r) => r.node_cpu_ms)).sort((a, b) => a - b);
   const nodeMax = nodeRuns[nodeRuns.length - 1];

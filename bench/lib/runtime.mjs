@@ -9,6 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { builtinModules } from "node:module";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 
 import { Miniflare } from "miniflare";
@@ -51,6 +52,20 @@ function applyMigrations(root, key, db, persistTo, outDir) {
   const id = databaseId(key);
   const dir = path.join(outDir, "d1-config", key);
   fs.mkdirSync(dir, { recursive: true });
+  // Seed files (`seeds`, e.g. fixtures that are never migrations) are applied after the
+  // migrations: both are copied into a generated migrations directory, seeds numbered last.
+  let migrationsDir = path.join(root, db.migrations);
+  if (db.seeds?.length) {
+    migrationsDir = path.join(dir, "migrations");
+    fs.rmSync(migrationsDir, { recursive: true, force: true });
+    fs.mkdirSync(migrationsDir, { recursive: true });
+    for (const f of fs.readdirSync(path.join(root, db.migrations)).filter((f) => f.endsWith(".sql"))) {
+      fs.copyFileSync(path.join(root, db.migrations, f), path.join(migrationsDir, f));
+    }
+    db.seeds.forEach((seed, i) => {
+      fs.copyFileSync(path.join(root, seed), path.join(migrationsDir, `9${String(i).padStart(3, "0")}_bench_seed_${path.basename(seed)}`));
+    });
+  }
   const config = path.join(dir, "wrangler.json");
   fs.writeFileSync(
     config,
@@ -59,7 +74,7 @@ function applyMigrations(root, key, db, persistTo, outDir) {
         name: `bench-d1-${key}`,
         compatibility_date: "2026-04-01",
         d1_databases: [
-          { binding: "DB", database_name: key, database_id: id, migrations_dir: path.join(root, db.migrations) },
+          { binding: "DB", database_name: key, database_id: id, migrations_dir: migrationsDir },
         ],
       },
       null,
@@ -86,7 +101,7 @@ const databaseId = (key) => `bench-${key}`;
  * Prepares and starts the workers the selected targets need, in one workerd.
  * Returns { mf, urls: Map(target name -> URL), workerdPids, databases, log }.
  */
-export async function startRuntime({ root, outDir, workers, databases, targets, log }) {
+export async function startRuntime({ root, outDir, workers, databases, targets, log, urlOf }) {
   const workerNames = [...new Set(targets.map((t) => t.worker))];
   for (const name of workerNames) {
     if (!workers[name]) throw new Error(`target uses unknown worker "${name}" (bench/targets.mjs)`);
@@ -141,6 +156,9 @@ export async function startRuntime({ root, outDir, workers, databases, targets, 
     cf: false, // no Request.cf download; Miniflare's built-in placeholder
     logRequests: false, // the entry worker would otherwise log every request (to Node)
     d1Persist: path.join(persistTo, "v3", "d1"),
+    // Durable Objects' SQLite files beside D1's (tmpfs under scripts/bench), not in
+    // Miniflare's default temporary directory on disk.
+    durableObjectsPersist: path.join(persistTo, "v3", "do"),
     handleRuntimeStdio(stdout, stderr) {
       stdout.pipe(workerdLog);
       stderr.pipe(workerdLog);
@@ -160,7 +178,7 @@ export async function startRuntime({ root, outDir, workers, databases, targets, 
         ],
         compatibilityDate: w.compatibilityDate,
         compatibilityFlags: w.compatibilityFlags ?? [],
-        bindings: w.bindings ?? {},
+        bindings: typeof w.bindings === "function" ? w.bindings({ urlOf }) : w.bindings ?? {},
         d1Databases: Object.fromEntries(Object.entries(w.d1 ?? {}).map(([b, key]) => [b, databaseId(key)])),
         unsafeDirectSockets: [{ host: HOST, port: 0 }],
         ...(w.miniflare ?? {}),
@@ -182,6 +200,18 @@ export async function startRuntime({ root, outDir, workers, databases, targets, 
   }
   const workerdPids = childPids(process.pid).filter((pid) => commOf(pid) === "workerd");
   return { mf, urls, workerdPids, migrated, persistTo };
+}
+
+/** A TCP port on 127.0.0.1 that is free right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 // --- which process serves a URL -----------------------------------------------------------

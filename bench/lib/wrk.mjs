@@ -56,8 +56,8 @@ export function killWrk() {
 }
 
 /** Runs wrk; resolves with its stdout, rejects when it fails or overruns. */
-export function runWrk({ url, script, threads, connections, duration }) {
-  const args = [`-t${threads}`, `-c${connections}`, `-d${duration}s`, "--latency", "-s", script, url];
+export function runWrk({ url, script, threads, connections, duration, timeout }) {
+  const args = [`-t${threads}`, `-c${connections}`, `-d${duration}s`, ...(timeout ? [`--timeout`, `${timeout}s`] : []), "--latency", "-s", script, url];
   return new Promise((resolve, reject) => {
     const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"] });
     current = child;
@@ -65,7 +65,7 @@ export function runWrk({ url, script, threads, connections, duration }) {
     let err = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (err += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), (duration + 30) * 1000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), (duration + 30 + (timeout ?? 0)) * 1000);
     child.on("error", (e) => {
       clearTimeout(timer);
       reject(e);
@@ -118,4 +118,81 @@ export function parseWrk(out) {
     throw new Error(`could not parse wrk's output:\n${out}`);
   }
   return result;
+}
+
+/**
+ * Writes a table of distinct requests and a Lua script whose request() cycles through
+ * them: `entries` is [{ headers, body }], split round-robin into one file per wrk thread
+ * (so no two threads send the same entry), each loaded and pre-formatted in that thread's
+ * init(). A thread that runs past the end of its table starts over and counts a wrap;
+ * done() prints `bench-table-wraps: <n>` (see parseWraps). Returns the script's path.
+ */
+export function writeTableScript(dir, name, request, entries, threads) {
+  fs.mkdirSync(dir, { recursive: true });
+  const files = [];
+  const lines = Array.from({ length: threads }, () => []);
+  entries.forEach((e, i) => {
+    const fields = [e.body ?? ""];
+    for (const [k, v] of Object.entries(e.headers)) fields.push(k, String(v));
+    for (const f of fields) {
+      if (/[\t\n\r]/.test(f) || f === "") throw new Error(`${name}: a table field is empty or holds a tab or newline`);
+    }
+    lines[i % threads].push(fields.join("\t"));
+  });
+  for (let t = 0; t < threads; t++) {
+    const file = path.join(dir, `${name}.t${t}.tsv`);
+    fs.writeFileSync(file, lines[t].join("\n") + "\n");
+    files.push(file);
+  }
+  const lua = `-- ${entries.length} distinct requests, one table file per thread (bench/lib/wrk.mjs)
+local files = { ${files.map(luaString).join(", ")} }
+local method = ${luaString(request.method ?? "GET")}
+local path = ${luaString(request.path)}
+local next_tid = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("tid", next_tid)
+  next_tid = next_tid + 1
+  table.insert(threads, thread)
+end
+
+local reqs, n, i
+
+function init(args)
+  reqs, n, i, wraps = {}, 0, 0, 0
+  for line in io.lines(files[tid + 1]) do
+    local fields = {}
+    for f in string.gmatch(line, "[^\\t]+") do fields[#fields + 1] = f end
+    local headers = {}
+    for k = 2, #fields - 1, 2 do headers[fields[k]] = fields[k + 1] end
+    n = n + 1
+    reqs[n] = wrk.format(method, path, headers, fields[1])
+  end
+end
+
+function request()
+  i = i + 1
+  if i > n then
+    i = 1
+    wraps = wraps + 1
+  end
+  return reqs[i]
+end
+
+function done(summary, latency, requests)
+  local w = 0
+  for _, t in ipairs(threads) do w = w + (t:get("wraps") or 0) end
+  io.write(string.format("bench-table-wraps: %d\\n", w))
+end
+`;
+  const script = path.join(dir, `${name}.lua`);
+  fs.writeFileSync(script, lua);
+  return script;
+}
+
+/** How often wrk's threads ran past the end of their request tables (writeTableScript). */
+export function parseWraps(out) {
+  const m = /^bench-table-wraps: (\d+)$/m.exec(out);
+  return m ? Number(m[1]) : undefined;
 }
