@@ -95,11 +95,14 @@ struct Count {
 pub struct Conversation {
     state: State,
     env: Env,
+    /// Whether this instance has created its tables (once per instance, and again after
+    /// an expiry wiped them) rather than on every request.
+    schema_ready: std::cell::Cell<bool>,
 }
 
 impl DurableObject for Conversation {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        Self { state, env, schema_ready: std::cell::Cell::new(false) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -138,6 +141,7 @@ impl DurableObject for Conversation {
         if pending == 0 && expires_at.is_none_or(|at| at <= now) {
             // Quiet for the whole TTL and nothing left to deliver: forget everything.
             self.state.storage().delete_all().await?;
+            self.schema_ready.set(false);
         } else {
             self.schedule(&sql).await?;
         }
@@ -148,8 +152,10 @@ impl DurableObject for Conversation {
 impl Conversation {
     fn sql(&self) -> Result<SqlStorage> {
         let sql = self.state.storage().sql();
-        // Idempotent; also recreates the tables after an expiry wiped them.
-        sql.exec(SCHEMA, None)?;
+        if !self.schema_ready.get() {
+            sql.exec(SCHEMA, None)?;
+            self.schema_ready.set(true);
+        }
         Ok(sql)
     }
 
