@@ -102,7 +102,11 @@ pub struct Conversation {
 
 impl DurableObject for Conversation {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema_ready: std::cell::Cell::new(false) }
+        Self {
+            state,
+            env,
+            schema_ready: std::cell::Cell::new(false),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
