@@ -200,7 +200,7 @@ impl Intake {
                 .collect(),
             _ => Vec::new(),
         };
-        let emitted_at_ms = event.emitted_at.map(|s| (s * 1000.0).round() as i64);
+        let emitted_at_ms = event.emitted_at.map(secs_to_ms);
         Ok(Intake {
             kind,
             event_id,
@@ -276,10 +276,7 @@ impl Intake {
             author,
             subject: text("subject"),
             body: body.unwrap_or_default(),
-            created_at_ms: at
-                .and_then(Value::as_f64)
-                .map(|s| (s * 1000.0).round() as i64)
-                .or(self.emitted_at_ms),
+            created_at_ms: seconds_to_ms(at).or(self.emitted_at_ms),
         })
     }
 
@@ -333,6 +330,9 @@ impl Intake {
             .or(target.get("body"))
             .and_then(Value::as_str)
             .unwrap_or_default();
+        let author = teammate(target.get("author"))
+            .map(|t| t.to_json())
+            .unwrap_or(Value::Null);
         match self.kind {
             Kind::Inbound => {
                 let (email, name) = sender(target).unwrap_or_default();
@@ -352,12 +352,7 @@ impl Intake {
             Kind::Comment => {
                 data.insert("commentId".into(), str_of("id").into());
                 data.insert("body".into(), str_of("body").into());
-                data.insert(
-                    "author".into(),
-                    teammate(target.get("author"))
-                        .map(|t| t.to_json())
-                        .unwrap_or(Value::Null),
-                );
+                data.insert("author".into(), author.clone());
                 data.insert(
                     "postedAt".into(),
                     seconds_to_ms(target.get("posted_at"))
@@ -381,7 +376,7 @@ impl Intake {
                 data.insert(
                     "snoozedUntil".into(),
                     until
-                        .map(|s| Value::from((s * 1000.0).round() as i64))
+                        .map(|s| Value::from(secs_to_ms(s)))
                         .unwrap_or(Value::Null),
                 );
             }
@@ -395,12 +390,7 @@ impl Intake {
                 data.insert("messageId".into(), str_of("id").into());
                 data.insert("subject".into(), subject.into());
                 data.insert("body".into(), text.into());
-                data.insert(
-                    "author".into(),
-                    teammate(target.get("author"))
-                        .map(|t| t.to_json())
-                        .unwrap_or(Value::Null),
-                );
+                data.insert("author".into(), author.clone());
                 data.insert(
                     "sentAt".into(),
                     seconds_to_ms(target.get("created_at"))
@@ -424,9 +414,13 @@ impl Intake {
     }
 }
 
+/// Front's timestamps are seconds with fractional milliseconds.
+fn secs_to_ms(secs: f64) -> i64 {
+    (secs * 1000.0).round() as i64
+}
+
 fn seconds_to_ms(v: Option<&Value>) -> Option<i64> {
-    v.and_then(Value::as_f64)
-        .map(|s| (s * 1000.0).round() as i64)
+    v.and_then(Value::as_f64).map(secs_to_ms)
 }
 
 /// The customer who wrote an inbound message: the `reply-to` recipient, else `from`.

@@ -459,13 +459,9 @@ impl Executor {
             });
             // serde_json's map keeps keys sorted and writes compactly: canonical JSON.
             let bytes = serde_json::to_vec(&body).expect("serialisable");
-            let url = format!(
-                "{}{}fnId={}&stepId={}",
-                function.url.split("?").next().unwrap_or(&function.url),
-                "?",
-                function.id,
-                step_id
-            );
+            // The registered URL carries `?fnId=…&stepId=step`; replace the query.
+            let base = function.url.split('?').next().unwrap_or(&function.url);
+            let url = format!("{base}?fnId={}&stepId={step_id}", function.id);
             let mut request = self
                 .http
                 .post(&url)
