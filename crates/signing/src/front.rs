@@ -21,7 +21,7 @@
 //! They have no timestamp, so a captured request can be replayed forever.
 //! Prefer application webhooks, and make rule-webhook handlers idempotent.
 
-use crate::internal;
+use crate::internal::{self, Request, Timestamp, Unit};
 use crate::{Clock, SignatureError, Tolerance, Verified};
 
 /// The signature header name, in lowercase (both kinds of webhook).
@@ -85,23 +85,21 @@ where
     S: AsRef<[u8]>,
     C: Clock + ?Sized,
 {
-    internal::check_secrets(secrets)?;
-    let signature = non_empty(signature)?;
-    let timestamp_text = timestamp_ms.ok_or(SignatureError::MissingHeader(TIMESTAMP_HEADER))?;
-    let timestamp = internal::parse_timestamp(timestamp_text)?;
-    internal::check_window(timestamp, clock.now_unix_millis(), tolerance.as_millis())?;
-
-    let candidate = [internal::decode_base64_candidate(signature)];
-    let expected: Vec<[u8; 32]> = secrets
-        .iter()
-        .map(|s| app_mac(s.as_ref(), timestamp_text, body))
-        .collect();
-    internal::find_matching_secret(&expected, &candidate)
-        .map(|secret_index| Verified {
-            secret_index,
-            timestamp,
-        })
-        .ok_or(SignatureError::NoMatchingSignature)
+    let clock: &dyn Clock = &clock;
+    internal::verify(
+        secrets,
+        internal::raw_key,
+        || {
+            let signature = non_empty(signature)?;
+            let timestamp = timestamp_ms.ok_or(SignatureError::MissingHeader(TIMESTAMP_HEADER))?;
+            Ok(Request {
+                timestamp: Some(Timestamp::new(timestamp, clock, tolerance, Unit::Millis)),
+                candidates: vec![internal::decode_base64_candidate(signature)],
+                signed: timestamp,
+            })
+        },
+        |key, timestamp| app_mac(key, timestamp, body),
+    )
 }
 
 /// Signs a rule webhook `body` and returns the `X-Front-Signature` value,
@@ -120,12 +118,17 @@ pub fn verify_rule<S>(
 where
     S: AsRef<[u8]>,
 {
-    internal::check_secrets(secrets)?;
-    let signature = non_empty(signature)?;
-    let candidate = [internal::decode_base64_candidate(signature)];
-    let expected: Vec<[u8; 20]> = secrets
-        .iter()
-        .map(|s| internal::hmac_sha1(s.as_ref(), &[body]))
-        .collect();
-    internal::find_matching_secret(&expected, &candidate).ok_or(SignatureError::NoMatchingSignature)
+    internal::verify(
+        secrets,
+        internal::raw_key,
+        || {
+            Ok(Request {
+                timestamp: None,
+                candidates: vec![internal::decode_base64_candidate(non_empty(signature)?)],
+                signed: (),
+            })
+        },
+        |key, ()| internal::hmac_sha1(key, &[body]),
+    )
+    .map(|verified| verified.secret_index)
 }

@@ -29,6 +29,7 @@ pub const HEADER: &str = "x-inngest-signature";
 const KEY_PREFIX: &str = "signkey-";
 
 const SYNTAX: PairSyntax = PairSyntax {
+    header: HEADER,
     separator: '&',
     timestamp_key: "t",
     signature_key: "s",
@@ -65,19 +66,17 @@ pub fn strip_key_prefix(key: &str) -> &str {
     }
 }
 
-fn mac(key: &str, timestamp: &str, body: &[u8]) -> [u8; 32] {
-    internal::hmac_sha256(
-        strip_key_prefix(key).as_bytes(),
-        &[body, timestamp.as_bytes()],
-    )
+/// `key` is the signing key with its prefix already removed.
+fn mac(key: &[u8], timestamp: &str, body: &[u8]) -> [u8; 32] {
+    internal::hmac_sha256(key, &[body, timestamp.as_bytes()])
 }
 
 /// Signs `body` at `timestamp` (Unix seconds) and returns the header value,
 /// `t=<t>&s=<hex>`.
 pub fn sign(signing_key: &str, timestamp: i64, body: &[u8]) -> String {
     let timestamp = timestamp.to_string();
-    let signature = hex::encode(mac(signing_key, &timestamp, body));
-    format!("t={timestamp}&s={signature}")
+    let key = strip_key_prefix(signing_key).as_bytes();
+    internal::pair_header(&SYNTAX, &timestamp, &mac(key, &timestamp, body))
 }
 
 /// Verifies an `X-Inngest-Signature` header against the raw `body`. Keys are
@@ -108,32 +107,16 @@ where
     S: AsRef<str>,
     C: Clock + ?Sized,
 {
-    if keys.is_empty() {
-        return Err(SignatureError::NoSecretConfigured);
-    }
-    if keys.iter().any(|k| strip_key_prefix(k.as_ref()).is_empty()) {
-        return Err(SignatureError::InvalidSecret("signing key is empty"));
-    }
-    let header = header.ok_or(SignatureError::MissingHeader(HEADER))?;
-    let pairs = internal::parse_pairs(header, &SYNTAX)?;
-    let timestamp = internal::parse_timestamp(pairs.timestamp)?;
-    internal::check_window(timestamp, clock.now_unix(), tolerance.as_secs())?;
-
-    let candidates: Vec<Vec<u8>> = pairs
-        .signatures
-        .iter()
-        .map(|s| internal::decode_hex_candidate(s))
-        .collect();
-    let expected: Vec<[u8; 32]> = keys
-        .iter()
-        .map(|k| mac(k.as_ref(), pairs.timestamp, body))
-        .collect();
-    internal::find_matching_secret(&expected, &candidates)
-        .map(|secret_index| Verified {
-            secret_index,
-            timestamp,
-        })
-        .ok_or(SignatureError::NoMatchingSignature)
+    let clock: &dyn Clock = &clock;
+    internal::verify(
+        keys,
+        |signing_key| match strip_key_prefix(signing_key.as_ref()) {
+            "" => Err(SignatureError::InvalidSecret("signing key is empty")),
+            key => Ok(key.as_bytes()),
+        },
+        || internal::pair_request(header, &SYNTAX, clock, tolerance),
+        |key, timestamp| mac(key, timestamp, body),
+    )
 }
 
 /// The hashed form of a signing key: its `signkey-<env>-` prefix (if any),

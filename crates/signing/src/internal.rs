@@ -1,5 +1,9 @@
-//! Helpers shared by the schemes: MACs, secret checks, timestamp parsing and
-//! the constant-time comparison.
+//! What the schemes share: the verification core ([`verify`]) and the pieces it
+//! is built from (MACs, key checks, timestamp parsing, the tolerance window and
+//! the constant-time comparison).
+//!
+//! A scheme module only says what is its own: how a secret becomes a key, how
+//! the headers are read (into a [`Request`]), and what the MAC covers.
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -7,7 +11,123 @@ use sha1::Sha1;
 use sha2::Sha256;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
-use crate::SignatureError;
+use crate::{Clock, SignatureError, Tolerance, Verified};
+
+/// The unit of a scheme's timestamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unit {
+    /// Unix seconds (every scheme but Front application webhooks).
+    Seconds,
+    /// Milliseconds since the epoch (Front application webhooks).
+    Millis,
+}
+
+/// A signed timestamp exactly as it was sent, and the window it must fall in.
+///
+/// The clock is a trait object so that [`Request`] needs no clock type (Front
+/// rule webhooks have none). A scheme's `clock: &C` may be unsized, so the
+/// scheme passes `&clock`: `&C` is sized and is a [`Clock`] too.
+pub(crate) struct Timestamp<'a> {
+    text: &'a str,
+    clock: &'a dyn Clock,
+    tolerance: Tolerance,
+    unit: Unit,
+}
+
+impl<'a> Timestamp<'a> {
+    /// `text` must be within `tolerance` of `clock`, both read in `unit`.
+    pub(crate) fn new(
+        text: &'a str,
+        clock: &'a dyn Clock,
+        tolerance: Tolerance,
+        unit: Unit,
+    ) -> Self {
+        Self {
+            text,
+            clock,
+            tolerance,
+            unit,
+        }
+    }
+
+    /// Parses the timestamp, then checks it against the clock (read only now),
+    /// both in the timestamp's own unit.
+    fn check(&self) -> Result<i64, SignatureError> {
+        let timestamp = parse_timestamp(self.text)?;
+        let (now, tolerance) = match self.unit {
+            Unit::Seconds => (self.clock.now_unix(), self.tolerance.as_secs()),
+            Unit::Millis => (self.clock.now_unix_millis(), self.tolerance.as_millis()),
+        };
+        check_window(timestamp, now, tolerance)?;
+        Ok(timestamp)
+    }
+}
+
+/// What a scheme reads from the request headers.
+pub(crate) struct Request<'a, T> {
+    /// The signed timestamp, or `None` for a scheme without one (Front rule
+    /// webhooks).
+    pub timestamp: Option<Timestamp<'a>>,
+    /// The signatures in the request, decoded. One that does not decode is
+    /// empty, so it just never matches.
+    pub candidates: Vec<Vec<u8>>,
+    /// The header values the MAC covers, handed to the MAC closure.
+    pub signed: T,
+}
+
+/// The verification every scheme shares, in the documented check order:
+///
+/// 1. the secrets: an empty slice is [`SignatureError::NoSecretConfigured`],
+///    then `key` turns each secret into its HMAC key (or the scheme's
+///    [`SignatureError::InvalidSecret`]);
+/// 2. the headers: `parse` reads them, or fails with a missing or malformed
+///    header;
+/// 3. the timestamp, if the scheme has one: it must be numeric,
+/// 4. and inside the tolerance window;
+/// 5. the MACs: `mac(key, &request.signed)` for every key, compared in
+///    constant time with every candidate ([`find_matching_secret`]).
+///
+/// For a scheme without a timestamp, [`Verified::timestamp`] is `0`; such a
+/// scheme only reports [`Verified::secret_index`].
+pub(crate) fn verify<'s, 'a, S, K, T, M>(
+    secrets: &'s [S],
+    key: impl Fn(&'s S) -> Result<K, SignatureError>,
+    parse: impl FnOnce() -> Result<Request<'a, T>, SignatureError>,
+    mac: impl Fn(&[u8], &T) -> M,
+) -> Result<Verified, SignatureError>
+where
+    K: AsRef<[u8]>,
+    M: AsRef<[u8]>,
+{
+    if secrets.is_empty() {
+        return Err(SignatureError::NoSecretConfigured);
+    }
+    let keys = secrets.iter().map(key).collect::<Result<Vec<K>, _>>()?;
+    let request = parse()?;
+    let timestamp = match &request.timestamp {
+        Some(timestamp) => timestamp.check()?,
+        None => 0,
+    };
+    let expected: Vec<M> = keys
+        .iter()
+        .map(|key| mac(key.as_ref(), &request.signed))
+        .collect();
+    find_matching_secret(&expected, &request.candidates)
+        .map(|secret_index| Verified {
+            secret_index,
+            timestamp,
+        })
+        .ok_or(SignatureError::NoMatchingSignature)
+}
+
+/// The key of a scheme that uses the secret's bytes as they are. An empty
+/// secret is [`SignatureError::InvalidSecret`].
+pub(crate) fn raw_key<S: AsRef<[u8]>>(secret: &S) -> Result<&[u8], SignatureError> {
+    match secret.as_ref() {
+        [] => Err(SignatureError::InvalidSecret("secret is empty")),
+        key => Ok(key),
+    }
+}
 
 /// HMAC-SHA256 of the concatenation of `parts`.
 pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
@@ -46,17 +166,6 @@ pub(crate) fn decode_base64_candidate(s: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(s)
         .unwrap_or_default()
-}
-
-/// Fails if no secret is configured or one of them is empty.
-pub(crate) fn check_secrets<S: AsRef<[u8]>>(secrets: &[S]) -> Result<(), SignatureError> {
-    if secrets.is_empty() {
-        return Err(SignatureError::NoSecretConfigured);
-    }
-    if secrets.iter().any(|s| s.as_ref().is_empty()) {
-        return Err(SignatureError::InvalidSecret("secret is empty"));
-    }
-    Ok(())
 }
 
 /// Parses a timestamp that must be ASCII digits only: no sign, no whitespace,
@@ -124,6 +233,8 @@ pub(crate) fn find_matching_secret<E: AsRef<[u8]>, C: AsRef<[u8]>>(
 /// How a `key=value` list header (the `sdk`, `stripe` and `inngest` schemes)
 /// is written.
 pub(crate) struct PairSyntax {
+    /// The header's name, for [`SignatureError::MissingHeader`].
+    pub header: &'static str,
     pub separator: char,
     pub timestamp_key: &'static str,
     pub signature_key: &'static str,
@@ -170,9 +281,144 @@ pub(crate) fn parse_pairs<'h>(
     })
 }
 
+/// Writes a `key=value` list header: `<timestamp key>=<t><separator><signature
+/// key>=<hex MAC>`, the form [`parse_pairs`] reads.
+pub(crate) fn pair_header(syntax: &PairSyntax, timestamp: &str, mac: &[u8]) -> String {
+    format!(
+        "{}={timestamp}{}{}={}",
+        syntax.timestamp_key,
+        syntax.separator,
+        syntax.signature_key,
+        hex::encode(mac)
+    )
+}
+
+/// Reads a `key=value` list header (the `sdk`, `stripe` and `inngest`
+/// schemes): a timestamp in seconds, and hex signatures. The MAC covers the
+/// timestamp as sent.
+pub(crate) fn pair_request<'a>(
+    header: Option<&'a str>,
+    syntax: &PairSyntax,
+    clock: &'a dyn Clock,
+    tolerance: Tolerance,
+) -> Result<Request<'a, &'a str>, SignatureError> {
+    let header = header.ok_or(SignatureError::MissingHeader(syntax.header))?;
+    let pairs = parse_pairs(header, syntax)?;
+    Ok(Request {
+        timestamp: Some(Timestamp::new(
+            pairs.timestamp,
+            clock,
+            tolerance,
+            Unit::Seconds,
+        )),
+        candidates: pairs
+            .signatures
+            .iter()
+            .map(|s| decode_hex_candidate(s))
+            .collect(),
+        signed: pairs.timestamp,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FixedClock;
+
+    /// A request with one candidate, `[b'b']`, that signs nothing else.
+    fn request(timestamp: Option<Timestamp<'_>>) -> Result<Request<'_, ()>, SignatureError> {
+        Ok(Request {
+            timestamp,
+            candidates: vec![vec![b'b']],
+            signed: (),
+        })
+    }
+
+    /// A "MAC" that is the key's first byte, so key `b` matches.
+    fn first_byte(key: &[u8], _: &()) -> [u8; 1] {
+        [key[0]]
+    }
+
+    #[test]
+    fn core_reads_nothing_before_the_secrets_are_checked() {
+        let unread = || -> Result<Request<'static, ()>, SignatureError> {
+            panic!("headers read before the secrets were checked")
+        };
+        let none: [&str; 0] = [];
+        assert_eq!(
+            verify(&none, raw_key, unread, first_byte),
+            Err(SignatureError::NoSecretConfigured)
+        );
+        assert_eq!(
+            verify(&["a", ""], raw_key, unread, first_byte),
+            Err(SignatureError::InvalidSecret("secret is empty"))
+        );
+    }
+
+    #[test]
+    fn core_computes_no_mac_before_the_timestamp_is_checked() {
+        let clock = FixedClock::from_secs(1000);
+        let no_mac = |_: &[u8], _: &()| -> [u8; 1] { panic!("MAC computed too early") };
+        for (text, error) in [
+            ("abc", SignatureError::InvalidTimestamp),
+            ("699", SignatureError::TimestampTooOld),
+            ("1301", SignatureError::TimestampInFuture),
+        ] {
+            let at = || {
+                request(Some(Timestamp::new(
+                    text,
+                    &clock,
+                    Tolerance::DEFAULT,
+                    Unit::Seconds,
+                )))
+            };
+            assert_eq!(verify(&["a"], raw_key, at, no_mac), Err(error), "{text}");
+        }
+    }
+
+    #[test]
+    fn core_reports_the_matching_secret_and_the_timestamp_in_its_unit() {
+        let clock = FixedClock(1_000_000);
+        let secs = || {
+            request(Some(Timestamp::new(
+                "1000",
+                &clock,
+                Tolerance::DEFAULT,
+                Unit::Seconds,
+            )))
+        };
+        assert_eq!(
+            verify(&["a", "b", "b"], raw_key, secs, first_byte),
+            Ok(Verified {
+                secret_index: 1,
+                timestamp: 1000
+            })
+        );
+        let millis = || {
+            request(Some(Timestamp::new(
+                "700000",
+                &clock,
+                Tolerance::DEFAULT,
+                Unit::Millis,
+            )))
+        };
+        assert_eq!(
+            verify(&["b"], raw_key, millis, first_byte).map(|v| v.timestamp),
+            Ok(700_000)
+        );
+        let untimed = || request(None);
+        assert_eq!(
+            verify(&["b"], raw_key, untimed, first_byte),
+            Ok(Verified {
+                secret_index: 0,
+                timestamp: 0
+            })
+        );
+        assert_eq!(
+            verify(&["a"], raw_key, untimed, first_byte),
+            Err(SignatureError::NoMatchingSignature)
+        );
+    }
 
     #[test]
     fn timestamps_must_be_plain_digits() {

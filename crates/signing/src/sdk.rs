@@ -20,6 +20,7 @@ use crate::{Clock, SignatureError, Tolerance, Verified};
 pub const HEADER: &str = "x-support-signature";
 
 const SYNTAX: PairSyntax = PairSyntax {
+    header: HEADER,
     separator: ',',
     timestamp_key: "timestamp",
     signature_key: "v1",
@@ -41,8 +42,7 @@ fn mac(secret: &[u8], timestamp: &str, body: &[u8]) -> [u8; 32] {
 /// ```
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     let timestamp = timestamp.to_string();
-    let signature = hex::encode(mac(secret, &timestamp, body));
-    format!("timestamp={timestamp},v1={signature}")
+    internal::pair_header(&SYNTAX, &timestamp, &mac(secret, &timestamp, body))
 }
 
 /// Verifies the header against the raw `body`, accepting a timestamp within
@@ -75,25 +75,11 @@ where
     S: AsRef<[u8]>,
     C: Clock + ?Sized,
 {
-    internal::check_secrets(secrets)?;
-    let header = header.ok_or(SignatureError::MissingHeader(HEADER))?;
-    let pairs = internal::parse_pairs(header, &SYNTAX)?;
-    let timestamp = internal::parse_timestamp(pairs.timestamp)?;
-    internal::check_window(timestamp, clock.now_unix(), tolerance.as_secs())?;
-
-    let candidates: Vec<Vec<u8>> = pairs
-        .signatures
-        .iter()
-        .map(|s| internal::decode_hex_candidate(s))
-        .collect();
-    let expected: Vec<[u8; 32]> = secrets
-        .iter()
-        .map(|s| mac(s.as_ref(), pairs.timestamp, body))
-        .collect();
-    internal::find_matching_secret(&expected, &candidates)
-        .map(|secret_index| Verified {
-            secret_index,
-            timestamp,
-        })
-        .ok_or(SignatureError::NoMatchingSignature)
+    let clock: &dyn Clock = &clock;
+    internal::verify(
+        secrets,
+        internal::raw_key,
+        || internal::pair_request(header, &SYNTAX, clock, tolerance),
+        |key, timestamp| mac(key, timestamp, body),
+    )
 }

@@ -8,7 +8,7 @@
 //! The timestamp must be within ±300 seconds of the clock. The check is
 //! two-sided. Hex may be lowercase or uppercase.
 
-use crate::internal;
+use crate::internal::{self, Request, Timestamp, Unit};
 use crate::{Clock, SignatureError, Tolerance, Verified};
 
 /// The signature header name, in lowercase.
@@ -65,24 +65,22 @@ where
     S: AsRef<[u8]>,
     C: Clock + ?Sized,
 {
-    internal::check_secrets(secrets)?;
-    let signature = signature.ok_or(SignatureError::MissingHeader(SIGNATURE_HEADER))?;
-    let timestamp_text = timestamp.ok_or(SignatureError::MissingHeader(TIMESTAMP_HEADER))?;
-    let signature = signature
-        .strip_prefix("v0=")
-        .ok_or(SignatureError::MalformedHeader("missing v0= prefix"))?;
-    let timestamp = internal::parse_timestamp(timestamp_text)?;
-    internal::check_window(timestamp, clock.now_unix(), tolerance.as_secs())?;
-
-    let candidate = [internal::decode_hex_candidate(signature)];
-    let expected: Vec<[u8; 32]> = secrets
-        .iter()
-        .map(|s| mac(s.as_ref(), timestamp_text, body))
-        .collect();
-    internal::find_matching_secret(&expected, &candidate)
-        .map(|secret_index| Verified {
-            secret_index,
-            timestamp,
-        })
-        .ok_or(SignatureError::NoMatchingSignature)
+    let clock: &dyn Clock = &clock;
+    internal::verify(
+        secrets,
+        internal::raw_key,
+        || {
+            let signature = signature.ok_or(SignatureError::MissingHeader(SIGNATURE_HEADER))?;
+            let timestamp = timestamp.ok_or(SignatureError::MissingHeader(TIMESTAMP_HEADER))?;
+            let signature = signature
+                .strip_prefix("v0=")
+                .ok_or(SignatureError::MalformedHeader("missing v0= prefix"))?;
+            Ok(Request {
+                timestamp: Some(Timestamp::new(timestamp, clock, tolerance, Unit::Seconds)),
+                candidates: vec![internal::decode_hex_candidate(signature)],
+                signed: timestamp,
+            })
+        },
+        |key, timestamp| mac(key, timestamp, body),
+    )
 }

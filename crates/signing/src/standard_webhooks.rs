@@ -20,7 +20,7 @@
 
 use base64::Engine as _;
 
-use crate::internal;
+use crate::internal::{self, Request, Timestamp, Unit};
 use crate::{Clock, SignatureError, Tolerance, Verified};
 
 /// The message id header name.
@@ -96,40 +96,32 @@ where
     S: AsRef<str>,
     C: Clock + ?Sized,
 {
-    if secrets.is_empty() {
-        return Err(SignatureError::NoSecretConfigured);
-    }
-    let keys = secrets
-        .iter()
-        .map(|s| decode_secret(s.as_ref()))
-        .collect::<Result<Vec<_>, _>>()?;
-
-    let id = id.ok_or(SignatureError::MissingHeader(ID_HEADER))?;
-    let timestamp_text = timestamp.ok_or(SignatureError::MissingHeader(TIMESTAMP_HEADER))?;
-    let signature = signature.ok_or(SignatureError::MissingHeader(SIGNATURE_HEADER))?;
-    if id.is_empty() {
-        return Err(SignatureError::MalformedHeader("empty webhook-id"));
-    }
-    let candidates: Vec<Vec<u8>> = signature
-        .split_ascii_whitespace()
-        .filter_map(|token| token.split_once(','))
-        .filter(|(version, _)| *version == "v1")
-        .map(|(_, value)| internal::decode_base64_candidate(value))
-        .collect();
-    if candidates.is_empty() {
-        return Err(SignatureError::MalformedHeader("missing v1"));
-    }
-    let timestamp = internal::parse_timestamp(timestamp_text)?;
-    internal::check_window(timestamp, clock.now_unix(), tolerance.as_secs())?;
-
-    let expected: Vec<[u8; 32]> = keys
-        .iter()
-        .map(|key| mac(key, id, timestamp_text, body))
-        .collect();
-    internal::find_matching_secret(&expected, &candidates)
-        .map(|secret_index| Verified {
-            secret_index,
-            timestamp,
-        })
-        .ok_or(SignatureError::NoMatchingSignature)
+    let clock: &dyn Clock = &clock;
+    internal::verify(
+        secrets,
+        |secret| decode_secret(secret.as_ref()),
+        || {
+            let id = id.ok_or(SignatureError::MissingHeader(ID_HEADER))?;
+            let timestamp = timestamp.ok_or(SignatureError::MissingHeader(TIMESTAMP_HEADER))?;
+            let signature = signature.ok_or(SignatureError::MissingHeader(SIGNATURE_HEADER))?;
+            if id.is_empty() {
+                return Err(SignatureError::MalformedHeader("empty webhook-id"));
+            }
+            let candidates: Vec<Vec<u8>> = signature
+                .split_ascii_whitespace()
+                .filter_map(|token| token.split_once(','))
+                .filter(|(version, _)| *version == "v1")
+                .map(|(_, value)| internal::decode_base64_candidate(value))
+                .collect();
+            if candidates.is_empty() {
+                return Err(SignatureError::MalformedHeader("missing v1"));
+            }
+            Ok(Request {
+                timestamp: Some(Timestamp::new(timestamp, clock, tolerance, Unit::Seconds)),
+                candidates,
+                signed: (id, timestamp),
+            })
+        },
+        |key, &(id, timestamp)| mac(key, id, timestamp, body),
+    )
 }

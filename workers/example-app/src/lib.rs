@@ -1,7 +1,7 @@
 //! A reference product app on Cloudflare Workers.
 //!
 //! This is the file an app developer copies: it serves the support contract at
-//! `POST /api/support`, backed by D1 (see `store.rs`). Secrets come from the
+//! `POST /api/support`, backed by D1 (see `store/`). Secrets come from the
 //! environment: `SUPPORT_WEBHOOK_SECRET`, plus `SUPPORT_WEBHOOK_SECRET_PREVIOUS` while a
 //! rotation is under way.
 

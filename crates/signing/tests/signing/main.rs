@@ -8,3 +8,4 @@ mod sdk;
 mod slack;
 mod standard_webhooks;
 mod stripe;
+mod table;
