@@ -7,6 +7,11 @@
 //! (only when keys are configured). Events carrying an `id` seen in the last 24 hours are
 //! recorded as duplicates, as Inngest dedupes them.
 //!
+//! Only `Content-Type: application/json` (parameters such as `; charset=utf-8` allowed)
+//! is taken; anything else is `415 {"ids": [], "status": 415, "error": "..."}`, so a
+//! browser form (which can only send `application/x-www-form-urlencoded`,
+//! `multipart/form-data` or `text/plain` across origins) cannot post events (CSRF).
+//!
 //! Control API:
 //! - `GET /_devkit/inngest/events[?name=...]`: events received, oldest first.
 //! - `DELETE /_devkit/inngest/events`: forget them.
@@ -129,16 +134,31 @@ fn now_ms() -> u64 {
 }
 
 fn bad_request(error: impl Into<String>) -> Response {
+    refusal(StatusCode::BAD_REQUEST, error)
+}
+
+/// `{"ids": [], "status": <status>, "error": ...}`, the shape of every refusal here.
+fn refusal(status: StatusCode, error: impl Into<String>) -> Response {
     (
-        StatusCode::BAD_REQUEST,
-        Json(json!({"ids": [], "status": 400, "error": error.into()})),
+        status,
+        Json(json!({"ids": [], "status": status.as_u16(), "error": error.into()})),
     )
         .into_response()
+}
+
+/// Whether a `Content-Type` value is `application/json`, in any case, with or without
+/// parameters (`application/json; charset=utf-8`).
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default();
+    essence
+        .trim_matches(|c| c == ' ' || c == '\t')
+        .eq_ignore_ascii_case("application/json")
 }
 
 async fn ingest(
     State(api): State<EventApi>,
     Path(key): Path<String>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     // Injected failures first: they model Inngest being down, slow or rate limiting.
@@ -184,6 +204,17 @@ async fn ingest(
         }
     }
 
+    // Before the key and the body are looked at: no cross-site form can send this type.
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or_default());
+    if !content_type.is_some_and(is_json) {
+        api.inner.lock().unwrap().stats.rejected_requests += 1;
+        return refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json",
+        );
+    }
     if !api.keys.is_empty() && !api.keys.contains(&key) {
         api.inner.lock().unwrap().stats.rejected_requests += 1;
         return (
@@ -194,11 +225,7 @@ async fn ingest(
     }
     if body.len() > MAX_REQUEST_BYTES {
         api.inner.lock().unwrap().stats.rejected_requests += 1;
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Json(json!({"ids": [], "status": 413, "error": "request too large"})),
-        )
-            .into_response();
+        return refusal(StatusCode::PAYLOAD_TOO_LARGE, "request too large");
     }
     let events = match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Array(events)) => events,

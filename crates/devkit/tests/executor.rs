@@ -487,6 +487,76 @@ async fn register_needs_the_hashed_key_and_valid_functions() {
 }
 
 #[tokio::test]
+async fn register_takes_the_bearer_scheme_in_any_case() {
+    let config = support_devkit::Config {
+        executor: support_devkit::executor::ExecutorConfig {
+            signing_key: Some(KEY.into()),
+            time_scale: 1.0,
+        },
+        ..Default::default()
+    };
+    let d = support_devkit::start("127.0.0.1:0".parse().unwrap(), &config)
+        .await
+        .unwrap();
+    let hashed = support_signing::inngest::hashed_signing_key(KEY).unwrap();
+    let body = json!({"appName": "x", "functions": []});
+    let register = |authorization: String| {
+        reqwest::Client::new()
+            .post(format!("{}/fn/register", d.url()))
+            .header("authorization", authorization)
+            .json(&body)
+            .send()
+    };
+    // RFC 7235: the auth scheme is case-insensitive.
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let r = register(format!("{scheme} {hashed}")).await.unwrap();
+        assert_eq!(r.status(), 200, "scheme {scheme:?}");
+    }
+    // The token itself is not.
+    let r = register(format!("Bearer {}", hashed.to_uppercase()))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    for authorization in [
+        format!("Basic {hashed}"),
+        hashed.clone(),
+        "Bearer".to_owned(),
+    ] {
+        let r = register(authorization.clone()).await.unwrap();
+        assert_eq!(r.status(), 401, "{authorization:?}");
+    }
+}
+
+#[tokio::test]
+async fn register_without_credentials_is_refused_even_when_the_key_cannot_be_hashed() {
+    let config = support_devkit::Config {
+        executor: support_devkit::executor::ExecutorConfig {
+            signing_key: Some("not-a-signing-key".into()),
+            time_scale: 1.0,
+        },
+        ..Default::default()
+    };
+    let d = support_devkit::start("127.0.0.1:0".parse().unwrap(), &config)
+        .await
+        .unwrap();
+    let body = json!({"appName": "x", "functions": []});
+    let post = || {
+        reqwest::Client::new()
+            .post(format!("{}/fn/register", d.url()))
+            .json(&body)
+    };
+    assert_eq!(post().send().await.unwrap().status(), 401);
+    assert_eq!(post().bearer_auth("").send().await.unwrap().status(), 401);
+    // The raw key still works, as before.
+    let r = post()
+        .bearer_auth("not-a-signing-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
 async fn responses_without_the_sdk_header_are_protocol_errors() {
     let script: Script = Arc::new(|_| {
         (

@@ -146,3 +146,47 @@ async fn injected_failures_then_recovery() {
         (Some(5), Some(2))
     );
 }
+
+#[tokio::test]
+async fn only_json_bodies_are_taken_so_forms_cannot_post_events() {
+    let d = devkit(&[]).await;
+    let client = reqwest::Client::new();
+    let event = r#"[{"name": "a/x"}]"#;
+    let post = |content_type: Option<&str>| {
+        let mut request = client.post(format!("{}/e/k", d.url())).body(event);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        request.send()
+    };
+    for refused in [
+        None,
+        Some("text/plain"),
+        Some("text/plain;charset=UTF-8"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        Some("application/jsonp"),
+        Some("application/json-seq"),
+        Some(""),
+    ] {
+        let r = post(refused).await.unwrap();
+        assert_eq!(r.status(), 415, "{refused:?}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(
+            body,
+            json!({"ids": [], "status": 415, "error": "Content-Type must be application/json"}),
+            "{refused:?}"
+        );
+    }
+    assert!(events(&d.url()).await.is_empty());
+    for accepted in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON;charset=UTF-8",
+        "application/json ; charset=utf-8",
+    ] {
+        let r = post(Some(accepted)).await.unwrap();
+        assert_eq!(r.status(), 200, "{accepted:?}");
+    }
+    assert_eq!(events(&d.url()).await.len(), 4);
+}

@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use futures::future::{select, Either};
 use worker::js_sys::Uint8Array;
+use worker::wasm_bindgen_futures::JsFuture;
 
 use crate::{HttpRequest, HttpResponse, Transport, TransportError};
 
@@ -30,14 +31,14 @@ impl Transport for FetchTransport {
         let signal = controller.signal();
         let fetch = worker::Fetch::Request(outgoing);
         let exchange = async move {
-            let mut response = fetch.send_with_signal(&signal).await?;
+            let response = fetch.send_with_signal(&signal).await?;
             let status = response.status_code();
             let headers = response
                 .headers()
                 .entries()
                 .map(|(n, v)| (n.to_ascii_lowercase(), v))
                 .collect();
-            let body = response.bytes().await?;
+            let body = body_bytes(&response).await?;
             Ok::<_, worker::Error>(HttpResponse {
                 status,
                 headers,
@@ -54,6 +55,21 @@ impl Transport for FetchTransport {
                 controller.abort();
                 Err(TransportError::Timeout)
             }
+        }
+    }
+}
+
+/// The whole response body in one call (`arrayBuffer()`), not chunk by chunk.
+async fn body_bytes(response: &worker::Response) -> worker::Result<Vec<u8>> {
+    match response.body() {
+        worker::ResponseBody::Empty => Ok(Vec::new()),
+        worker::ResponseBody::Body(bytes) => Ok(bytes.clone()),
+        worker::ResponseBody::Stream(stream) => {
+            // A plain wrapper over the body stream: nothing of the original response
+            // (status, headers) has to be valid for a constructed response.
+            let wrapper = worker::web_sys::Response::new_with_opt_readable_stream(Some(stream))?;
+            let buffer = JsFuture::from(wrapper.array_buffer()?).await?;
+            Ok(Uint8Array::new(&buffer).to_vec())
         }
     }
 }

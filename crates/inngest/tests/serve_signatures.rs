@@ -241,3 +241,40 @@ async fn other_methods_are_405_with_protocol_headers() {
     assert_eq!(r.status, 405);
     assert_protocol_headers(&r, false);
 }
+
+#[tokio::test]
+async fn answers_are_http_responses_with_lowercase_header_names() {
+    let h = ServeHandler::new(config().with_framework("workers").with_env("branch-1"))
+        .with_clock(clock())
+        .function(ServeFunction::new(
+            FunctionConfig::new("later"),
+            |_input: Input, _step: Step| async move {
+                Err(support_inngest::serve::FnError::retry_after(
+                    "busy",
+                    support_inngest::serve::RetryAfter::Seconds(30),
+                ))
+            },
+        ));
+    let call: support_http::HttpResponse =
+        post(&h, "app-later", "step", &call_body(json!({}), &[], 0)).await;
+    assert_eq!(call.status, 500);
+    assert_eq!(call.header("Retry-After"), Some("30"));
+    let get = h
+        .handle("GET", "https://example.test/api/inngest", [], b"")
+        .await;
+    let put = h
+        .handle("PUT", "https://example.test/api/inngest", [], b"")
+        .await;
+    let delete = h
+        .handle("DELETE", "https://example.test/api/inngest", [], b"")
+        .await;
+    for response in [&call, &get, &put, &delete] {
+        for (name, _) in &response.headers {
+            assert_eq!(*name, name.to_ascii_lowercase(), "{:?}", response.headers);
+        }
+        assert_eq!(response.header("x-inngest-framework"), Some("workers"));
+        assert_eq!(response.header("x-inngest-env"), Some("branch-1"));
+    }
+    assert!(call.header("x-inngest-signature").is_some());
+    assert_eq!(put.header("x-inngest-sync-kind"), Some("out_of_band"));
+}

@@ -361,6 +361,36 @@ async fn use_api_fetches_events_and_steps_with_the_bearer_key() {
     assert_protocol_headers(&r, false);
 }
 
+#[tokio::test]
+async fn use_api_run_ids_reach_the_api_as_one_segment_over_real_http() {
+    let (api, seen) = start(&hashed_signing_key(KEY).unwrap(), (200, json!({}))).await;
+    let h = ServeHandler::new(config().with_api_origin(&api))
+        .with_clock(clock())
+        .with_transport(ReqwestTransport::new())
+        .function(ServeFunction::new(
+            FunctionConfig::new("big"),
+            |_input: Input, step: Step| async move {
+                let first: u64 = step.run("first", || async { Ok(0) }).await?;
+                Ok(json!(first))
+            },
+        ));
+    let mut body = call_body(json!({}), &[], 0);
+    body["ctx"]["use_api"] = json!(true);
+    // Unencoded, the URL parser would resolve this to /v0/fn/register/batch.
+    body["ctx"]["run_id"] = json!("../../fn/register");
+    let r = post(&h, "app-big", "step", &body).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let seen = seen.lock().unwrap().clone();
+    let uris: Vec<&str> = seen.iter().map(|c| c.uri.as_str()).collect();
+    assert_eq!(
+        uris,
+        [
+            "/v0/runs/..%2F..%2Ffn%2Fregister/batch",
+            "/v0/runs/..%2F..%2Ffn%2Fregister/actions"
+        ]
+    );
+}
+
 fn introspection_handler(config: ServeConfig) -> ServeHandler {
     functions(ServeHandler::new(config).with_clock(clock()))
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::json;
+use support_http::{BodyError, HttpResponse};
 use support_signing::{Clock, SignatureError, SystemClock};
 
 use crate::action::{Action, Request};
@@ -16,42 +17,20 @@ use crate::integration::SupportIntegration;
 /// Default cap on request bodies. Contract requests are small JSON objects.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
+const TOO_LARGE: &str = "Request body too large";
+
 /// A clock that can be shared with the handler on any runtime.
 pub type SharedClock = Arc<dyn Clock + Send + Sync>;
 
-/// What the handler answers: a status and a JSON body (always `application/json`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HandlerResponse {
-    /// HTTP status: 200, 400, 401, 405, 413, 500 or 501.
-    pub status: u16,
-    /// The JSON body, exactly as it goes on the wire.
-    pub body: Vec<u8>,
-    /// Which configured secret verified the request (0 = newest). A request verified
-    /// by an older secret means a caller has not rotated yet.
-    pub verified_with: Option<usize>,
-}
+/// The content type of every answer: `application/json`.
+pub const CONTENT_TYPE: &str = support_http::JSON_CONTENT_TYPE;
 
-impl HandlerResponse {
-    /// The content type of every answer.
-    pub const CONTENT_TYPE: &'static str = "application/json";
+/// What the handler answers: an [`HttpResponse`] with a JSON body and
+/// `content-type: application/json`. Status 200, 400, 401, 405, 413, 500 or 501.
+pub type HandlerResponse = HttpResponse;
 
-    fn json(status: u16, value: &impl Serialize) -> Self {
-        let body = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
-        Self {
-            status,
-            body,
-            verified_with: None,
-        }
-    }
-
-    fn error(status: u16, message: impl AsRef<str>) -> Self {
-        Self::json(status, &json!({ "error": message.as_ref() }))
-    }
-
-    /// The body parsed back into JSON (handy in tests and logs).
-    pub fn json_body(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
-    }
+fn error_response(status: u16, message: impl AsRef<str>) -> HttpResponse {
+    HttpResponse::json(status, &json!({ "error": message.as_ref() }))
 }
 
 /// Verifies signed requests and routes them to an integration.
@@ -112,13 +91,29 @@ impl<I: SupportIntegration> SupportHandler<I> {
         &self.integration
     }
 
+    /// The body size cap ([`DEFAULT_MAX_BODY_BYTES`] unless changed). Adapters read
+    /// bodies under it and answer [`body_error`](Self::body_error) when it is passed.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// The answer to a body that could not be read: `413 {"error":"Request body too
+    /// large"}` (the same answer as an oversized body given to [`handle`](Self::handle)),
+    /// or `400 {"error":"Could not read the request body"}`.
+    pub fn body_error(&self, error: &BodyError) -> HttpResponse {
+        match error {
+            BodyError::TooLarge { .. } => error_response(413, TOO_LARGE),
+            BodyError::Read(_) => error_response(400, "Could not read the request body"),
+        }
+    }
+
     /// Handle one HTTP request. `headers` are (name, value) pairs in any case.
     pub async fn handle<'h>(
         &self,
         method: &str,
         headers: impl IntoIterator<Item = (&'h str, &'h str)>,
         body: &[u8],
-    ) -> HandlerResponse {
+    ) -> HttpResponse {
         let signature = headers
             .into_iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(support_signing::sdk::HEADER))
@@ -132,48 +127,56 @@ impl<I: SupportIntegration> SupportHandler<I> {
         method: &str,
         signature: Option<&str>,
         body: &[u8],
-    ) -> HandlerResponse {
+    ) -> HttpResponse {
+        self.handle_verified_with(method, signature, body).await.0
+    }
+
+    /// Like [`handle_signed`](Self::handle_signed), and also says which configured
+    /// secret verified the request (0 = newest; `None` when it was not verified). A
+    /// request verified by an older secret means a caller has not rotated yet.
+    pub async fn handle_verified_with(
+        &self,
+        method: &str,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> (HttpResponse, Option<usize>) {
         if !method.eq_ignore_ascii_case("POST") {
-            return HandlerResponse::error(405, "Method not allowed");
+            return (error_response(405, "Method not allowed"), None);
         }
         if body.len() > self.max_body_bytes {
-            return HandlerResponse::error(413, "Request body too large");
+            return (error_response(413, TOO_LARGE), None);
         }
         // Nothing from the body is looked at before the signature over its raw bytes
         // is verified.
         let verified =
             match support_signing::sdk::verify(signature, body, &self.secrets, &*self.clock) {
                 Ok(verified) => verified,
-                Err(err) => return signature_error(&err),
+                Err(err) => return (signature_error(&err), None),
             };
-        let mut response = self.handle_verified(body).await;
-        response.verified_with = Some(verified.secret_index);
-        response
+        let response = self.handle_verified(body).await;
+        (response, Some(verified.secret_index))
     }
 
-    async fn handle_verified(&self, body: &[u8]) -> HandlerResponse {
+    async fn handle_verified(&self, body: &[u8]) -> HttpResponse {
         let value: serde_json::Value = match serde_json::from_slice(body) {
             Ok(value) => value,
-            Err(_) => return HandlerResponse::error(400, "Invalid JSON body"),
+            Err(_) => return error_response(400, "Invalid JSON body"),
         };
         let Some(name) = value.get("action").and_then(|a| a.as_str()) else {
-            return HandlerResponse::error(400, "Missing action field");
+            return error_response(400, "Missing action field");
         };
         let Some(action) = Action::from_name(name) else {
-            return HandlerResponse::error(400, format!("Unknown action: {name}"));
+            return error_response(400, format!("Unknown action: {name}"));
         };
         let request: Request = match serde_json::from_value(value) {
             Ok(request) => request,
             Err(err) => {
-                return HandlerResponse::error(
-                    400,
-                    format!("Invalid parameters for {action}: {err}"),
-                );
+                return error_response(400, format!("Invalid parameters for {action}: {err}"));
             }
         };
         match self.dispatch(request).await {
-            Ok(value) => HandlerResponse::json(200, &value),
-            Err(err) => HandlerResponse::error(err.status(), err.to_string()),
+            Ok(value) => HttpResponse::json(200, &value),
+            Err(err) => error_response(err.status(), err.to_string()),
         }
     }
 
@@ -221,19 +224,19 @@ fn to_json<T: Serialize>(
 
 /// The same status codes and messages as the TypeScript handler, without its holes:
 /// a malformed or non-numeric timestamp and a wrong-length signature are 401s here.
-fn signature_error(err: &SignatureError) -> HandlerResponse {
+fn signature_error(err: &SignatureError) -> HttpResponse {
     match err {
-        SignatureError::MissingHeader(_) => HandlerResponse::error(401, "Missing signature header"),
+        SignatureError::MissingHeader(_) => error_response(401, "Missing signature header"),
         SignatureError::MalformedHeader(_) | SignatureError::InvalidTimestamp => {
-            HandlerResponse::error(401, "Invalid signature format")
+            error_response(401, "Invalid signature format")
         }
-        SignatureError::TimestampTooOld => HandlerResponse::error(401, "Signature expired"),
+        SignatureError::TimestampTooOld => error_response(401, "Signature expired"),
         SignatureError::TimestampInFuture => {
-            HandlerResponse::error(401, "Signature timestamp is in the future")
+            error_response(401, "Signature timestamp is in the future")
         }
-        SignatureError::NoMatchingSignature => HandlerResponse::error(401, "Invalid signature"),
+        SignatureError::NoMatchingSignature => error_response(401, "Invalid signature"),
         SignatureError::NoSecretConfigured | SignatureError::InvalidSecret(_) => {
-            HandlerResponse::error(500, "Webhook secret not configured")
+            error_response(500, "Webhook secret not configured")
         }
     }
 }

@@ -11,8 +11,9 @@
 //! - [`SupportIntegration`]: the trait an app implements (5 required methods, 13
 //!   optional ones that answer `501` until implemented).
 //! - [`SupportHandler`]: verifies and dispatches a request; framework-neutral
-//!   (method, headers, raw body → status, JSON). Adapters: [`adapters::worker`]
-//!   (feature `worker`) and [`adapters::axum`] (feature `axum`).
+//!   (method, headers, raw body → [`HttpResponse`]: status, JSON content type, JSON
+//!   body). Adapters: `adapters::worker` (feature `worker`, wasm32) and
+//!   [`adapters::axum`] (feature `axum`); both read bodies under the handler's cap.
 //! - [`IntegrationClient`]: the platform's client, itself a [`SupportIntegration`];
 //!   transports for `reqwest` (feature `reqwest`) and Workers `fetch` (feature `worker`).
 //!
@@ -43,8 +44,8 @@
 //!    `SupportHandler::with_secrets(integration, [new, old])`.
 //! 3. Switch the platform's app record to the new secret.
 //! 4. Once no request has been verified by the old secret
-//!    ([`HandlerResponse::verified_with`] `== Some(1)`) for a while, deploy with the
-//!    new secret only.
+//!    ([`SupportHandler::handle_verified_with`] reports `Some(1)`) for a while, deploy
+//!    with the new secret only.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -61,6 +62,7 @@ pub use action::{Action, Request};
 pub use async_trait::async_trait;
 pub use client::{HttpRequest, HttpResponse, IntegrationClient, Transport, TransportError};
 pub use error::{IntegrationError, Result};
-pub use handler::{HandlerResponse, SharedClock, SupportHandler};
+pub use handler::{HandlerResponse, SharedClock, SupportHandler, CONTENT_TYPE};
 pub use integration::{MaybeSendSync, SupportIntegration};
+pub use support_http::BodyError;
 pub use support_signing as signing;

@@ -28,6 +28,16 @@ async fn post(h: &SupportHandler<FakeApp>, signature: Option<&str>, body: &str) 
     .await
 }
 
+/// The answer and which secret verified the request.
+async fn post_verified(
+    h: &SupportHandler<FakeApp>,
+    signature: Option<&str>,
+    body: &str,
+) -> (HandlerResponse, Option<usize>) {
+    h.handle_verified_with("POST", signature, body.as_bytes())
+        .await
+}
+
 async fn call(h: &SupportHandler<FakeApp>, body: Value) -> HandlerResponse {
     let body = body.to_string();
     post(h, Some(&signed(SECRET, NOW, &body)), &body).await
@@ -52,7 +62,11 @@ async fn lookup_user_returns_the_user_in_typescript_shape() {
         r.json_body(),
         json!({"id": "usr_dana", "email": "dana@example.com", "name": "Dana Lee", "createdAt": "2024-01-15T10:30:00.000Z"})
     );
-    assert_eq!(r.verified_with, Some(0));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let body = json!({"action": "lookupUser", "email": "dana@example.com"}).to_string();
+    let (again, verified_with) =
+        post_verified(&handler(), Some(&signed(SECRET, NOW, &body)), &body).await;
+    assert_eq!((again, verified_with), (r, Some(0)));
 }
 
 #[tokio::test]
@@ -278,7 +292,10 @@ async fn signature_failures_are_401() {
             (401, expected.to_owned()),
             "header {signature:?}"
         );
-        assert_eq!(r.verified_with, None);
+        assert_eq!(
+            post_verified(&h, signature.as_deref(), body).await,
+            (r, None)
+        );
     }
 }
 
@@ -313,10 +330,10 @@ async fn rotation_accepts_the_new_and_the_old_secret_and_says_which() {
     let h = SupportHandler::with_secrets(FakeApp::default(), [SECRET, OLD_SECRET])
         .with_clock(Arc::new(FixedClock(NOW * 1000)));
     let body = r#"{"action":"getRefundPolicy"}"#;
-    let new = post(&h, Some(&signed(SECRET, NOW, body)), body).await;
-    let old = post(&h, Some(&signed(OLD_SECRET, NOW, body)), body).await;
-    assert_eq!((new.status, new.verified_with), (200, Some(0)));
-    assert_eq!((old.status, old.verified_with), (200, Some(1)));
+    let (new, new_with) = post_verified(&h, Some(&signed(SECRET, NOW, body)), body).await;
+    let (old, old_with) = post_verified(&h, Some(&signed(OLD_SECRET, NOW, body)), body).await;
+    assert_eq!((new.status, new_with), (200, Some(0)));
+    assert_eq!((old.status, old_with), (200, Some(1)));
 
     let after = handler();
     assert_eq!(
@@ -366,4 +383,50 @@ async fn header_lookup_is_case_insensitive() {
         )
         .await;
     assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn every_answer_is_json_with_a_lowercase_content_type() {
+    let h = handler().with_max_body_bytes(64);
+    let body = r#"{"action":"getRefundPolicy"}"#;
+    let answers = [
+        h.handle("GET", [], b"").await,
+        post(&h, None, body).await,
+        post(&h, Some(&signed(SECRET, NOW, "{")), "{").await,
+        post(&h, Some(&signed(SECRET, NOW, body)), body).await,
+        post(&h, None, &"x".repeat(65)).await,
+    ];
+    for r in answers {
+        assert_eq!(
+            r.headers,
+            [("content-type".to_owned(), "application/json".to_owned())],
+            "status {}",
+            r.status
+        );
+        assert_eq!(r.header("Content-Type"), Some(support_sdk::CONTENT_TYPE));
+    }
+}
+
+#[test]
+fn body_errors_get_the_handlers_own_answers() {
+    use support_sdk::signing::FixedClock;
+    let h = SupportHandler::new(FakeApp::default(), SECRET)
+        .with_clock(Arc::new(FixedClock(0)))
+        .with_max_body_bytes(10);
+    assert_eq!(h.max_body_bytes(), 10);
+    assert_eq!(
+        handler().max_body_bytes(),
+        support_sdk::handler::DEFAULT_MAX_BODY_BYTES
+    );
+    let too_large = h.body_error(&support_http::BodyError::TooLarge { limit: 10 });
+    assert_eq!(
+        (too_large.status, too_large.json_body()),
+        (413, json!({"error": "Request body too large"}))
+    );
+    assert_eq!(too_large.header("content-type"), Some("application/json"));
+    let broken = h.body_error(&support_http::BodyError::Read("reset".into()));
+    assert_eq!(
+        (broken.status, broken.json_body()),
+        (400, json!({"error": "Could not read the request body"}))
+    );
 }

@@ -5,22 +5,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use serde_json::Value;
+pub use support_http::MaybeSend;
 use support_http::MaybeSendSync;
 
 use super::config::FunctionConfig;
 use super::error::FnError;
 use super::step::{Event, Step};
-
-/// `Send` natively, nothing on wasm32 (Workers futures are `!Send`).
-#[cfg(not(target_arch = "wasm32"))]
-pub trait MaybeSend: Send {}
-#[cfg(not(target_arch = "wasm32"))]
-impl<T: Send + ?Sized> MaybeSend for T {}
-/// `Send` natively, nothing on wasm32 (Workers futures are `!Send`).
-#[cfg(target_arch = "wasm32")]
-pub trait MaybeSend {}
-#[cfg(target_arch = "wasm32")]
-impl<T: ?Sized> MaybeSend for T {}
 
 /// A boxed future: `Send` natively, not on wasm32.
 #[cfg(not(target_arch = "wasm32"))]

@@ -103,12 +103,19 @@
 //! assert_eq!(handler.function_configs("https://support.example/api/inngest").len(), 2);
 //! ```
 
+mod api;
+mod call;
 mod config;
 mod error;
 mod function;
 mod handler;
+mod introspect;
+mod reply;
+mod request;
 mod sender;
+mod serve_config;
 mod step;
+mod sync;
 
 pub use config::{
     Cancel, Concurrency, ConcurrencyScope, FunctionConfig, Throttle, Trigger, DEFAULT_RETRIES,
@@ -116,10 +123,10 @@ pub use config::{
 };
 pub use error::{ErrorBody, FnError, RetryAfter, StepError};
 pub use function::{BoxFuture, FnResult, FunctionBody, Input, MaybeSend, ServeFunction};
-pub use handler::{
-    ServeConfig, ServeHandler, ServeResponse, SharedClock, DEFAULT_API_ORIGIN,
-    DEFAULT_EVENT_API_ORIGIN, DEV_SERVER_ORIGIN, REQ_VERSION, SCHEMA_VERSION, SDK_NAME,
-    SDK_VERSION,
-};
+pub use handler::{ServeHandler, ServeResponse, SharedClock};
 pub use sender::EventSender;
+pub use serve_config::{
+    ServeConfig, DEFAULT_API_ORIGIN, DEFAULT_EVENT_API_ORIGIN, DEV_SERVER_ORIGIN, REQ_VERSION,
+    SCHEMA_VERSION, SDK_NAME, SDK_VERSION,
+};
 pub use step::{occurrence_id, step_hash, time_string, Event, Step, WaitOpts};

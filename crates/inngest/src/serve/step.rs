@@ -523,14 +523,20 @@ pub fn time_string(duration: Duration) -> String {
     out
 }
 
+/// `YYYY-MM-DDTHH:MM:SS` then anything ending in `Z`, or holding a `+`/`-` offset.
+/// Works on bytes only, so no input can panic it (a multi-byte character is never an
+/// ASCII digit or separator).
 fn looks_like_rfc3339(s: &str) -> bool {
+    const SHAPE: &[u8; 19] = b"dddd-dd-ddTdd:dd:dd";
     let b = s.as_bytes();
     b.len() >= 20
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && (b[10] == b'T' || b[10] == b't' || b[10] == b' ')
-        && (s.ends_with('Z') || s.ends_with('z') || s[19..].contains(['+', '-']))
+        && SHAPE.iter().zip(b).all(|(&want, &got)| match want {
+            b'd' => got.is_ascii_digit(),
+            b'T' => matches!(got, b'T' | b't' | b' '),
+            sep => got == sep,
+        })
+        && (matches!(b[b.len() - 1], b'Z' | b'z')
+            || b[19..].iter().any(|c| matches!(c, b'+' | b'-')))
 }
 
 #[cfg(test)]
@@ -581,5 +587,40 @@ mod tests {
         assert!(looks_like_rfc3339("2026-01-01T00:00:00.5+02:00"));
         assert!(!looks_like_rfc3339("tomorrow"));
         assert!(!looks_like_rfc3339("2026-01-01"));
+    }
+
+    #[test]
+    fn rfc3339_check_never_panics_on_non_ascii() {
+        assert!(!looks_like_rfc3339("2024-01-01T00:00:0é+01:00"));
+        assert!(!looks_like_rfc3339("2024-01-01T00:00:00é"));
+        assert!(!looks_like_rfc3339("éééééééééééééééééééé"));
+        assert!(!looks_like_rfc3339("2024-01-01T00:00:日本+01:00"));
+        // A multi-byte character at every position, replacing or inserted, in valid
+        // date-times of every offset shape.
+        for valid in [
+            "2024-01-01T00:00:00Z",
+            "2024-01-01T00:00:00+01:00",
+            "2024-01-01T00:00:00.123-05:30",
+        ] {
+            assert!(looks_like_rfc3339(valid));
+            for wide in ['é', '日', '🎉', '\u{80}'] {
+                for i in 0..=valid.len() {
+                    let mut inserted = valid.to_owned();
+                    inserted.insert(i, wide);
+                    let replaced: String = valid
+                        .char_indices()
+                        .map(|(j, c)| if j == i { wide } else { c })
+                        .collect();
+                    for candidate in [inserted, replaced] {
+                        // Must not panic; inside the fixed-width date-time it is never
+                        // accepted.
+                        let accepted = looks_like_rfc3339(&candidate);
+                        if i < 19 {
+                            assert!(!accepted, "{candidate:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }

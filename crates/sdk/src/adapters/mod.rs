@@ -2,7 +2,8 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
-#[cfg(feature = "worker")]
+/// Cloudflare Workers (feature `worker`, wasm32 only).
+#[cfg(all(feature = "worker", target_arch = "wasm32"))]
 pub mod worker;
 
 /// The `reqwest` transport (feature `reqwest`), re-exported from `support-http`.

@@ -1,0 +1,215 @@
+//! A call request (`POST ?fnId=...&stepId=...`): routing to the function, the call
+//! body (memoized steps, stack, attempt), `use_api` state fetched from the API, one
+//! execution and its answer (`200`, `206` with an opcode, or an error).
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::config::FAILURE_SUFFIX;
+use super::error::ErrorBody;
+use super::function::{FunctionBody, Input, ServeFunction};
+use super::handler::ServeHandler;
+use super::reply::Reply;
+use super::request::query_get;
+use super::step::{EngineState, Event, Mode, Report, Step};
+
+/// The parsed call request body.
+#[derive(Debug, Default, Deserialize)]
+struct CallBody {
+    #[serde(default)]
+    event: Option<Value>,
+    #[serde(default)]
+    events: Option<Vec<Value>>,
+    #[serde(default)]
+    steps: Option<Map<String, Value>>,
+    #[serde(default)]
+    ctx: CallCtx,
+    #[serde(default)]
+    use_api: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CallCtx {
+    #[serde(default)]
+    run_id: String,
+    #[serde(default)]
+    attempt: u32,
+    #[serde(default)]
+    max_attempts: Option<u32>,
+    #[serde(default)]
+    stack: Option<CallStack>,
+    #[serde(default)]
+    disable_immediate_execution: bool,
+    #[serde(default)]
+    use_api: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CallStack {
+    #[serde(default)]
+    stack: Option<Vec<String>>,
+}
+
+enum Route<'a> {
+    Main(&'a ServeFunction),
+    Failure(&'a ServeFunction),
+}
+
+impl ServeHandler {
+    /// The function (or failure handler) served as `fn_id`.
+    fn route(&self, fn_id: &str) -> Option<Route<'_>> {
+        let app = &self.config.app_id;
+        for function in &self.functions {
+            let composite = function.config.composite_id(app);
+            if composite == fn_id {
+                return Some(Route::Main(function));
+            }
+            if function.on_failure.is_some()
+                && fn_id.strip_suffix(FAILURE_SUFFIX) == Some(composite.as_str())
+            {
+                return Some(Route::Failure(function));
+            }
+        }
+        None
+    }
+
+    /// Runs one call request (already verified) and answers it.
+    pub(super) async fn call(&self, query: &[(String, String)], body: &[u8]) -> Reply {
+        let fn_id = query_get(query, "fnId").unwrap_or_default();
+        let Some(route) = self.route(fn_id) else {
+            return Reply::error(
+                500,
+                &ErrorBody::new(
+                    "FunctionNotFound",
+                    format!(
+                        "Function \"{fn_id}\" was not found in app \"{}\"",
+                        self.config.app_id
+                    ),
+                ),
+            );
+        };
+        let (fn_body, max_attempts): (&Arc<dyn FunctionBody>, u32) = match route {
+            Route::Main(f) => (&f.body, f.config.max_attempts()),
+            Route::Failure(f) => match &f.on_failure {
+                Some(on_failure) => (on_failure, 2),
+                None => return Reply::message(500, "no failure handler"),
+            },
+        };
+        let call: CallBody = match serde_json::from_slice(body) {
+            Ok(call) => call,
+            Err(e) => {
+                return Reply::error(
+                    400,
+                    &ErrorBody::new("Error", format!("Invalid call request body: {e}")),
+                )
+                .no_retry(true)
+            }
+        };
+        let CallBody {
+            event,
+            events,
+            steps,
+            ctx,
+            use_api,
+        } = call;
+        let (events, steps) = if ctx.use_api || use_api {
+            match self.fetch_run_state(&ctx.run_id).await {
+                Ok(state) => state,
+                Err(message) => {
+                    return Reply::error(500, &ErrorBody::new("Error", message));
+                }
+            }
+        } else {
+            (events.unwrap_or_default(), steps.unwrap_or_default())
+        };
+        let events: Vec<Event> = events.into_iter().map(Event::from_value).collect();
+        let event = match event {
+            Some(Value::Null) | None => events.first().cloned().unwrap_or_default(),
+            Some(value) => Event::from_value(value),
+        };
+        let events = if events.is_empty() {
+            vec![event.clone()]
+        } else {
+            events
+        };
+        let step_id = query_get(query, "stepId").unwrap_or("step");
+        let mode = if step_id == "step" || step_id.is_empty() {
+            Mode::Discover {
+                immediate: !ctx.disable_immediate_execution,
+            }
+        } else {
+            Mode::Target(step_id.to_owned())
+        };
+        let state = EngineState::new(
+            steps,
+            ctx.stack.and_then(|s| s.stack),
+            mode,
+            ctx.attempt,
+            ctx.max_attempts.unwrap_or(max_attempts),
+        );
+        let step = Step::new(state, self.sender.clone());
+        let input = Input {
+            event,
+            events,
+            run_id: ctx.run_id,
+            attempt: ctx.attempt,
+            fn_id: fn_id.to_owned(),
+        };
+        let result = fn_body.call(input, step.clone()).await;
+        let mut reply = match step.take_report() {
+            Some(Report::Ops {
+                ops,
+                no_retry,
+                retry_after,
+            }) => Reply {
+                retry_after,
+                ..Reply::json(206, &Value::Array(ops)).no_retry(no_retry)
+            },
+            Some(Report::StepNotFound { requested, found }) => Reply::json(
+                500,
+                &json!({
+                    "name": "StepNotFound",
+                    "message": format!("Step {requested} was requested but step {found} was found first"),
+                    "requestedStep": requested,
+                    "foundSteps": [found],
+                }),
+            ),
+            None => match result {
+                Ok(value) => Reply::json(200, &value),
+                Err(error) => Reply::from_fn_error(&error),
+            },
+        };
+        if step.out_of_order() {
+            reply.extra.push((
+                "x-inngest-warning".to_owned(),
+                "memoized steps were consumed out of stack order".to_owned(),
+            ));
+        }
+        reply
+    }
+
+    /// `use_api`: the events and steps come from the API, not the request. The run id
+    /// is one percent-encoded path segment: whatever it holds cannot change the path.
+    async fn fetch_run_state(
+        &self,
+        run_id: &str,
+    ) -> Result<(Vec<Value>, Map<String, Value>), String> {
+        let Some(segment) = support_http::encode_path_segment(run_id) else {
+            return Err(format!("invalid run id {run_id:?}"));
+        };
+        let base = format!("{}/v0/runs/{segment}", self.config.api_origin);
+        let batch = self.api_get_json(&format!("{base}/batch")).await?;
+        let actions = self.api_get_json(&format!("{base}/actions")).await?;
+        let Value::Array(events) = batch else {
+            return Err("the run's events are not an array".to_owned());
+        };
+        let steps = match actions {
+            Value::Object(map) => map,
+            Value::Null => Map::new(),
+            _ => return Err("the run's steps are not an object".to_owned()),
+        };
+        Ok((events, steps))
+    }
+}
