@@ -1,7 +1,8 @@
 //! What the per-conversation cache keeps, and how events update it.
 //!
 //! The pipeline reads this instead of calling Front again. It is small on purpose: the
-//! conversation's metadata, its last messages, and the last draft.
+//! conversation's metadata and its last messages. [`Snapshot`] is what
+//! the conversation's Durable Object shows of itself (to workflows and operators).
 
 use serde::{Deserialize, Serialize};
 
@@ -18,8 +19,8 @@ pub const DEFAULT_TTL_SECS: i64 = 7 * 24 * 3600;
 pub struct ConversationMeta {
     /// `cnv_…`.
     pub conversation_id: String,
-    /// The product app it belongs to.
-    pub app_id: String,
+    /// The product app it belongs to, once known.
+    pub app_id: Option<String>,
     /// The Front inbox.
     pub inbox_id: Option<String>,
     /// Subject.
@@ -40,9 +41,7 @@ impl ConversationMeta {
                 *old = new;
             }
         }
-        if !newer.app_id.is_empty() {
-            self.app_id = newer.app_id;
-        }
+        keep(&mut self.app_id, newer.app_id);
         if self.conversation_id.is_empty() {
             self.conversation_id = newer.conversation_id;
         }
@@ -104,6 +103,44 @@ pub fn push_message(messages: &mut Vec<CachedMessage>, message: CachedMessage) {
     messages.drain(..excess);
 }
 
+/// An event still waiting in the conversation's outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxEntry {
+    /// The Front event id (the Inngest event id).
+    pub event_id: String,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// When the next attempt is due (ms).
+    pub next_attempt_at: i64,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+}
+
+/// What a conversation's Durable Object holds, as workflows and operators see it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    /// Whether the object has any storage. Reading an unknown conversation creates none.
+    pub exists: bool,
+    /// Metadata, once an event was accepted.
+    pub meta: Option<ConversationMeta>,
+    /// The newest messages, oldest first.
+    pub messages: Vec<CachedMessage>,
+    /// The last accepted event or draft (ms).
+    pub last_activity_ms: Option<i64>,
+    /// When the cache is deleted if nothing else happens (ms).
+    pub expires_at_ms: Option<i64>,
+    /// Event ids remembered for deduplication.
+    pub seen_events: u64,
+    /// Events waiting for Inngest.
+    pub outbox: Vec<OutboxEntry>,
+    /// When the object's alarm fires next (ms).
+    pub alarm_at_ms: Option<i64>,
+    /// Size of the object's SQLite database (bytes).
+    pub storage_bytes: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,7 +187,7 @@ mod tests {
     fn merge_keeps_known_values() {
         let mut meta = ConversationMeta {
             conversation_id: "cnv_1".into(),
-            app_id: "app".into(),
+            app_id: Some("app".into()),
             subject: Some("Refund".into()),
             ..Default::default()
         };
@@ -161,11 +198,11 @@ mod tests {
         });
         assert_eq!(
             (
-                meta.app_id.as_str(),
+                meta.app_id.as_deref(),
                 meta.subject.as_deref(),
                 meta.status.as_deref()
             ),
-            ("app", Some("Refund"), Some("archived"))
+            (Some("app"), Some("Refund"), Some("archived"))
         );
     }
 }

@@ -11,13 +11,22 @@
 //! ```
 //!
 //! `id` makes Inngest drop duplicates for 24 hours; `v` and `data.version` let consumers
-//! evolve the payload without guessing.
+//! evolve the payload without guessing. The intake events' payload is typed
+//! ([`IntakeData`]): one struct per event kind, never a map patched by key.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Version of the `data` payload layout.
 pub const ENVELOPE_VERSION: u32 = 1;
+
+/// Inngest refuses events over 256 KiB on its smallest plan: an event is never bigger.
+pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+/// Longest message or comment body carried in an event (bytes, cut on a character
+/// boundary). Front stays the source of truth for the rest; `bodyTruncated` says so.
+pub const MAX_EVENT_BODY_BYTES: usize = 64 * 1024;
+/// Longest subject, name or email carried in an event (bytes).
+pub const MAX_EVENT_FIELD_BYTES: usize = 2 * 1024;
 
 /// Event names.
 pub mod names {
@@ -33,36 +42,25 @@ pub mod names {
     pub const OUTBOUND_MESSAGE: &str = "support/outbound.message";
 }
 
-/// One event for the Inngest Event API.
+/// One event for the Inngest Event API. `D` is the payload: [`IntakeData`] for the
+/// intake's events, a JSON map for anything untyped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InngestEvent {
+pub struct InngestEvent<D = Map<String, Value>> {
     /// Idempotency key.
     pub id: String,
     /// Event name.
     pub name: String,
     /// Payload; always an object with `version`, `appId` and `traceId`.
-    pub data: Map<String, Value>,
+    pub data: D,
     /// Milliseconds since the epoch.
     pub ts: i64,
     /// Envelope version.
     pub v: String,
 }
 
-impl InngestEvent {
-    /// Build an event with the common envelope fields filled in.
-    pub fn new(
-        id: impl Into<String>,
-        name: &str,
-        ts: i64,
-        app_id: &str,
-        trace_id: &str,
-        fields: Map<String, Value>,
-    ) -> Self {
-        let mut data = Map::new();
-        data.insert("version".into(), ENVELOPE_VERSION.into());
-        data.insert("appId".into(), app_id.into());
-        data.insert("traceId".into(), trace_id.into());
-        data.extend(fields);
+impl<D> InngestEvent<D> {
+    /// An event in the current envelope version.
+    pub fn new(id: impl Into<String>, name: &str, ts: i64, data: D) -> Self {
         Self {
             id: id.into(),
             name: name.to_owned(),
@@ -70,5 +68,204 @@ impl InngestEvent {
             ts,
             v: ENVELOPE_VERSION.to_string(),
         }
+    }
+}
+
+/// The payload of every intake event (`support/inbound.received`, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntakeData {
+    /// Payload layout version ([`ENVELOPE_VERSION`]).
+    pub version: u32,
+    /// The product app the conversation belongs to.
+    pub app_id: String,
+    /// Correlates everything that happens because of this event.
+    pub trace_id: String,
+    /// `cnv_…`.
+    pub conversation_id: String,
+    /// The Front inbox the app was found by, when known.
+    pub inbox_id: Option<String>,
+    /// `evt_…`, also the event's `id`.
+    pub front_event_id: String,
+    /// When Front emitted it (ms), when Front said.
+    pub emitted_at: Option<i64>,
+    /// What happened: the fields of each kind of event.
+    #[serde(flatten)]
+    pub detail: EventDetail,
+}
+
+/// The fields that differ per kind of intake event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EventDetail {
+    /// `support/inbound.received`.
+    Inbound(InboundMessage),
+    /// `support/comment.received`.
+    Comment(Comment),
+    /// `support/outbound.message`.
+    Outbound(OutboundMessage),
+    /// `support/conversation.snoozed`.
+    Snoozed(Snoozed),
+    /// `support/snooze.expired`.
+    SnoozeExpired(SnoozeExpired),
+}
+
+/// Links back to Front's API.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Links {
+    /// The conversation's API URL.
+    pub conversation: Option<String>,
+    /// The message's API URL (messages only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The comment's API URL (comments only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A teammate as events carry them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Teammate {
+    /// `tea_…`.
+    pub id: String,
+    /// Email.
+    pub email: String,
+    /// First and last name.
+    pub name: String,
+}
+
+/// A customer's message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboundMessage {
+    /// `msg_…`.
+    pub message_id: String,
+    /// Subject (the conversation's when the message has none).
+    pub subject: String,
+    /// Plain-text body, at most [`MAX_EVENT_BODY_BYTES`].
+    pub body: String,
+    /// Set when the body was cut to [`MAX_EVENT_BODY_BYTES`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub body_truncated: bool,
+    /// The customer's address (`reply-to`, else `from`).
+    pub sender_email: String,
+    /// The customer's name.
+    pub sender_name: Option<String>,
+    /// Front API links.
+    #[serde(rename = "_links")]
+    pub links: Links,
+}
+
+/// A teammate's comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Comment {
+    /// `com_…`.
+    pub comment_id: String,
+    /// Body, at most [`MAX_EVENT_BODY_BYTES`].
+    pub body: String,
+    /// Set when the body was cut.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub body_truncated: bool,
+    /// Who wrote it.
+    pub author: Option<Teammate>,
+    /// When (ms).
+    pub posted_at: Option<i64>,
+    /// Front API links.
+    #[serde(rename = "_links")]
+    pub links: Links,
+}
+
+/// A reply that went out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboundMessage {
+    /// `msg_…`.
+    pub message_id: String,
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body, at most [`MAX_EVENT_BODY_BYTES`].
+    pub body: String,
+    /// Set when the body was cut.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub body_truncated: bool,
+    /// The teammate who sent it.
+    pub author: Option<Teammate>,
+    /// When (ms).
+    pub sent_at: Option<i64>,
+    /// Front API links.
+    #[serde(rename = "_links")]
+    pub links: Links,
+}
+
+/// A conversation was snoozed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snoozed {
+    /// When (ms).
+    pub snoozed_at: i64,
+    /// Until when (ms), when Front said.
+    pub snoozed_until: Option<i64>,
+}
+
+/// A snooze ran out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnoozeExpired {
+    /// When (ms).
+    pub expired_at: i64,
+}
+
+/// Cut `text` to at most `max` bytes on a character boundary; `true` when it was cut.
+pub fn cap_text(text: &mut String, max: usize) -> bool {
+    if text.len() <= max {
+        return false;
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn cap_text_cuts_on_character_boundaries() {
+        let mut s = "é".repeat(10); // 20 bytes
+        assert!(cap_text(&mut s, 5));
+        assert_eq!(s, "éé");
+        let mut short = "abc".to_owned();
+        assert!(!cap_text(&mut short, 3));
+        assert_eq!(short, "abc");
+    }
+
+    #[test]
+    fn intake_data_serialises_flat_in_the_published_shape() {
+        let data = IntakeData {
+            version: ENVELOPE_VERSION,
+            app_id: "tt".into(),
+            trace_id: "t".into(),
+            conversation_id: "cnv_1".into(),
+            inbox_id: None,
+            front_event_id: "evt_1".into(),
+            emitted_at: Some(5),
+            detail: EventDetail::Snoozed(Snoozed {
+                snoozed_at: 5,
+                snoozed_until: None,
+            }),
+        };
+        let event = InngestEvent::new("evt_1", names::CONVERSATION_SNOOZED, 5, data);
+        assert_eq!(
+            serde_json::to_value(&event).unwrap(),
+            json!({"id": "evt_1", "name": "support/conversation.snoozed", "ts": 5, "v": "1",
+                   "data": {"version": 1, "appId": "tt", "traceId": "t", "conversationId": "cnv_1",
+                            "inboxId": null, "frontEventId": "evt_1", "emittedAt": 5,
+                            "snoozedAt": 5, "snoozedUntil": null}})
+        );
     }
 }

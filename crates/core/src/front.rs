@@ -6,10 +6,15 @@
 //! leave out are optional, and unknown fields are ignored.
 
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
+use crate::apps::AppRef;
 use crate::conversation::{CachedMessage, ConversationMeta, MessageKind};
-use crate::events::{names, InngestEvent};
+use crate::events::{
+    cap_text, names, Comment, EventDetail, InboundMessage, Links, OutboundMessage, SnoozeExpired,
+    Snoozed, Teammate, MAX_EVENT_BODY_BYTES, MAX_EVENT_FIELD_BYTES,
+};
+use crate::intake::{IntakeError, IntakeRecord};
 
 /// Webhook envelope.
 #[derive(Debug, Clone, Deserialize)]
@@ -150,14 +155,6 @@ impl Kind {
     }
 }
 
-/// Why a verified webhook cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IntakeError {
-    /// A field the platform needs is absent.
-    #[error("{0} is missing")]
-    Missing(&'static str),
-}
-
 /// A webhook the platform acts on, reduced to what it needs.
 #[derive(Debug, Clone)]
 pub struct Intake {
@@ -226,8 +223,8 @@ impl Intake {
             .expect("checked in from_webhook")
     }
 
-    /// The conversation metadata this event reveals.
-    pub fn conversation_meta(&self, app_id: &str, inbox_id: Option<&str>) -> ConversationMeta {
+    /// The conversation metadata this event reveals (free text capped like events).
+    pub fn conversation_meta(&self, app: Option<&AppRef>) -> ConversationMeta {
         let c = self.conversation();
         let customer = c
             .recipient
@@ -235,12 +232,12 @@ impl Intake {
             .filter(|r| r.role.as_deref() != Some("to"));
         ConversationMeta {
             conversation_id: c.id.clone(),
-            app_id: app_id.to_owned(),
-            inbox_id: inbox_id.map(str::to_owned),
-            subject: c.subject.clone(),
+            app_id: app.map(|a| a.app_id.clone()),
+            inbox_id: app.and_then(|a| a.inbox_id.clone()),
+            subject: c.subject.clone().map(capped),
             status: c.status.clone(),
-            customer_name: customer.and_then(|r| r.name.clone()),
-            customer_email: customer.and_then(|r| r.handle.clone()),
+            customer_name: customer.and_then(|r| r.name.clone()).map(capped),
+            customer_email: customer.and_then(|r| r.handle.clone()).map(capped),
         }
     }
 
@@ -270,38 +267,53 @@ impl Intake {
             ),
             Kind::Snoozed | Kind::SnoozeExpired => return None,
         };
-        Some(CachedMessage {
-            id,
-            kind,
-            author,
-            subject: text("subject"),
-            body: body.unwrap_or_default(),
-            created_at_ms: seconds_to_ms(at).or(self.emitted_at_ms),
-        })
+        Some(
+            CachedMessage {
+                id,
+                kind,
+                author: author.map(capped),
+                subject: text("subject").map(capped),
+                body: body.unwrap_or_default(),
+                created_at_ms: seconds_to_ms(at).or(self.emitted_at_ms),
+            }
+            .truncated(),
+        )
     }
 
-    /// The platform event, in the versioned envelope, with the Front event id as its id.
-    pub fn to_event(
-        &self,
-        app_id: &str,
-        inbox_id: Option<&str>,
-        trace_id: &str,
-        now_ms: i64,
-    ) -> InngestEvent {
+    /// Everything the conversation's object needs to accept this event: the event's
+    /// fields, the app found from its inboxes (if any), the metadata and the message.
+    pub fn record(&self, app: Option<AppRef>, trace_id: &str, now_ms: i64) -> IntakeRecord {
+        IntakeRecord {
+            event_id: self.event_id.clone(),
+            name: self.kind.event_name().to_owned(),
+            ts: self.emitted_at_ms.unwrap_or(now_ms),
+            trace_id: trace_id.to_owned(),
+            conversation_id: self.conversation().id.clone(),
+            first_inbox_id: self.inbox_ids.first().cloned(),
+            emitted_at: self.emitted_at_ms,
+            detail: self.detail(now_ms),
+            meta: self.conversation_meta(app.as_ref()),
+            message: self.cached_message(),
+            app,
+        }
+    }
+
+    /// The per-kind fields of the event, free text capped to what an event may carry.
+    fn detail(&self, now_ms: i64) -> EventDetail {
         let c = self.conversation();
         let target = self.target();
         let link = |v: &Value| {
             v.get("_links")
                 .and_then(|l| l.get("self"))
-                .cloned()
-                .unwrap_or(Value::Null)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
         };
         let conversation_link = c
             .links
             .as_ref()
             .and_then(|l| l.get("self"))
-            .cloned()
-            .unwrap_or(Value::Null);
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         let str_of = |k: &str| {
             target
                 .get(k)
@@ -309,109 +321,98 @@ impl Intake {
                 .unwrap_or_default()
                 .to_owned()
         };
-        let mut data = Map::new();
-        data.insert("conversationId".into(), c.id.clone().into());
-        data.insert(
-            "inboxId".into(),
-            inbox_id.map(Value::from).unwrap_or(Value::Null),
-        );
-        data.insert("frontEventId".into(), self.event_id.clone().into());
-        data.insert(
-            "emittedAt".into(),
-            self.emitted_at_ms.map(Value::from).unwrap_or(Value::Null),
-        );
-        let subject = target
-            .get("subject")
-            .and_then(Value::as_str)
-            .or(c.subject.as_deref())
-            .unwrap_or_default();
-        let text = target
-            .get("text")
-            .or(target.get("body"))
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let author = teammate(target.get("author"))
-            .map(|t| t.to_json())
-            .unwrap_or(Value::Null);
+        let subject = || {
+            capped(
+                target
+                    .get("subject")
+                    .and_then(Value::as_str)
+                    .or(c.subject.as_deref())
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        };
+        let text = || {
+            let mut body = target
+                .get("text")
+                .or(target.get("body"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let truncated = cap_text(&mut body, MAX_EVENT_BODY_BYTES);
+            (body, truncated)
+        };
+        let author = || teammate(target.get("author")).map(Teammate::capped);
         match self.kind {
             Kind::Inbound => {
                 let (email, name) = sender(target).unwrap_or_default();
-                data.insert("messageId".into(), str_of("id").into());
-                data.insert("subject".into(), subject.into());
-                data.insert("body".into(), text.into());
-                data.insert("senderEmail".into(), email.into());
-                data.insert(
-                    "senderName".into(),
-                    name.map(Value::from).unwrap_or(Value::Null),
-                );
-                data.insert(
-                    "_links".into(),
-                    json!({"conversation": conversation_link, "message": link(target)}),
-                );
+                let (body, body_truncated) = text();
+                EventDetail::Inbound(InboundMessage {
+                    message_id: str_of("id"),
+                    subject: subject(),
+                    body,
+                    body_truncated,
+                    sender_email: capped(email),
+                    sender_name: name.map(capped),
+                    links: Links {
+                        conversation: conversation_link,
+                        message: link(target),
+                        comment: None,
+                    },
+                })
             }
             Kind::Comment => {
-                data.insert("commentId".into(), str_of("id").into());
-                data.insert("body".into(), str_of("body").into());
-                data.insert("author".into(), author.clone());
-                data.insert(
-                    "postedAt".into(),
-                    seconds_to_ms(target.get("posted_at"))
-                        .or(self.emitted_at_ms)
-                        .into(),
-                );
-                data.insert(
-                    "_links".into(),
-                    json!({"conversation": conversation_link, "comment": link(target)}),
-                );
+                let mut body = str_of("body");
+                let body_truncated = cap_text(&mut body, MAX_EVENT_BODY_BYTES);
+                EventDetail::Comment(Comment {
+                    comment_id: str_of("id"),
+                    body,
+                    body_truncated,
+                    author: author(),
+                    posted_at: seconds_to_ms(target.get("posted_at")).or(self.emitted_at_ms),
+                    links: Links {
+                        conversation: conversation_link,
+                        message: None,
+                        comment: link(target),
+                    },
+                })
             }
             Kind::Snoozed => {
-                data.insert(
-                    "snoozedAt".into(),
-                    self.emitted_at_ms.unwrap_or(now_ms).into(),
-                );
                 let until = self
                     .event
                     .snooze_until
                     .or_else(|| target.get("snooze_until").and_then(Value::as_f64));
-                data.insert(
-                    "snoozedUntil".into(),
-                    until
-                        .map(|s| Value::from(secs_to_ms(s)))
-                        .unwrap_or(Value::Null),
-                );
+                EventDetail::Snoozed(Snoozed {
+                    snoozed_at: self.emitted_at_ms.unwrap_or(now_ms),
+                    snoozed_until: until.map(secs_to_ms),
+                })
             }
-            Kind::SnoozeExpired => {
-                data.insert(
-                    "expiredAt".into(),
-                    self.emitted_at_ms.unwrap_or(now_ms).into(),
-                );
-            }
+            Kind::SnoozeExpired => EventDetail::SnoozeExpired(SnoozeExpired {
+                expired_at: self.emitted_at_ms.unwrap_or(now_ms),
+            }),
             Kind::Outbound => {
-                data.insert("messageId".into(), str_of("id").into());
-                data.insert("subject".into(), subject.into());
-                data.insert("body".into(), text.into());
-                data.insert("author".into(), author.clone());
-                data.insert(
-                    "sentAt".into(),
-                    seconds_to_ms(target.get("created_at"))
-                        .or(self.emitted_at_ms)
-                        .into(),
-                );
-                data.insert(
-                    "_links".into(),
-                    json!({"conversation": conversation_link, "message": link(target)}),
-                );
+                let (body, body_truncated) = text();
+                EventDetail::Outbound(OutboundMessage {
+                    message_id: str_of("id"),
+                    subject: subject(),
+                    body,
+                    body_truncated,
+                    author: author(),
+                    sent_at: seconds_to_ms(target.get("created_at")).or(self.emitted_at_ms),
+                    links: Links {
+                        conversation: conversation_link,
+                        message: link(target),
+                        comment: None,
+                    },
+                })
             }
         }
-        InngestEvent::new(
-            self.event_id.clone(),
-            self.kind.event_name(),
-            self.emitted_at_ms.unwrap_or(now_ms),
-            app_id,
-            trace_id,
-            data,
-        )
     }
+}
+
+/// Free text (subjects, names, addresses) capped to what an event may carry.
+fn capped(mut text: String) -> String {
+    cap_text(&mut text, MAX_EVENT_FIELD_BYTES);
+    text
 }
 
 /// Front's timestamps are seconds with fractional milliseconds.
@@ -439,15 +440,13 @@ fn sender(message: &Value) -> Option<(String, Option<String>)> {
     ))
 }
 
-struct Teammate {
-    id: String,
-    email: String,
-    name: String,
-}
-
 impl Teammate {
-    fn to_json(&self) -> Value {
-        json!({"id": self.id, "email": self.email, "name": self.name})
+    fn capped(self) -> Self {
+        Teammate {
+            id: capped(self.id),
+            email: capped(self.email),
+            name: capped(self.name),
+        }
     }
 }
 
@@ -467,120 +466,4 @@ fn teammate(v: Option<&Value>) -> Option<Teammate> {
         email: s("email"),
         name,
     })
-}
-
-/// Build realistic Front application-webhook bodies: for `skill webhook front`, tests
-/// and benchmarks.
-pub mod fixture {
-    use serde_json::{json, Value};
-
-    /// What to put in a webhook.
-    #[derive(Debug, Clone)]
-    pub struct WebhookSpec {
-        /// Webhook type, e.g. `inbound_received`.
-        pub kind: String,
-        /// `evt_…`.
-        pub event_id: String,
-        /// `cnv_…`.
-        pub conversation_id: String,
-        /// `inb_…`.
-        pub inbox_id: String,
-        /// Message or comment id.
-        pub target_id: String,
-        /// Subject.
-        pub subject: String,
-        /// Body text.
-        pub body: String,
-        /// Customer (inbound) or teammate (others) email.
-        pub from: String,
-        /// Seconds since the epoch.
-        pub emitted_at: f64,
-    }
-
-    impl WebhookSpec {
-        /// An inbound message with sensible defaults.
-        pub fn inbound(
-            event_id: &str,
-            conversation_id: &str,
-            inbox_id: &str,
-            emitted_at: f64,
-        ) -> Self {
-            Self {
-                kind: "inbound_received".into(),
-                event_id: event_id.into(),
-                conversation_id: conversation_id.into(),
-                inbox_id: inbox_id.into(),
-                target_id: format!("msg_{}", event_id.trim_start_matches("evt_")),
-                subject: "Refund for my order".into(),
-                body: "Hi, I bought the course last week and would like a refund.".into(),
-                from: "dana@example.com".into(),
-                emitted_at,
-            }
-        }
-    }
-
-    /// The webhook body as Front sends it.
-    pub fn webhook(spec: &WebhookSpec) -> Value {
-        let base = "https://acme.api.frontapp.com";
-        let cnv = &spec.conversation_id;
-        let teammate =
-            json!({"id": "tea_1", "email": spec.from, "first_name": "Sam", "last_name": "Support"});
-        let inboxes = json!({"_meta": {"type": "inboxes"}, "data": [{"id": spec.inbox_id, "name": "Support"}]});
-        let (payload_type, target, source) = match spec.kind.as_str() {
-            "new_comment_added" => (
-                "comment",
-                json!({"_meta": {"type": "comment"}, "data": {
-                    "_links": {"self": format!("{base}/comments/{}", spec.target_id)},
-                    "id": spec.target_id, "body": spec.body, "posted_at": spec.emitted_at, "author": teammate}}),
-                json!({"_meta": {"type": "teammate"}, "data": teammate}),
-            ),
-            "outbound" | "outbound_sent" => (
-                "outbound",
-                json!({"_meta": {"type": "message"}, "data": {
-                    "_links": {"self": format!("{base}/messages/{}", spec.target_id)},
-                    "id": spec.target_id, "type": "email", "is_inbound": false, "created_at": spec.emitted_at,
-                    "subject": spec.subject, "body": format!("<p>{}</p>", spec.body), "text": spec.body,
-                    "author": teammate, "recipients": [{"handle": "customer@example.com", "role": "to"}]}}),
-                inboxes,
-            ),
-            "conversation_snoozed" | "conversation_snooze_expired" => {
-                let kind = if spec.kind == "conversation_snoozed" {
-                    "snooze"
-                } else {
-                    "reminder"
-                };
-                (kind, Value::Null, inboxes)
-            }
-            _ => (
-                "inbound",
-                json!({"_meta": {"type": "message"}, "data": {
-                    "_links": {"self": format!("{base}/messages/{}", spec.target_id)},
-                    "id": spec.target_id, "type": "email", "is_inbound": true, "created_at": spec.emitted_at,
-                    "subject": spec.subject, "blurb": spec.body.chars().take(80).collect::<String>(),
-                    "body": format!("<p>{}</p>", spec.body), "text": spec.body, "author": null,
-                    "recipients": [{"name": "Dana Lee", "handle": spec.from, "role": "from"},
-                                   {"name": null, "handle": "support@acme.com", "role": "to"}]}}),
-                inboxes,
-            ),
-        };
-        let mut payload = json!({
-            "_links": {"self": format!("{base}/events/{}", spec.event_id)},
-            "id": spec.event_id,
-            "type": payload_type,
-            "emitted_at": spec.emitted_at,
-            "conversation": {
-                "_links": {"self": format!("{base}/conversations/{cnv}")},
-                "id": cnv, "subject": spec.subject, "status": "unassigned",
-                "recipient": {"name": "Dana Lee", "handle": "dana@example.com", "role": "from"}
-            },
-            "source": source,
-        });
-        if !target.is_null() {
-            payload["target"] = target;
-        }
-        if spec.kind == "conversation_snoozed" {
-            payload["snooze_until"] = json!(spec.emitted_at + 3600.0);
-        }
-        json!({"type": spec.kind, "authorization": {"id": "cmp_dev"}, "payload": payload})
-    }
 }

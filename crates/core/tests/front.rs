@@ -1,7 +1,9 @@
 //! Front webhooks → platform events, for every event type the platform acts on.
 
 use serde_json::{json, Value};
+use support_core::apps::AppRef;
 use support_core::conversation::MessageKind;
+use support_core::events::{InngestEvent, MAX_EVENT_BODY_BYTES, MAX_EVENT_BYTES};
 use support_core::front::{Intake, Kind, Webhook};
 
 fn inbound() -> Value {
@@ -30,6 +32,32 @@ fn inbound() -> Value {
     })
 }
 
+fn app(app_id: &str, inbox: Option<&str>) -> AppRef {
+    AppRef {
+        app_id: app_id.into(),
+        inbox_id: inbox.map(str::to_owned),
+    }
+}
+
+/// The event as Inngest gets it, attributed to `app_id` (and `inbox`).
+fn event(
+    i: &Intake,
+    app_id: &str,
+    inbox: Option<&str>,
+    trace: &str,
+    now: i64,
+) -> InngestEvent<Value> {
+    let app = app(app_id, inbox);
+    let record = i.record(Some(app.clone()), trace, now);
+    let e = record.to_event(&app);
+    InngestEvent::new(
+        e.id.clone(),
+        &e.name,
+        e.ts,
+        serde_json::to_value(&e.data).unwrap(),
+    )
+}
+
 fn intake(v: Value) -> Intake {
     let webhook: Webhook = serde_json::from_value(v).unwrap();
     let kind = Kind::from_webhook_type(&webhook.kind).expect("known kind");
@@ -44,7 +72,7 @@ fn inbound_becomes_support_inbound_received() {
         ("evt_5k2m9q1", "cnv_8x1b2c3")
     );
     assert_eq!(i.inbox_ids, ["inb_4p0", "inb_other"]);
-    let e = i.to_event("total-typescript", Some("inb_4p0"), "trace-1", 0);
+    let e = event(&i, "total-typescript", Some("inb_4p0"), "trace-1", 0);
     assert_eq!(
         (e.id.as_str(), e.name.as_str(), e.ts, e.v.as_str()),
         (
@@ -54,7 +82,7 @@ fn inbound_becomes_support_inbound_received() {
             "1"
         )
     );
-    let d = Value::Object(e.data);
+    let d = e.data;
     assert_eq!(d["version"], 1);
     assert_eq!(d["appId"], "total-typescript");
     assert_eq!(d["traceId"], "trace-1");
@@ -79,7 +107,7 @@ fn inbound_becomes_support_inbound_received() {
             Some(1732690412512)
         )
     );
-    let meta = i.conversation_meta("total-typescript", Some("inb_4p0"));
+    let meta = i.conversation_meta(Some(&app("total-typescript", Some("inb_4p0"))));
     assert_eq!(meta.customer_email.as_deref(), Some("dana@example.com"));
 }
 
@@ -90,7 +118,7 @@ fn reply_to_wins_over_from() {
         .as_array_mut()
         .unwrap()
         .push(json!({"handle": "dana.billing@example.com", "role": "reply-to"}));
-    let e = intake(v).to_event("a", None, "t", 0);
+    let e = event(&intake(v), "a", None, "t", 0);
     assert_eq!(e.data["senderEmail"], "dana.billing@example.com");
 }
 
@@ -111,7 +139,7 @@ fn comments_snoozes_and_outbound_map_to_their_events() {
         comment.inbox_ids.is_empty(),
         "a teammate source names no inbox"
     );
-    let e = comment.to_event("app", None, "t", 0);
+    let e = event(&comment, "app", None, "t", 0);
     assert_eq!(
         (e.name.as_str(), &e.data["commentId"], &e.data["postedAt"]),
         (
@@ -128,7 +156,7 @@ fn comments_snoozes_and_outbound_map_to_their_events() {
 
     let mut snoozed = base("conversation_snoozed", Value::Null, Value::Null);
     snoozed["payload"]["snooze_until"] = json!(1700003600.0);
-    let e = intake(snoozed).to_event("app", None, "t", 0);
+    let e = event(&intake(snoozed), "app", None, "t", 0);
     assert_eq!(
         (
             e.name.as_str(),
@@ -149,7 +177,7 @@ fn comments_snoozes_and_outbound_map_to_their_events() {
     ));
     assert!(expired.cached_message().is_none());
     assert_eq!(
-        expired.to_event("app", None, "t", 0).name,
+        event(&expired, "app", None, "t", 0).name,
         "support/snooze.expired"
     );
 
@@ -159,7 +187,7 @@ fn comments_snoozes_and_outbound_map_to_their_events() {
             json!({"_meta": {"type": "message"}, "data": {"id": "msg_out", "text": "Refunded!", "author": teammate, "created_at": 1700000002.0}}),
             Value::Null,
         ));
-        let e = out.to_event("app", Some("inb_1"), "t", 0);
+        let e = event(&out, "app", Some("inb_1"), "t", 0);
         assert_eq!(
             (e.name.as_str(), &e.data["body"], &e.data["inboxId"]),
             (
@@ -212,6 +240,45 @@ fn events_without_emitted_at_use_now() {
         .unwrap()
         .remove("created_at");
     let i = intake(v);
-    assert_eq!(i.to_event("a", None, "t", 42).ts, 42);
+    assert_eq!(event(&i, "a", None, "t", 42).ts, 42);
     assert_eq!(i.cached_message().unwrap().created_at_ms, None);
+}
+
+#[test]
+fn events_stay_under_inngests_size_limit_whatever_front_sends() {
+    // A webhook near the intake's 512 KiB cap: a huge body and subject.
+    let mut v = inbound();
+    v["payload"]["target"]["data"]["text"] = json!("é".repeat(200 * 1024));
+    v["payload"]["target"]["data"]["subject"] = json!("s".repeat(100 * 1024));
+    v["payload"]["target"]["data"]["recipients"][0]["name"] = json!("n".repeat(50 * 1024));
+    let i = intake(v);
+    let e = event(&i, "app", Some("inb_4p0"), "t", 0);
+    let size = serde_json::to_vec(&e).unwrap().len();
+    assert!(size < MAX_EVENT_BYTES, "{size} bytes");
+    assert_eq!(e.data["bodyTruncated"], true);
+    assert!(e.data["body"].as_str().unwrap().len() <= MAX_EVENT_BODY_BYTES);
+    // The cache keeps its own, shorter cut.
+    assert!(i.cached_message().unwrap().body.chars().count() <= 8_000);
+    // A short body is not marked.
+    let e = event(&intake(inbound()), "app", None, "t", 0);
+    assert!(e.data.get("bodyTruncated").is_none());
+}
+
+#[test]
+fn a_record_survives_the_trip_to_the_conversation_object() {
+    let i = intake(inbound());
+    let record = i.record(None, "trace", 0);
+    let wire = serde_json::to_string(&record).unwrap();
+    let back: support_core::intake::IntakeRecord = serde_json::from_str(&wire).unwrap();
+    assert_eq!(back, record);
+    assert_eq!(
+        back.meta.app_id, None,
+        "no sentinel: an unknown app is None"
+    );
+    // Attributed later to the conversation's app, keeping the event's first inbox.
+    let e = back.to_event(&app("tt", None));
+    assert_eq!(
+        (e.data.app_id.as_str(), e.data.inbox_id.as_deref()),
+        ("tt", Some("inb_4p0"))
+    );
 }

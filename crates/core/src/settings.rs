@@ -1,0 +1,282 @@
+//! The platform's configuration, read once from named values (wrangler vars and
+//! secrets at the edge, anything in tests) and checked: a value that does not parse is
+//! an error naming the variable, never a silent default. A secret that is missing
+//! closes what it protects: no Front secret refuses webhooks, no Inngest signing key
+//! refuses every `/api/inngest` call unless `INNGEST_DEV=1` says this is a local
+//! executor, no admin token hides the admin routes.
+
+use crate::conversation::DEFAULT_TTL_SECS;
+use crate::outbox::MAX_TTL_SECS;
+
+/// Inngest Cloud's Event API.
+pub const DEFAULT_EVENT_API_BASE: &str = "https://inn.gs";
+/// How long a new conversation may wait for a first reply: 24 h.
+pub const DEFAULT_RESPONSE_TARGET_SECS: u64 = 24 * 3600;
+
+/// Variable names, in one place.
+pub mod vars {
+    /// Front application-webhook secret.
+    pub const FRONT_WEBHOOK_SECRET: &str = "FRONT_WEBHOOK_SECRET";
+    /// The previous one, during a rotation.
+    pub const FRONT_WEBHOOK_SECRET_PREVIOUS: &str = "FRONT_WEBHOOK_SECRET_PREVIOUS";
+    /// Front API secret for legacy rule webhooks; enables them.
+    pub const FRONT_RULE_WEBHOOK_SECRET: &str = "FRONT_RULE_WEBHOOK_SECRET";
+    /// Where events go.
+    pub const INNGEST_EVENT_API_BASE: &str = "INNGEST_EVENT_API_BASE";
+    /// The Event API key.
+    pub const INNGEST_EVENT_KEY: &str = "INNGEST_EVENT_KEY";
+    /// Signing key of `/api/inngest`.
+    pub const INNGEST_SIGNING_KEY: &str = "INNGEST_SIGNING_KEY";
+    /// The previous signing key, during a rotation.
+    pub const INNGEST_SIGNING_KEY_FALLBACK: &str = "INNGEST_SIGNING_KEY_FALLBACK";
+    /// `1`: unsigned calls from a local executor.
+    pub const INNGEST_DEV: &str = "INNGEST_DEV";
+    /// Where `/fn/register` and the run API live.
+    pub const INNGEST_API_ORIGIN: &str = "INNGEST_API_ORIGIN";
+    /// The public URL of `/api/inngest`.
+    pub const INNGEST_SERVE_URL: &str = "INNGEST_SERVE_URL";
+    /// `1`: also serve the protocol conformance functions (tests only).
+    pub const INNGEST_CONFORMANCE: &str = "INNGEST_CONFORMANCE";
+    /// How long a quiet conversation's cache lives (seconds).
+    pub const CONVERSATION_TTL_SECS: &str = "CONVERSATION_TTL_SECS";
+    /// How long a new conversation may wait for a first reply (seconds).
+    pub const RESPONSE_TARGET_SECS: &str = "RESPONSE_TARGET_SECS";
+    /// Bearer token of the admin routes; enables them.
+    pub const ADMIN_TOKEN: &str = "ADMIN_TOKEN";
+}
+
+/// A value that is present but unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name} is invalid: {reason}")]
+pub struct ConfigError {
+    /// The variable.
+    pub name: &'static str,
+    /// What is wrong with it (never the value: it may be a secret).
+    pub reason: String,
+}
+
+/// How `/api/inngest` authenticates Inngest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InngestAuth {
+    /// Signed calls only, with this key (and the fallback during a rotation).
+    Signed {
+        /// `signkey-…`.
+        key: String,
+        /// The previous key.
+        fallback: Option<String>,
+    },
+    /// Unsigned calls from a local executor (`INNGEST_DEV=1`).
+    Dev,
+    /// No key and not dev: every call is refused.
+    Closed,
+}
+
+/// Everything the platform worker and its Durable Objects are configured with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Front application-webhook secrets, newest first (empty: webhooks refused).
+    pub front_app_secrets: Vec<String>,
+    /// Front API secrets for legacy rule webhooks (empty: rule webhooks refused).
+    pub front_rule_secrets: Vec<String>,
+    /// Event API base URL.
+    pub inngest_event_api_base: String,
+    /// Event API key (none: events wait in the outbox until one is configured).
+    pub inngest_event_key: Option<String>,
+    /// How `/api/inngest` authenticates.
+    pub inngest_auth: InngestAuth,
+    /// Where `/fn/register` lives (Inngest Cloud when unset).
+    pub inngest_api_origin: Option<String>,
+    /// The public URL of `/api/inngest` (the request's URL when unset).
+    pub inngest_serve_url: Option<String>,
+    /// Serve the conformance functions too.
+    pub inngest_conformance: bool,
+    /// Conversation cache TTL, seconds.
+    pub conversation_ttl_secs: i64,
+    /// Response target, seconds.
+    pub response_target_secs: u64,
+    /// Admin bearer token (none: the admin routes do not exist).
+    pub admin_token: Option<String>,
+}
+
+impl Settings {
+    /// Read every value through `get` (which answers `None` for unset or blank).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let get = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let flag = |name: &'static str| -> Result<bool, ConfigError> {
+            match get(name).as_deref() {
+                None | Some("0" | "false") => Ok(false),
+                Some("1" | "true") => Ok(true),
+                Some(_) => Err(ConfigError {
+                    name,
+                    reason: "expected 1, true, 0 or false".into(),
+                }),
+            }
+        };
+        let inngest_auth = match (get(vars::INNGEST_SIGNING_KEY), flag(vars::INNGEST_DEV)?) {
+            (_, true) => InngestAuth::Dev,
+            (Some(key), false) => InngestAuth::Signed {
+                key: signing_key(vars::INNGEST_SIGNING_KEY, key)?,
+                fallback: get(vars::INNGEST_SIGNING_KEY_FALLBACK)
+                    .map(|k| signing_key(vars::INNGEST_SIGNING_KEY_FALLBACK, k))
+                    .transpose()?,
+            },
+            (None, false) => InngestAuth::Closed,
+        };
+        let ttl = match get(vars::CONVERSATION_TTL_SECS) {
+            None => DEFAULT_TTL_SECS,
+            Some(v) => bounded(vars::CONVERSATION_TTL_SECS, &v, 1, MAX_TTL_SECS)?,
+        };
+        let response_target = match get(vars::RESPONSE_TARGET_SECS) {
+            None => DEFAULT_RESPONSE_TARGET_SECS,
+            // Inngest waits at most a year.
+            Some(v) => bounded(vars::RESPONSE_TARGET_SECS, &v, 1, MAX_TTL_SECS)? as u64,
+        };
+        let url = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            get(name)
+                .map(|v| {
+                    if v.starts_with("https://") || v.starts_with("http://") {
+                        Ok(v.trim_end_matches('/').to_owned())
+                    } else {
+                        Err(ConfigError {
+                            name,
+                            reason: "expected an http(s) URL".into(),
+                        })
+                    }
+                })
+                .transpose()
+        };
+        Ok(Settings {
+            front_app_secrets: [
+                vars::FRONT_WEBHOOK_SECRET,
+                vars::FRONT_WEBHOOK_SECRET_PREVIOUS,
+            ]
+            .into_iter()
+            .filter_map(get)
+            .collect(),
+            front_rule_secrets: get(vars::FRONT_RULE_WEBHOOK_SECRET).into_iter().collect(),
+            inngest_event_api_base: url(vars::INNGEST_EVENT_API_BASE)?
+                .unwrap_or_else(|| DEFAULT_EVENT_API_BASE.to_owned()),
+            inngest_event_key: get(vars::INNGEST_EVENT_KEY),
+            inngest_auth,
+            inngest_api_origin: url(vars::INNGEST_API_ORIGIN)?,
+            inngest_serve_url: url(vars::INNGEST_SERVE_URL)?,
+            inngest_conformance: flag(vars::INNGEST_CONFORMANCE)?,
+            conversation_ttl_secs: ttl,
+            response_target_secs: response_target,
+            admin_token: get(vars::ADMIN_TOKEN),
+        })
+    }
+}
+
+fn bounded(name: &'static str, value: &str, min: i64, max: i64) -> Result<i64, ConfigError> {
+    let parsed: i64 = value.parse().map_err(|_| ConfigError {
+        name,
+        reason: "not a whole number of seconds".into(),
+    })?;
+    if !(min..=max).contains(&parsed) {
+        return Err(ConfigError {
+            name,
+            reason: format!("must be between {min} and {max} seconds"),
+        });
+    }
+    Ok(parsed)
+}
+
+fn signing_key(name: &'static str, key: String) -> Result<String, ConfigError> {
+    if key.starts_with("signkey-") {
+        Ok(key)
+    } else {
+        Err(ConfigError {
+            name,
+            reason: "expected a signkey-<env>-<hex> signing key".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const KEY: &str = "signkey-test-abc123";
+
+    #[test]
+    fn nothing_configured_means_everything_closed() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.inngest_auth, InngestAuth::Closed);
+        assert!(s.front_app_secrets.is_empty() && s.front_rule_secrets.is_empty());
+        assert_eq!((s.admin_token, s.inngest_event_key), (None, None));
+        assert_eq!(s.conversation_ttl_secs, DEFAULT_TTL_SECS);
+        assert_eq!(s.inngest_event_api_base, DEFAULT_EVENT_API_BASE);
+    }
+
+    #[test]
+    fn dev_mode_only_when_asked_for() {
+        assert_eq!(
+            settings(&[("INNGEST_DEV", "1")]).unwrap().inngest_auth,
+            InngestAuth::Dev
+        );
+        assert_eq!(
+            settings(&[("INNGEST_DEV", "0")]).unwrap().inngest_auth,
+            InngestAuth::Closed
+        );
+        assert_eq!(
+            settings(&[("INNGEST_SIGNING_KEY", KEY)])
+                .unwrap()
+                .inngest_auth,
+            InngestAuth::Signed {
+                key: KEY.into(),
+                fallback: None
+            }
+        );
+        assert!(settings(&[("INNGEST_DEV", "yes")]).is_err());
+    }
+
+    #[test]
+    fn bad_values_fail_loudly_and_name_the_variable_not_the_value() {
+        for (name, value) in [
+            ("CONVERSATION_TTL_SECS", "a week"),
+            ("CONVERSATION_TTL_SECS", "0"),
+            ("CONVERSATION_TTL_SECS", "-5"),
+            ("CONVERSATION_TTL_SECS", "99999999999999999999"),
+            ("CONVERSATION_TTL_SECS", "9223372036854775807"),
+            ("RESPONSE_TARGET_SECS", "soon"),
+            ("INNGEST_EVENT_API_BASE", "inn.gs"),
+            ("INNGEST_SIGNING_KEY", "hunter2"),
+        ] {
+            let err = settings(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name);
+            if value.len() > 2 {
+                assert!(!err.to_string().contains(value), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn values_are_trimmed_and_rotation_is_read() {
+        let s = settings(&[
+            ("FRONT_WEBHOOK_SECRET", " new "),
+            ("FRONT_WEBHOOK_SECRET_PREVIOUS", "old"),
+            ("CONVERSATION_TTL_SECS", "8"),
+            ("INNGEST_EVENT_API_BASE", "http://127.0.0.1:8288/"),
+            ("ADMIN_TOKEN", "   "),
+        ])
+        .unwrap();
+        assert_eq!(s.front_app_secrets, ["new", "old"]);
+        assert_eq!(s.conversation_ttl_secs, 8);
+        assert_eq!(s.inngest_event_api_base, "http://127.0.0.1:8288");
+        assert_eq!(s.admin_token, None);
+    }
+}
