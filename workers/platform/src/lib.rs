@@ -1,85 +1,143 @@
 //! The support platform worker.
 //!
-//! Thin on purpose: routing and HTTP framing live here, the logic lives in the
-//! workspace crates. Every answer is JSON.
+//! Thin on purpose: [`ROUTES`] maps a path and its methods to a handler in
+//! [`routes`]; a handler parses the request, calls the domain (`support-core`,
+//! `support-workflows`) and answers, returning every failure as an [`http::ApiError`]
+//! through `?`. Configuration is [`env`], read once; the edge's implementations of the
+//! domain's ports are [`ports`]; the Durable Object classes and their typed clients
+//! are [`objects`].
 //!
-//! Routes so far:
-//! - `GET /healthz`: liveness and the deployed version.
-//! - `POST /webhooks/front`: Front application (and legacy rule) webhooks.
-//! - `GET|PUT|POST /api/inngest`: the Inngest serve endpoint (see [`workflows`]).
-//! - `GET /admin/...`: read-only operator views, when `ADMIN_TOKEN` is set.
-//!
-//! The `Conversation` Durable Object class lives in [`conversation`].
-//!
-//! To add a route, add its path to [`ROUTES`] with the methods it accepts and a
-//! `(method, path)` arm in [`fetch`]; a known path with the wrong method then
-//! answers 405 with an `Allow` header, and unknown paths answer 404.
+//! To add a route, add one line to [`ROUTES`]: a known path with the wrong method then
+//! answers 405 with an `Allow` header, an unknown path 404, and an admin route 404
+//! unless `ADMIN_TOKEN` is set.
 
-mod admin;
-mod config;
-mod conformance;
-mod conversation;
-mod front_intake;
-mod registry;
-mod workflows;
+mod env;
+mod http;
+mod objects;
+mod ports;
+mod routes;
 
-use serde_json::json;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
-pub use conversation::Conversation;
+use http::{ApiError, ApiResult};
+use routes::{admin, front, health, inngest, Ctx};
+
+pub use objects::Conversation;
 
 const SERVICE: &str = "support-platform";
 
-/// Every path this worker serves, with the methods it accepts there.
-const ROUTES: &[(&str, &[Method])] = &[
-    ("/healthz", &[Method::Get, Method::Head]),
-    ("/webhooks/front", &[Method::Post]),
-    ("/api/inngest", &[Method::Get, Method::Put, Method::Post]),
+type Handler = fn(Request, Ctx) -> Pin<Box<dyn Future<Output = ApiResult>>>;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Anyone (the handler verifies what it must: signatures).
+    Public,
+    /// Operators with `ADMIN_TOKEN`; invisible without it.
+    Admin,
+}
+
+struct Route {
+    /// The path; a `{name}` segment matches any one non-empty segment.
+    path: &'static str,
+    methods: &'static [Method],
+    access: Access,
+    handler: Handler,
+}
+
+/// Every route of the worker, in one place.
+const ROUTES: &[Route] = &[
+    Route {
+        path: "/healthz",
+        methods: &[Method::Get, Method::Head],
+        access: Access::Public,
+        handler: |r, c| Box::pin(health::get(r, c)),
+    },
+    Route {
+        path: "/webhooks/front",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(front::post(r, c)),
+    },
+    Route {
+        path: "/api/inngest",
+        methods: &[Method::Get, Method::Put, Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(inngest::serve(r, c)),
+    },
+    Route {
+        path: "/admin/intake/stats",
+        methods: &[Method::Get],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::stats(r, c)),
+    },
+    Route {
+        path: "/admin/conversations/{id}",
+        methods: &[Method::Get],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::conversation(r, c)),
+    },
+    Route {
+        path: "/admin/dead-letters",
+        methods: &[Method::Get],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::dead_letters(r, c)),
+    },
+    Route {
+        path: "/admin/dead-letters/replay",
+        methods: &[Method::Post],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::replay(r, c)),
+    },
 ];
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    Ok(dispatch(req, env, ctx)
+        .await
+        .unwrap_or_else(ApiError::into_response))
+}
+
+async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult {
     let path = req.path();
-    match (req.method(), path.as_str()) {
-        (Method::Get | Method::Head, "/healthz") => healthz(),
-        (Method::Post, "/webhooks/front") => front_intake::handle(req, &env, &ctx).await,
-        (Method::Get | Method::Put | Method::Post, "/api/inngest") => {
-            workflows::handle(req, &env).await
-        }
-        (Method::Get, p) if p.starts_with("/admin/") => admin::handle(req, &env, p).await,
-        (_, path) => match allowed_methods(path) {
-            Some(methods) => method_not_allowed(methods),
-            None => error(404, "not found"),
-        },
+    let Some((route, params)) = ROUTES
+        .iter()
+        .find_map(|route| match_path(route.path, &path).map(|p| (route, p)))
+    else {
+        return Err(ApiError::not_found());
+    };
+    let ctx = Ctx {
+        env,
+        ctx: Rc::new(ctx),
+        params,
+    };
+    if route.access == Access::Admin {
+        admin::authorize(&req, &ctx)?;
     }
+    if !route.methods.contains(&req.method()) {
+        let allow: Vec<&str> = route.methods.iter().map(|m| m.as_ref()).collect();
+        return Err(ApiError::method_not_allowed(allow.join(", ")));
+    }
+    (route.handler)(req, ctx).await
 }
 
-fn healthz() -> Result<Response> {
-    Response::from_json(&json!({
-        "status": "ok",
-        "service": SERVICE,
-        "version": env!("CARGO_PKG_VERSION"),
-    }))
-}
-
-fn allowed_methods(path: &str) -> Option<&'static [Method]> {
-    ROUTES
-        .iter()
-        .find(|(p, _)| *p == path)
-        .map(|(_, methods)| *methods)
-}
-
-fn method_not_allowed(methods: &[Method]) -> Result<Response> {
-    let allow = methods
-        .iter()
-        .map(|m| m.as_ref())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut resp = error(405, "method not allowed")?;
-    resp.headers_mut().set("Allow", &allow)?;
-    Ok(resp)
-}
-
-fn error(status: u16, message: &str) -> Result<Response> {
-    Ok(Response::from_json(&json!({ "error": message }))?.with_status(status))
+/// The `{name}` segments of `path` if it matches `pattern`.
+fn match_path(pattern: &str, path: &str) -> Option<Vec<String>> {
+    let mut params = Vec::new();
+    let mut pattern_parts = pattern.split('/');
+    let mut path_parts = path.split('/');
+    loop {
+        match (pattern_parts.next(), path_parts.next()) {
+            (None, None) => return Some(params),
+            (Some(p), Some(s)) if p.starts_with('{') && p.ends_with('}') && !s.is_empty() => {
+                params.push(s.to_owned())
+            }
+            (Some(p), Some(s)) if p == s => {}
+            _ => return None,
+        }
+    }
 }

@@ -1,89 +1,835 @@
 //! The per-conversation Durable Object (SQLite-backed).
 //!
-//! One object per Front conversation id. It is the one serial place where a
-//! conversation's events meet, so it:
-//! - drops duplicate deliveries of a Front event (Front retries) atomically;
-//! - keeps the conversation's metadata, last messages and last draft for the pipeline;
-//! - holds every accepted event in an outbox until Inngest has taken it, retrying with
-//!   backoff through the object's alarm, so an Inngest outage loses nothing;
-//! - deletes all of its state once the conversation has been quiet for the TTL
-//!   (7 days by default, `CONVERSATION_TTL_SECS`), unless events are still waiting.
+//! One object per Front conversation id: the one serial place where a conversation's
+//! events meet. It drops duplicate deliveries atomically, keeps the conversation's
+//! metadata and last messages for the pipeline, and holds every accepted
+//! event in an outbox until Inngest has it. The policy (verdicts, the alarm, the
+//! dedupe window, expiry) is [`support_core::outbox`]; this file only applies it.
 //!
-//! One alarm serves both jobs: it is always set to the earlier of the next outbox
-//! attempt and the expiry.
+//! Cost per accepted event, on the hot path: one `INSERT … ON CONFLICT DO NOTHING`
+//! that is both the dedupe and the outbox row, one upsert of the message, the metadata
+//! only when it changed, and one `UPDATE` per delivered batch. State the object owns
+//! (metadata, the pending events, the alarm time) lives in memory after the first
+//! request. Delivery is tried right after the write has been made durable, not from an
+//! alarm per event; the alarm is the safety net, armed once and never moved later.
+//!
+//! Storage is created on the write path only: reading an unknown conversation, or an
+//! event nobody can attribute to an app, leaves the object without tables.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-use support_core::conversation::{push_message, CachedMessage, ConversationMeta, DEFAULT_TTL_SECS};
-use support_core::events::InngestEvent;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use serde::Deserialize;
+use serde_json::json;
+use serde_json::value::RawValue;
+use support_core::apps::attribute;
+use support_core::conversation::{
+    CachedMessage, ConversationMeta, OutboxEntry, Snapshot, MAX_MESSAGES,
+};
+use support_core::events::MAX_EVENT_BYTES;
+use support_core::intake::{IntakeOutcome, IntakeRecord};
+use support_core::outbox::{
+    self, dedupe_window_ms, expires_at, next_alarm, should_expire, verdict, Attempt, DeadLetter,
+    Replay, Verdict, MAX_BATCH,
+};
 use support_core::retry::next_delay_ms;
+use support_core::settings::Settings;
 use support_http::FetchTransport;
-use support_inngest::EventApi;
+use support_inngest::{EventApi, SendError};
 use worker::{
     durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorage,
     SqlStorageValue, State,
 };
 
-use crate::config;
-
-/// Events handed to Inngest per request from one conversation.
-const MAX_BATCH: i64 = 50;
+use super::{paths, Replayed};
+use crate::env::{self, now_ms};
+use crate::ports::dead_letters;
 
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS seen_events (event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id TEXT NOT NULL UNIQUE,
-  body TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS events (
+  event_id TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  body TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  last_error TEXT,
-  created_at INTEGER NOT NULL
-);
+  next_attempt_at INTEGER,
+  last_error TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_by_received_at ON events(received_at);
+CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, sort_at INTEGER NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
-/// What the worker hands the object for one Front event.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct IntakeRequest {
-    /// The platform event; `data.appId` is null when the worker could not tell the app
-    /// from the event's inboxes (the object then uses the app it already knows).
-    pub event: InngestEvent,
-    /// Conversation metadata from the event (its `appId` empty when unknown).
-    pub meta: ConversationMeta,
-    /// The message or comment to remember.
-    pub message: Option<CachedMessage>,
+/// An event waiting for Inngest (the in-memory mirror of its outbox row).
+#[derive(Debug, Clone)]
+struct Pending {
+    event_id: String,
+    body: Rc<str>,
+    attempts: u32,
+    next_attempt_at: i64,
+    last_error: Option<String>,
+    /// Resend alone: a batch it was in was refused, maybe because of one event.
+    solo: bool,
 }
 
-/// The object's answer.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum IntakeOutcome {
-    /// Stored and queued for Inngest.
-    Accepted {
-        /// The app the event was attributed to.
-        app_id: String,
-    },
-    /// Seen before; nothing done.
-    Duplicate,
-    /// Neither the event nor the conversation names a known app.
-    UnknownApp,
+/// What the object knows about itself once loaded.
+#[derive(Debug, Default)]
+struct Loaded {
+    meta: Option<ConversationMeta>,
+    pending: VecDeque<Pending>,
+    /// When the alarm is set for, as far as this instance set or read it.
+    alarm_at: Option<i64>,
+    /// The oldest remembered event id's arrival (for pruning).
+    oldest_seen: Option<i64>,
+    last_activity: Option<i64>,
+    messages_written: usize,
+}
+
+#[derive(Debug)]
+enum Mem {
+    /// Not looked at yet in this instance.
+    Unknown,
+    /// No storage at all.
+    Empty,
+    Loaded(Loaded),
+}
+
+struct Inner {
+    state: State,
+    env: Env,
+    mem: RefCell<Mem>,
+    delivering: std::cell::Cell<bool>,
+}
+
+#[durable_object]
+pub struct Conversation {
+    inner: Rc<Inner>,
+}
+
+impl DurableObject for Conversation {
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            inner: Rc::new(Inner {
+                state,
+                env,
+                mem: RefCell::new(Mem::Unknown),
+                delivering: std::cell::Cell::new(false),
+            }),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let inner = &self.inner;
+        let settings = match env::settings(&inner.env) {
+            Ok(settings) => settings,
+            Err(err) => return error(500, &format!("misconfigured: {err}")),
+        };
+        match (req.method(), req.path().as_str()) {
+            (Method::Post, paths::INTAKE) => {
+                let record: IntakeRecord = req.json().await?;
+                inner.load().await?;
+                let outcome = inner.intake(record, &settings)?;
+                inner.arm_for_pending().await?;
+                if matches!(outcome, IntakeOutcome::Accepted { .. }) {
+                    // The write is durable when the answer leaves; deliver right after.
+                    let task = inner.clone();
+                    let settings = settings.clone();
+                    inner
+                        .state
+                        .wait_until(async move { task.deliver(&settings).await });
+                }
+                Response::from_json(&outcome)
+            }
+            (Method::Get, paths::STATE) => {
+                inner.load().await?;
+                Response::from_json(&inner.snapshot(&settings)?)
+            }
+            (Method::Post, paths::REPLAY) => {
+                let replays: Vec<Replay> = req.json().await?;
+                inner.load().await?;
+                let queued = inner.replay(replays)?;
+                inner.arm_for_pending().await?;
+                let task = inner.clone();
+                let settings = settings.clone();
+                inner
+                    .state
+                    .wait_until(async move { task.deliver(&settings).await });
+                Response::from_json(&Replayed { queued })
+            }
+            _ => error(404, "not found"),
+        }
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let inner = &self.inner;
+        let settings = env::settings(&inner.env)
+            .map_err(|e| worker::Error::RustError(format!("misconfigured: {e}")))?;
+        inner.load().await?;
+        if let Mem::Loaded(loaded) = &mut *inner.mem.borrow_mut() {
+            loaded.alarm_at = None; // it is firing
+        } else {
+            return Response::ok("");
+        }
+        inner.deliver(&settings).await;
+        let now = now_ms();
+        let expired = match &*inner.mem.borrow() {
+            Mem::Loaded(l) => should_expire(
+                l.pending.len(),
+                expires_at(l.last_activity.unwrap_or(0), settings.conversation_ttl_secs),
+                now,
+            ),
+            _ => false,
+        };
+        if expired {
+            // Quiet for the whole TTL and nothing left to deliver: forget everything.
+            inner.state.storage().delete_alarm().await?;
+            inner.state.storage().delete_all().await?;
+            *inner.mem.borrow_mut() = Mem::Empty;
+            return Response::ok("");
+        }
+        inner.prune_seen(&settings, now)?;
+        inner.reschedule(&settings).await?;
+        Response::ok("")
+    }
+}
+
+fn error(status: u16, message: &str) -> Result<Response> {
+    Ok(Response::from_json(&json!({ "error": message }))?.with_status(status))
 }
 
 #[derive(Deserialize)]
-struct OutboxRow {
-    seq: i64,
-    body: String,
-    attempts: i64,
-}
-
-#[derive(Deserialize, Serialize)]
-#[serde(rename_all(serialize = "camelCase"))]
-struct OutboxView {
+struct PendingRow {
     event_id: String,
+    body: String,
     attempts: i64,
     next_attempt_at: i64,
     last_error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Span {
+    oldest: Option<i64>,
+    newest: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct KvRow {
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct JsonRow {
+    json: String,
+}
+
+impl Inner {
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
+    }
+
+    /// Read what the object holds into memory, once per instance. Storage operations
+    /// close the input gate, so no other request interleaves with the load.
+    async fn load(&self) -> Result<()> {
+        if !matches!(*self.mem.borrow(), Mem::Unknown) {
+            return Ok(());
+        }
+        let sql = self.sql();
+        let has_tables =
+            sql.exec(
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+                None,
+            )?
+            .one::<Count>()?
+            .n > 0;
+        if !has_tables {
+            *self.mem.borrow_mut() = Mem::Empty;
+            return Ok(());
+        }
+        let meta = kv_get::<ConversationMeta>(&sql, "meta")?;
+        let pending: Vec<PendingRow> = sql
+            .exec(
+                "SELECT event_id, body, attempts, next_attempt_at, last_error FROM events \
+                 WHERE next_attempt_at IS NOT NULL ORDER BY next_attempt_at",
+                None,
+            )?
+            .to_array()?;
+        let span: Span = sql
+            .exec(
+                "SELECT MIN(received_at) AS oldest, MAX(received_at) AS newest FROM events",
+                None,
+            )?
+            .one()?;
+        let messages = sql
+            .exec("SELECT COUNT(*) AS n FROM messages", None)?
+            .one::<Count>()?
+            .n;
+        let alarm_at = self.state.storage().get_alarm().await?;
+        *self.mem.borrow_mut() = Mem::Loaded(Loaded {
+            meta,
+            pending: pending
+                .into_iter()
+                .map(|row| Pending {
+                    event_id: row.event_id,
+                    body: row.body.into(),
+                    attempts: row.attempts.max(0) as u32,
+                    next_attempt_at: row.next_attempt_at,
+                    last_error: row.last_error,
+                    solo: false,
+                })
+                .collect(),
+            alarm_at,
+            oldest_seen: span.oldest,
+            last_activity: span.newest,
+            messages_written: messages.max(0) as usize,
+        });
+        Ok(())
+    }
+
+    /// Create the tables (the write path only).
+    fn create(&self) -> Result<()> {
+        let mut mem = self.mem.borrow_mut();
+        if !matches!(*mem, Mem::Loaded(_)) {
+            self.sql().exec(SCHEMA, None)?;
+            *mem = Mem::Loaded(Loaded::default());
+        }
+        Ok(())
+    }
+
+    /// Everything here is synchronous: with no await between the duplicate check and
+    /// the writes, no other event can interleave, and the writes commit together.
+    fn intake(&self, record: IntakeRecord, settings: &Settings) -> Result<IntakeOutcome> {
+        let known = match &*self.mem.borrow() {
+            Mem::Loaded(l) => l.meta.clone(),
+            _ => None,
+        };
+        let Some(app) = attribute(record.app.as_ref(), known.as_ref()) else {
+            return Ok(IntakeOutcome::UnknownApp);
+        };
+        self.create()?;
+        let sql = self.sql();
+        let now = now_ms();
+        let body: Rc<str> = serde_json::to_string(&record.to_event(&app))?.into();
+        let inserted = sql
+            .exec(
+                "INSERT INTO events (event_id, received_at, body, next_attempt_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT(event_id) DO NOTHING",
+                vec![
+                    record.event_id.as_str().into(),
+                    now.into(),
+                    (&*body).into(),
+                    now.into(),
+                ],
+            )?
+            .rows_written()
+            > 0;
+        if !inserted {
+            return Ok(IntakeOutcome::Duplicate);
+        }
+        let mut meta = known.clone().unwrap_or_default();
+        let mut newer = record.meta;
+        newer.app_id = Some(app.app_id.clone());
+        newer.inbox_id = app.inbox_id.clone().or(newer.inbox_id);
+        meta.merge(newer);
+        if known.as_ref() != Some(&meta) {
+            kv_put(&sql, "meta", &meta)?;
+        }
+        let mut mem = self.mem.borrow_mut();
+        let Mem::Loaded(loaded) = &mut *mem else {
+            unreachable!("created above")
+        };
+        if let Some(message) = record.message {
+            put_message(&sql, &message, &mut loaded.messages_written)?;
+        }
+        loaded.meta = Some(meta);
+        loaded.last_activity = Some(now);
+        loaded.oldest_seen.get_or_insert(now);
+        loaded.pending.push_back(Pending {
+            event_id: record.event_id,
+            body,
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            solo: false,
+        });
+        drop(mem);
+        self.prune_seen(settings, now)?;
+        Ok(IntakeOutcome::Accepted { app_id: app.app_id })
+    }
+
+    /// Make sure waiting events have an alarm due soon: armed once, never moved later.
+    /// Called after every intake, a duplicate's too: if an earlier request committed
+    /// its rows but could not set the alarm, Front's retry repairs it.
+    async fn arm_for_pending(&self) -> Result<()> {
+        let wanted = match &*self.mem.borrow() {
+            Mem::Loaded(l) if !l.pending.is_empty() => {
+                outbox::arm_for_pending(l.alarm_at, now_ms())
+            }
+            _ => None,
+        };
+        if let Some(at) = wanted {
+            self.set_alarm(at).await?;
+        }
+        Ok(())
+    }
+
+    /// Set the alarm to what the policy says: the next attempt while events wait, else
+    /// the expiry. An alarm already due sooner is left alone.
+    async fn reschedule(&self, settings: &Settings) -> Result<()> {
+        let now = now_ms();
+        let (wanted, current) = match &*self.mem.borrow() {
+            Mem::Loaded(l) => (
+                next_alarm(
+                    l.pending.iter().map(|p| p.next_attempt_at).min(),
+                    expires_at(
+                        l.last_activity.unwrap_or(now),
+                        settings.conversation_ttl_secs,
+                    ),
+                    now,
+                ),
+                l.alarm_at,
+            ),
+            _ => return Ok(()),
+        };
+        match current {
+            Some(at) if at <= wanted => Ok(()),
+            _ => self.set_alarm(wanted).await,
+        }
+    }
+
+    async fn set_alarm(&self, at: i64) -> Result<()> {
+        // An i64 would be read as an offset from now: pass an absolute date.
+        let date = worker::js_sys::Date::new(&(at as f64).into());
+        self.state
+            .storage()
+            .set_alarm(worker::ScheduledTime::new(date))
+            .await?;
+        if let Mem::Loaded(l) = &mut *self.mem.borrow_mut() {
+            l.alarm_at = Some(at);
+        }
+        Ok(())
+    }
+
+    /// Forget event ids older than the dedupe window, in batches (a quarter window at
+    /// a time), keeping events still waiting and the newest (it dates the activity).
+    fn prune_seen(&self, settings: &Settings, now: i64) -> Result<()> {
+        let window = dedupe_window_ms(settings.conversation_ttl_secs);
+        let due = match &*self.mem.borrow() {
+            Mem::Loaded(l) => l.oldest_seen.is_some_and(|o| o < now - window - window / 4),
+            _ => false,
+        };
+        if !due {
+            return Ok(());
+        }
+        let sql = self.sql();
+        sql.exec(
+            "DELETE FROM events WHERE received_at < ? AND next_attempt_at IS NULL \
+             AND received_at < (SELECT MAX(received_at) FROM events)",
+            vec![(now - window).into()],
+        )?;
+        let oldest = sql
+            .exec("SELECT MIN(received_at) AS n FROM events", None)?
+            .one::<OptionalCount>()?
+            .n;
+        if let Mem::Loaded(l) = &mut *self.mem.borrow_mut() {
+            l.oldest_seen = oldest;
+        }
+        Ok(())
+    }
+
+    fn replay(&self, replays: Vec<Replay>) -> Result<usize> {
+        if replays.is_empty() {
+            return Ok(0);
+        }
+        self.create()?;
+        let sql = self.sql();
+        let now = now_ms();
+        let mut mem = self.mem.borrow_mut();
+        let Mem::Loaded(loaded) = &mut *mem else {
+            unreachable!("created above")
+        };
+        let mut queued = 0;
+        for replay in replays {
+            if loaded.pending.iter().any(|p| p.event_id == replay.event_id) {
+                continue; // already waiting
+            }
+            sql.exec(
+                "INSERT INTO events (event_id, received_at, body, next_attempt_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT(event_id) DO UPDATE SET body = excluded.body, attempts = 0, \
+                 next_attempt_at = excluded.next_attempt_at, last_error = NULL",
+                vec![
+                    replay.event_id.as_str().into(),
+                    now.into(),
+                    replay.body.as_str().into(),
+                    now.into(),
+                ],
+            )?;
+            loaded.pending.push_back(Pending {
+                event_id: replay.event_id,
+                body: replay.body.into(),
+                attempts: 0,
+                next_attempt_at: now,
+                last_error: None,
+                solo: true,
+            });
+            queued += 1;
+        }
+        loaded.last_activity = Some(now);
+        Ok(queued)
+    }
+
+    /// Hand due events to Inngest until none is due or an attempt fails; one delivery
+    /// at a time per object (a second caller returns at once: the first picks its
+    /// events up).
+    async fn deliver(&self, settings: &Settings) {
+        if self.delivering.replace(true) {
+            return;
+        }
+        loop {
+            match self.deliver_once(settings).await {
+                Ok(true) => continue,
+                Ok(false) => break,
+                Err(err) => {
+                    worker::console_error!("outbox delivery failed: {err}");
+                    break;
+                }
+            }
+        }
+        self.delivering.set(false);
+        if let Err(err) = self.reschedule(settings).await {
+            worker::console_error!("could not set the conversation's alarm: {err}");
+        }
+    }
+
+    /// One attempt. `Ok(true)`: more may be due right away.
+    async fn deliver_once(&self, settings: &Settings) -> Result<bool> {
+        let now = now_ms();
+        let batch: Vec<Pending> = match &*self.mem.borrow() {
+            Mem::Loaded(l) => due_batch(&l.pending, now),
+            _ => return Ok(false),
+        };
+        if batch.is_empty() {
+            return Ok(false);
+        }
+        let (too_big, batch): (Vec<Pending>, Vec<Pending>) = batch
+            .into_iter()
+            .partition(|p| p.body.len() > MAX_EVENT_BYTES);
+        if !too_big.is_empty() {
+            let reason = format!("the event is over Inngest's {MAX_EVENT_BYTES}-byte limit");
+            self.dead_letter(&too_big, &reason).await?;
+        }
+        if batch.is_empty() {
+            return Ok(true);
+        }
+        let (attempt, detail) = self.send(settings, &batch).await;
+        let attempts = batch.iter().map(|p| p.attempts).max().unwrap_or(0) + 1;
+        match verdict(
+            attempt,
+            batch.len(),
+            attempts,
+            worker::js_sys::Math::random(),
+        ) {
+            Verdict::Delivered => {
+                self.delivered(&batch)?;
+                Ok(true)
+            }
+            Verdict::Retry { .. } => {
+                worker::console_warn!(
+                    "inngest delivery failed for {} event(s), will retry: {detail}",
+                    batch.len()
+                );
+                let retry_after = match attempt {
+                    Attempt::Rejected {
+                        retry_after_secs, ..
+                    } => retry_after_secs,
+                    _ => None,
+                };
+                self.retry_later(&batch, retry_after, &detail)?;
+                Ok(false)
+            }
+            Verdict::Isolate => {
+                worker::console_warn!(
+                    "inngest refused a batch of {}: resending one by one ({detail})",
+                    batch.len()
+                );
+                if let Mem::Loaded(l) = &mut *self.mem.borrow_mut() {
+                    for p in l.pending.iter_mut() {
+                        if batch.iter().any(|b| b.event_id == p.event_id) {
+                            p.solo = true;
+                        }
+                    }
+                }
+                Ok(true)
+            }
+            Verdict::DeadLetter => {
+                worker::console_error!(
+                    "inngest refused {} event(s) for good, dead-lettered: {detail}",
+                    batch.len()
+                );
+                self.dead_letter(&batch, &detail).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    async fn send(&self, settings: &Settings, batch: &[Pending]) -> (Attempt, String) {
+        let Some(key) = settings.inngest_event_key.as_deref() else {
+            return (
+                Attempt::NoAnswer,
+                "INNGEST_EVENT_KEY is not configured: events wait in the outbox".into(),
+            );
+        };
+        let events: std::result::Result<Vec<Box<RawValue>>, _> = batch
+            .iter()
+            .map(|p| RawValue::from_string(p.body.to_string()))
+            .collect();
+        let events = match events {
+            Ok(events) => events,
+            Err(err) => {
+                return (
+                    Attempt::Rejected {
+                        status: 400,
+                        retry_after_secs: None,
+                    },
+                    format!("a stored event is not JSON: {err}"),
+                )
+            }
+        };
+        let api = EventApi::new(&settings.inngest_event_api_base, key, FetchTransport);
+        match api.send(&events).await {
+            Ok(_) => (Attempt::Accepted, String::new()),
+            Err(err) => {
+                let attempt = match &err {
+                    SendError::Rejected {
+                        status,
+                        retry_after_secs,
+                        ..
+                    } => Attempt::Rejected {
+                        status: *status,
+                        retry_after_secs: *retry_after_secs,
+                    },
+                    SendError::Timeout(_) | SendError::Unreachable(_) => Attempt::NoAnswer,
+                };
+                (attempt, err.to_string())
+            }
+        }
+    }
+
+    fn delivered(&self, batch: &[Pending]) -> Result<()> {
+        let placeholders = vec!["?"; batch.len()].join(", ");
+        let ids: Vec<SqlStorageValue> = batch.iter().map(|p| p.event_id.as_str().into()).collect();
+        self.sql().exec(
+            &format!(
+                "UPDATE events SET body = NULL, next_attempt_at = NULL, last_error = NULL \
+                 WHERE event_id IN ({placeholders})"
+            ),
+            ids,
+        )?;
+        self.forget_pending(batch);
+        Ok(())
+    }
+
+    fn retry_later(&self, batch: &[Pending], retry_after: Option<u64>, detail: &str) -> Result<()> {
+        let sql = self.sql();
+        let now = now_ms();
+        let mut mem = self.mem.borrow_mut();
+        let Mem::Loaded(l) = &mut *mem else {
+            return Ok(());
+        };
+        for p in l.pending.iter_mut() {
+            if !batch.iter().any(|b| b.event_id == p.event_id) {
+                continue;
+            }
+            p.attempts += 1;
+            p.next_attempt_at =
+                now + next_delay_ms(p.attempts, retry_after, worker::js_sys::Math::random());
+            p.last_error = Some(detail.to_owned());
+            sql.exec(
+                "UPDATE events SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE event_id = ?",
+                vec![
+                    i64::from(p.attempts).into(),
+                    p.next_attempt_at.into(),
+                    detail.into(),
+                    p.event_id.as_str().into(),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Record refused events for operators (D1), then take them out of the outbox. If
+    /// the record cannot be written they stay in the outbox and are tried again later:
+    /// an event is never dropped.
+    async fn dead_letter(&self, batch: &[Pending], reason: &str) -> Result<()> {
+        let conversation_id = match &*self.mem.borrow() {
+            Mem::Loaded(l) => l
+                .meta
+                .as_ref()
+                .map(|m| m.conversation_id.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let now = now_ms();
+        let letters: Vec<(DeadLetter, Rc<str>)> = batch
+            .iter()
+            .map(|p| {
+                (
+                    DeadLetter {
+                        event_id: p.event_id.clone(),
+                        conversation_id: conversation_id.clone(),
+                        name: event_name(&p.body),
+                        reason: reason.chars().take(500).collect(),
+                        attempts: p.attempts + 1,
+                        failed_at: now,
+                        replayed_at: None,
+                    },
+                    p.body.clone(),
+                )
+            })
+            .collect();
+        if let Err(err) = dead_letters::record(&self.env, &letters).await {
+            worker::console_error!(
+                "could not record dead letters, keeping them in the outbox: {err}"
+            );
+            let long = outbox_retry_cap();
+            return self.retry_later(
+                batch,
+                Some(long),
+                &format!("{reason} (dead letter not recorded)"),
+            );
+        }
+        let placeholders = vec!["?"; batch.len()].join(", ");
+        let mut bindings: Vec<SqlStorageValue> = vec![format!("dead-lettered: {reason}").into()];
+        bindings.extend(
+            batch
+                .iter()
+                .map(|p| SqlStorageValue::from(p.event_id.as_str())),
+        );
+        self.sql().exec(
+            &format!(
+                "UPDATE events SET body = NULL, next_attempt_at = NULL, last_error = ? \
+                 WHERE event_id IN ({placeholders})"
+            ),
+            bindings,
+        )?;
+        self.forget_pending(batch);
+        Ok(())
+    }
+
+    fn forget_pending(&self, batch: &[Pending]) {
+        if let Mem::Loaded(l) = &mut *self.mem.borrow_mut() {
+            l.pending
+                .retain(|p| !batch.iter().any(|b| b.event_id == p.event_id));
+        }
+    }
+
+    fn snapshot(&self, settings: &Settings) -> Result<Snapshot> {
+        let sql = self.sql();
+        let mem = self.mem.borrow();
+        let Mem::Loaded(l) = &*mem else {
+            return Ok(Snapshot {
+                storage_bytes: sql.database_size() as u64,
+                ..Snapshot::default()
+            });
+        };
+        let mut messages: Vec<CachedMessage> = sql
+            .exec(
+                "SELECT json FROM messages ORDER BY sort_at DESC, rowid DESC LIMIT ?",
+                vec![(MAX_MESSAGES as i64).into()],
+            )?
+            .to_array::<JsonRow>()?
+            .into_iter()
+            .filter_map(|row| serde_json::from_str(&row.json).ok())
+            .collect();
+        messages.reverse();
+        let seen = sql
+            .exec("SELECT COUNT(*) AS n FROM events", None)?
+            .one::<Count>()?
+            .n;
+        Ok(Snapshot {
+            exists: true,
+            meta: l.meta.clone(),
+            messages,
+            last_activity_ms: l.last_activity,
+            expires_at_ms: l
+                .last_activity
+                .map(|at| expires_at(at, settings.conversation_ttl_secs)),
+            seen_events: seen.max(0) as u64,
+            outbox: l
+                .pending
+                .iter()
+                .map(|p| OutboxEntry {
+                    event_id: p.event_id.clone(),
+                    attempts: p.attempts,
+                    next_attempt_at: p.next_attempt_at,
+                    last_error: p.last_error.clone(),
+                })
+                .collect(),
+            alarm_at_ms: l.alarm_at,
+            storage_bytes: sql.database_size() as u64,
+        })
+    }
+}
+
+/// The events to send now. Once one is due, everything waiting goes with it (up to a
+/// batch, in arrival order): Inngest answering for one means it answers for all, so a
+/// recovery is one request, not one per event. An event marked `solo` goes alone.
+fn due_batch(pending: &VecDeque<Pending>, now: i64) -> Vec<Pending> {
+    if !pending.iter().any(|p| p.next_attempt_at <= now) {
+        return Vec::new();
+    }
+    let mut batch = Vec::new();
+    for p in pending {
+        if p.solo {
+            if batch.is_empty() {
+                batch.push(p.clone());
+            }
+            break;
+        }
+        batch.push(p.clone());
+        if batch.len() == MAX_BATCH {
+            break;
+        }
+    }
+    batch
+}
+
+/// How long to wait before trying again when even the dead-letter record failed.
+fn outbox_retry_cap() -> u64 {
+    (support_core::retry::MAX_DELAY_MS / 1000) as u64
+}
+
+fn event_name(body: &str) -> String {
+    #[derive(Deserialize)]
+    struct Named {
+        #[serde(default)]
+        name: String,
+    }
+    serde_json::from_str::<Named>(body)
+        .map(|n| n.name)
+        .unwrap_or_default()
+}
+
+/// Upsert one message and, every so often, keep only the newest [`MAX_MESSAGES`].
+fn put_message(sql: &SqlStorage, message: &CachedMessage, written: &mut usize) -> Result<()> {
+    sql.exec(
+        "INSERT INTO messages (id, sort_at, json) VALUES (?, ?, ?) \
+         ON CONFLICT(id) DO UPDATE SET sort_at = excluded.sort_at, json = excluded.json",
+        vec![
+            message.id.as_str().into(),
+            message.created_at_ms.unwrap_or(i64::MAX).into(),
+            serde_json::to_string(message)?.into(),
+        ],
+    )?;
+    *written += 1;
+    if *written > 2 * MAX_MESSAGES {
+        sql.exec(
+            "DELETE FROM messages WHERE id NOT IN \
+             (SELECT id FROM messages ORDER BY sort_at DESC, rowid DESC LIMIT ?)",
+            vec![(MAX_MESSAGES as i64).into()],
+        )?;
+        *written = MAX_MESSAGES;
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -91,260 +837,14 @@ struct Count {
     n: i64,
 }
 
-#[durable_object]
-pub struct Conversation {
-    state: State,
-    env: Env,
-    /// Whether this instance has created its tables (once per instance, and again after
-    /// an expiry wiped them) rather than on every request.
-    schema_ready: std::cell::Cell<bool>,
-}
-
-impl DurableObject for Conversation {
-    fn new(state: State, env: Env) -> Self {
-        Self {
-            state,
-            env,
-            schema_ready: std::cell::Cell::new(false),
-        }
-    }
-
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let sql = self.sql()?;
-        match (req.method(), req.path().as_str()) {
-            (Method::Post, "/intake") => {
-                let request: IntakeRequest = req.json().await?;
-                let outcome = self.intake(&sql, request)?;
-                if matches!(outcome, IntakeOutcome::Accepted { .. }) {
-                    self.schedule(&sql).await?;
-                }
-                Response::from_json(&outcome)
-            }
-            (Method::Get, "/state") => {
-                let mut snapshot = self.snapshot(&sql)?;
-                snapshot["alarmAtMs"] = self.state.storage().get_alarm().await?.into();
-                Response::from_json(&snapshot)
-            }
-            (Method::Put, "/draft") => {
-                let draft: Value = req.json().await?;
-                put(&sql, "last_draft", &draft)?;
-                self.touch(&sql)?;
-                self.schedule(&sql).await?;
-                Response::from_json(&json!({"stored": true}))
-            }
-            _ => Ok(Response::from_json(&json!({"error": "not found"}))?.with_status(404)),
-        }
-    }
-
-    async fn alarm(&self) -> Result<Response> {
-        let sql = self.sql()?;
-        self.deliver(&sql).await?;
-        let now = now_ms();
-        let pending = count(&sql, "SELECT COUNT(*) AS n FROM outbox", vec![])?;
-        let expires_at: Option<i64> = get(&sql, "expires_at")?;
-        if pending == 0 && expires_at.is_none_or(|at| at <= now) {
-            // Quiet for the whole TTL and nothing left to deliver: forget everything.
-            self.state.storage().delete_all().await?;
-            self.schema_ready.set(false);
-        } else {
-            self.schedule(&sql).await?;
-        }
-        Response::ok("")
-    }
-}
-
-impl Conversation {
-    fn sql(&self) -> Result<SqlStorage> {
-        let sql = self.state.storage().sql();
-        if !self.schema_ready.get() {
-            sql.exec(SCHEMA, None)?;
-            self.schema_ready.set(true);
-        }
-        Ok(sql)
-    }
-
-    /// Everything here is synchronous: with no await between the duplicate check and
-    /// the writes, no other event can interleave, so a storm of copies yields one event.
-    fn intake(&self, sql: &SqlStorage, mut request: IntakeRequest) -> Result<IntakeOutcome> {
-        let event_id = request.event.id.clone();
-        let seen = count(
-            sql,
-            "SELECT COUNT(*) AS n FROM seen_events WHERE event_id = ?",
-            vec![event_id.as_str().into()],
-        )?;
-        if seen > 0 {
-            return Ok(IntakeOutcome::Duplicate);
-        }
-        let mut meta: ConversationMeta = get(sql, "meta")?.unwrap_or_default();
-        if request.meta.app_id.is_empty() {
-            if meta.app_id.is_empty() {
-                return Ok(IntakeOutcome::UnknownApp);
-            }
-            request
-                .event
-                .data
-                .insert("appId".into(), meta.app_id.clone().into());
-            if request.event.data.get("inboxId").is_none_or(Value::is_null) {
-                request
-                    .event
-                    .data
-                    .insert("inboxId".into(), meta.inbox_id.clone().into());
-            }
-        }
-        meta.merge(request.meta);
-        let now = now_ms();
-        sql.exec(
-            "INSERT INTO seen_events (event_id, received_at) VALUES (?, ?)",
-            vec![event_id.as_str().into(), now.into()],
-        )?;
-        let body = serde_json::to_string(&request.event)
-            .map_err(|e| worker::Error::RustError(e.to_string()))?;
-        sql.exec(
-            "INSERT INTO outbox (event_id, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
-            vec![
-                event_id.as_str().into(),
-                body.into(),
-                now.into(),
-                now.into(),
-            ],
-        )?;
-        put(sql, "meta", &meta)?;
-        if let Some(message) = request.message {
-            let mut messages: Vec<CachedMessage> = get(sql, "messages")?.unwrap_or_default();
-            push_message(&mut messages, message);
-            put(sql, "messages", &messages)?;
-        }
-        self.touch(sql)?;
-        Ok(IntakeOutcome::Accepted {
-            app_id: meta.app_id,
-        })
-    }
-
-    /// Activity: push the expiry out by the TTL.
-    fn touch(&self, sql: &SqlStorage) -> Result<()> {
-        let now = now_ms();
-        put(sql, "last_activity", &now)?;
-        put(
-            sql,
-            "expires_at",
-            &(now + config::conversation_ttl_secs(&self.env).unwrap_or(DEFAULT_TTL_SECS) * 1000),
-        )
-    }
-
-    /// Set the alarm to the earliest thing the object has to do.
-    async fn schedule(&self, sql: &SqlStorage) -> Result<()> {
-        let next_attempt = sql
-            .exec("SELECT MIN(next_attempt_at) AS n FROM outbox", None)?
-            .to_array::<OptionalCount>()?
-            .first()
-            .and_then(|r| r.n);
-        let expires_at: Option<i64> = get(sql, "expires_at")?;
-        if let Some(at) = [next_attempt, expires_at].into_iter().flatten().min() {
-            // An i64 would be read as an offset from now: pass an absolute date.
-            let at = worker::js_sys::Date::new(&(at.max(now_ms()) as f64).into());
-            self.state
-                .storage()
-                .set_alarm(worker::ScheduledTime::new(at))
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Hand due events to Inngest; on failure, back off per event.
-    async fn deliver(&self, sql: &SqlStorage) -> Result<()> {
-        let now = now_ms();
-        let due: Vec<OutboxRow> = sql
-            .exec(
-                "SELECT seq, body, attempts FROM outbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?",
-                vec![now.into(), MAX_BATCH.into()],
-            )?
-            .to_array()?;
-        if due.is_empty() {
-            return Ok(());
-        }
-        let events: Vec<Value> = due
-            .iter()
-            .filter_map(|r| serde_json::from_str(&r.body).ok())
-            .collect();
-        let api = EventApi::new(
-            &config::inngest_event_api_base(&self.env),
-            &config::inngest_event_key(&self.env),
-            FetchTransport,
-        );
-        match api.send(&events).await {
-            Ok(_) => {
-                for row in &due {
-                    sql.exec("DELETE FROM outbox WHERE seq = ?", vec![row.seq.into()])?;
-                }
-            }
-            Err(err) => {
-                worker::console_warn!(
-                    "inngest delivery failed for {} event(s) (transient: {}): {}",
-                    due.len(),
-                    err.is_transient(),
-                    err
-                );
-                let now = now_ms();
-                for row in &due {
-                    let attempts = row.attempts + 1;
-                    let delay = next_delay_ms(
-                        attempts as u32,
-                        err.retry_after_secs(),
-                        worker::js_sys::Math::random(),
-                    );
-                    sql.exec(
-                        "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE seq = ?",
-                        vec![attempts.into(), (now + delay).into(), err.to_string().into(), row.seq.into()],
-                    )?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn snapshot(&self, sql: &SqlStorage) -> Result<Value> {
-        let outbox: Vec<OutboxView> = sql
-            .exec(
-                "SELECT event_id, attempts, next_attempt_at, last_error FROM outbox ORDER BY seq",
-                None,
-            )?
-            .to_array()?;
-        Ok(json!({
-            "meta": get::<Value>(sql, "meta")?,
-            "messages": get::<Value>(sql, "messages")?.unwrap_or_else(|| json!([])),
-            "lastDraft": get::<Value>(sql, "last_draft")?,
-            "lastActivityMs": get::<i64>(sql, "last_activity")?,
-            "expiresAtMs": get::<i64>(sql, "expires_at")?,
-            "seenEvents": count(sql, "SELECT COUNT(*) AS n FROM seen_events", vec![])?,
-            "outbox": outbox,
-        }))
-    }
-}
-
 #[derive(Deserialize)]
 struct OptionalCount {
     n: Option<i64>,
 }
 
-fn count(sql: &SqlStorage, query: &str, bindings: Vec<SqlStorageValue>) -> Result<i64> {
-    Ok(sql
-        .exec(query, bindings)?
-        .to_array::<Count>()?
-        .first()
-        .map(|c| c.n)
-        .unwrap_or(0))
-}
-
-fn get<T: for<'de> Deserialize<'de>>(sql: &SqlStorage, key: &str) -> Result<Option<T>> {
-    #[derive(Deserialize)]
-    struct Row {
-        value: String,
-    }
-    let rows: Vec<Row> = sql
-        .exec(
-            "SELECT value FROM kv WHERE key = ?",
-            vec![SqlStorageValue::from(key)],
-        )?
+fn kv_get<T: for<'de> Deserialize<'de>>(sql: &SqlStorage, key: &str) -> Result<Option<T>> {
+    let rows: Vec<KvRow> = sql
+        .exec("SELECT value FROM kv WHERE key = ?", vec![key.into()])?
         .to_array()?;
     rows.first()
         .map(|r| {
@@ -354,16 +854,10 @@ fn get<T: for<'de> Deserialize<'de>>(sql: &SqlStorage, key: &str) -> Result<Opti
         .transpose()
 }
 
-fn put<T: Serialize>(sql: &SqlStorage, key: &str, value: &T) -> Result<()> {
-    let value =
-        serde_json::to_string(value).map_err(|e| worker::Error::RustError(e.to_string()))?;
+fn kv_put<T: serde::Serialize>(sql: &SqlStorage, key: &str, value: &T) -> Result<()> {
     sql.exec(
         "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        vec![key.into(), value.into()],
+        vec![key.into(), serde_json::to_string(value)?.into()],
     )?;
     Ok(())
-}
-
-fn now_ms() -> i64 {
-    worker::Date::now().as_millis() as i64
 }

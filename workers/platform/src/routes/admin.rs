@@ -1,60 +1,120 @@
-//! Read-only operator routes, enabled by setting `ADMIN_TOKEN`:
+//! Operator routes, enabled by setting `ADMIN_TOKEN` (`Authorization: Bearer …`);
+//! without it they answer 404, as if they did not exist (the route table checks):
 //! - `GET /admin/intake/stats`: what the Front intake did with webhooks;
-//! - `GET /admin/conversations/{id}`: a conversation's cache and outbox.
-//!
-//! Without the token configured they answer 404, as if they did not exist.
+//! - `GET /admin/conversations/{id}`: a conversation's cache and outbox;
+//! - `GET /admin/dead-letters[?all=1&limit=N]`: events Inngest refused for good;
+//! - `POST /admin/dead-letters/replay` `{"eventIds": [...]}`: put them back in their
+//!   conversations' outboxes.
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use subtle::ConstantTimeEq;
-use worker::{Env, Request, Response, Result};
+use support_core::outbox::Replay;
+use worker::Request;
 
-use crate::{config, front_intake::CONVERSATIONS};
+use super::Ctx;
+use crate::env::DB;
+use crate::http::{bearer, json, read_body, ApiError, ApiResult};
+use crate::objects::ConversationClient;
+use crate::ports::{counters, dead_letters};
 
-fn authorized(req: &Request, env: &Env) -> Result<Option<bool>> {
-    let Some(token) = config::admin_token(env) else {
-        return Ok(None);
+/// Admin request bodies are small.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Refuse unless the request carries the admin token (compared in constant time).
+pub fn authorize(req: &Request, ctx: &Ctx) -> Result<(), ApiError> {
+    let settings = ctx.settings()?;
+    let Some(token) = settings.admin_token.as_deref() else {
+        return Err(ApiError::not_found());
     };
-    let given = req.headers().get("authorization")?.unwrap_or_default();
-    let given = given.strip_prefix("Bearer ").unwrap_or_default();
-    Ok(Some(bool::from(given.as_bytes().ct_eq(token.as_bytes()))))
+    let given = bearer(req).unwrap_or_default();
+    if bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
+        Ok(())
+    } else {
+        Err(ApiError::new(401, "missing or wrong admin token"))
+    }
 }
 
-fn json(status: u16, body: serde_json::Value) -> Result<Response> {
-    Ok(Response::from_json(&body)?.with_status(status))
+pub async fn stats(_req: Request, ctx: Ctx) -> ApiResult {
+    #[derive(Deserialize, Serialize)]
+    struct Counter {
+        name: String,
+        count: i64,
+    }
+    counters::flush(&ctx.env).await?;
+    let rows: Vec<Counter> = ctx
+        .env
+        .d1(DB)?
+        .prepare("SELECT name, count FROM intake_counters ORDER BY name")
+        .all()
+        .await?
+        .results()?;
+    let counters: serde_json::Map<String, serde_json::Value> =
+        rows.into_iter().map(|c| (c.name, c.count.into())).collect();
+    json(200, &json!({ "counters": counters }))
 }
 
-pub async fn handle(req: Request, env: &Env, path: &str) -> Result<Response> {
-    match authorized(&req, env)? {
-        None => return json(404, json!({"error": "not found"})),
-        Some(false) => return json(401, json!({"error": "missing or wrong admin token"})),
-        Some(true) => {}
+pub async fn conversation(_req: Request, ctx: Ctx) -> ApiResult {
+    let snapshot = ConversationClient::new(&ctx.env, ctx.param(0))?
+        .snapshot()
+        .await
+        .map_err(ApiError::unavailable)?;
+    json(200, &snapshot)
+}
+
+pub async fn dead_letters(req: Request, ctx: Ctx) -> ApiResult {
+    let url = req.url()?;
+    let query: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+    let all = matches!(query.get("all").map(String::as_str), Some("1" | "true"));
+    let limit = match query.get("limit") {
+        None => 100,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| ApiError::bad_request("limit must be between 1 and 1000"))?,
+    };
+    let letters = dead_letters::list(&ctx.env, all, limit).await?;
+    json(200, &json!({ "deadLetters": letters }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReplayRequest {
+    event_ids: Vec<String>,
+}
+
+pub async fn replay(mut req: Request, ctx: Ctx) -> ApiResult {
+    let body = read_body(&mut req, MAX_BODY_BYTES).await?;
+    let request: ReplayRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("expected {{\"eventIds\": [...]}}: {e}")))?;
+    if request.event_ids.is_empty() || request.event_ids.len() > 500 {
+        return Err(ApiError::bad_request("eventIds must name 1 to 500 events"));
     }
-    if path == "/admin/intake/stats" {
-        #[derive(Deserialize, serde::Serialize)]
-        struct Counter {
-            name: String,
-            count: i64,
-        }
-        let rows: Vec<Counter> = env
-            .d1("DB")?
-            .prepare("SELECT name, count FROM intake_counters ORDER BY name")
-            .all()
-            .await?
-            .results()?;
-        let counters: serde_json::Map<String, serde_json::Value> =
-            rows.into_iter().map(|c| (c.name, c.count.into())).collect();
-        return json(200, json!({ "counters": counters }));
+    let found = dead_letters::take_for_replay(&ctx.env, &request.event_ids).await?;
+    let mut by_conversation: BTreeMap<String, Vec<Replay>> = BTreeMap::new();
+    for (conversation_id, replay) in found {
+        by_conversation
+            .entry(conversation_id)
+            .or_default()
+            .push(replay);
     }
-    if let Some(id) = path
-        .strip_prefix("/admin/conversations/")
-        .filter(|id| !id.is_empty() && !id.contains('/'))
-    {
-        let stub = env
-            .durable_object(CONVERSATIONS)?
-            .id_from_name(id)?
-            .get_stub()?;
-        return stub.fetch_with_str("https://conversation/state").await;
+    let mut replayed = Vec::new();
+    for (conversation_id, replays) in by_conversation {
+        let ids: Vec<String> = replays.iter().map(|r| r.event_id.clone()).collect();
+        ConversationClient::new(&ctx.env, &conversation_id)?
+            .replay(&replays)
+            .await
+            .map_err(ApiError::unavailable)?;
+        dead_letters::mark_replayed(&ctx.env, &ids).await?;
+        replayed.extend(ids);
     }
-    json(404, json!({"error": "not found"}))
+    let unknown: Vec<&String> = request
+        .event_ids
+        .iter()
+        .filter(|id| !replayed.contains(id))
+        .collect();
+    json(200, &json!({ "replayed": replayed, "unknown": unknown }))
 }

@@ -1,0 +1,283 @@
+//! The edge's implementations of what the domain and the workflows need: the app
+//! registry and counters and dead letters in D1, the conversation store on the
+//! conversations' Durable Objects.
+
+/// The app registry in D1 (`apps`), cached per isolate for the hot path.
+pub mod registry {
+    use std::cell::RefCell;
+
+    use support_core::apps::{lookup, App, AppRef, Lookup};
+    use worker::{Env, Result};
+
+    use crate::env::{now_ms, DB};
+
+    /// How long an isolate trusts its copy for a hit. A miss is never trusted.
+    pub const CACHE_TTL_MS: i64 = 5 * 60 * 1000;
+
+    thread_local! {
+        static CACHE: RefCell<Option<(i64, Vec<App>)>> = const { RefCell::new(None) };
+    }
+
+    async fn read(env: &Env) -> Result<Vec<App>> {
+        let apps: Vec<App> = env
+            .d1(DB)?
+            .prepare("SELECT slug, front_inbox_id FROM apps WHERE front_inbox_id IS NOT NULL")
+            .all()
+            .await?
+            .results()?;
+        CACHE.with(|c| *c.borrow_mut() = Some((now_ms(), apps.clone())));
+        Ok(apps)
+    }
+
+    fn cached() -> Option<Vec<App>> {
+        let now = now_ms();
+        CACHE.with(|c| {
+            c.borrow()
+                .as_ref()
+                .filter(|(at, _)| now - at < CACHE_TTL_MS)
+                .map(|(_, apps)| apps.clone())
+        })
+    }
+
+    /// The app one of `inbox_ids` belongs to. A miss in the cached copy is read again
+    /// from D1 before it is believed: an app registered a moment ago is found.
+    pub async fn app_for_inboxes(env: &Env, inbox_ids: &[String]) -> Result<Option<AppRef>> {
+        let first = match cached() {
+            Some(apps) => lookup(&apps, inbox_ids),
+            None => lookup(&read(env).await?, inbox_ids),
+        };
+        Ok(match first {
+            Lookup::Found(app) => Some(app),
+            Lookup::NoInbox => None,
+            Lookup::Miss => match lookup(&read(env).await?, inbox_ids) {
+                Lookup::Found(app) => Some(app),
+                Lookup::NoInbox | Lookup::Miss => None,
+            },
+        })
+    }
+}
+
+/// Intake counters: tallied in the isolate, flushed to D1 every few seconds off the
+/// request path (never one write per webhook).
+pub mod counters {
+    use std::cell::RefCell;
+
+    use support_core::counters::Tally;
+    use worker::{Context, D1Database, Env, Result};
+
+    use crate::env::{now_ms, DB};
+
+    thread_local! {
+        static TALLY: RefCell<Tally> = RefCell::new(Tally::default());
+    }
+
+    /// Count `name`; flush in the background when the interval has passed.
+    pub fn count(env: &Env, ctx: &Context, name: &'static str) {
+        let due = TALLY.with(|t| {
+            let mut t = t.borrow_mut();
+            t.add(name);
+            t.take_due(now_ms())
+        });
+        let (Some(due), Ok(db)) = (due, env.d1(DB)) else {
+            return;
+        };
+        ctx.wait_until(async move {
+            if let Err(err) = write(&db, &due).await {
+                worker::console_warn!("could not flush the intake counters: {err}");
+                TALLY.with(|t| t.borrow_mut().restore(&due));
+            }
+        });
+    }
+
+    /// Write this isolate's tally now (before the stats are read).
+    pub async fn flush(env: &Env) -> Result<()> {
+        let due = TALLY.with(|t| t.borrow_mut().take(now_ms()));
+        if due.is_empty() {
+            return Ok(());
+        }
+        let result = write(&env.d1(DB)?, &due).await;
+        if result.is_err() {
+            TALLY.with(|t| t.borrow_mut().restore(&due));
+        }
+        result
+    }
+
+    async fn write(db: &D1Database, counts: &[(&'static str, u64)]) -> Result<()> {
+        let now = now_ms() as f64;
+        let mut statements = Vec::with_capacity(counts.len());
+        for (name, n) in counts {
+            statements.push(
+                db.prepare(
+                    "INSERT INTO intake_counters (name, count, updated_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT(name) DO UPDATE SET count = count + excluded.count, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(&[(*name).into(), (*n as f64).into(), now.into()])?,
+            );
+        }
+        db.batch(statements).await?;
+        Ok(())
+    }
+}
+
+/// Dead letters in D1: written by a conversation's object, read and replayed by
+/// operators.
+pub mod dead_letters {
+    use std::rc::Rc;
+
+    use serde::Deserialize;
+    use support_core::outbox::{DeadLetter, Replay};
+    use worker::{Env, Result};
+
+    use crate::env::{now_ms, DB};
+
+    /// Record refused events (their bodies too, so they can be replayed).
+    pub async fn record(env: &Env, letters: &[(DeadLetter, Rc<str>)]) -> Result<()> {
+        let db = env.d1(DB)?;
+        let mut statements = Vec::with_capacity(letters.len());
+        for (letter, body) in letters {
+            statements.push(
+                db.prepare(
+                    "INSERT INTO dead_letters (event_id, conversation_id, name, body, reason, attempts, failed_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(event_id) DO UPDATE SET \
+                     body = excluded.body, reason = excluded.reason, attempts = excluded.attempts, \
+                     failed_at = excluded.failed_at, replayed_at = NULL",
+                )
+                .bind(&[
+                    letter.event_id.as_str().into(),
+                    letter.conversation_id.as_str().into(),
+                    letter.name.as_str().into(),
+                    (&**body).into(),
+                    letter.reason.as_str().into(),
+                    f64::from(letter.attempts).into(),
+                    (letter.failed_at as f64).into(),
+                ])?,
+            );
+        }
+        db.batch(statements).await?;
+        Ok(())
+    }
+
+    /// The newest dead letters, not yet replayed unless `all`.
+    pub async fn list(env: &Env, all: bool, limit: u32) -> Result<Vec<DeadLetter>> {
+        let query = if all {
+            "SELECT event_id, conversation_id, name, reason, attempts, failed_at, replayed_at \
+             FROM dead_letters ORDER BY failed_at DESC LIMIT ?1"
+        } else {
+            "SELECT event_id, conversation_id, name, reason, attempts, failed_at, replayed_at \
+             FROM dead_letters WHERE replayed_at IS NULL ORDER BY failed_at DESC LIMIT ?1"
+        };
+        let rows: Vec<Row> = env
+            .d1(DB)?
+            .prepare(query)
+            .bind(&[f64::from(limit).into()])?
+            .all()
+            .await?
+            .results()?;
+        Ok(rows.into_iter().map(Row::into_letter).collect())
+    }
+
+    /// The replayable events of these ids, grouped by conversation.
+    pub async fn take_for_replay(env: &Env, event_ids: &[String]) -> Result<Vec<(String, Replay)>> {
+        #[derive(Deserialize)]
+        struct BodyRow {
+            event_id: String,
+            conversation_id: String,
+            body: String,
+        }
+        let db = env.d1(DB)?;
+        let mut found = Vec::new();
+        for id in event_ids {
+            let row: Option<BodyRow> = db
+                .prepare(
+                    "SELECT event_id, conversation_id, body FROM dead_letters WHERE event_id = ?1",
+                )
+                .bind(&[id.as_str().into()])?
+                .first(None)
+                .await?;
+            if let Some(row) = row {
+                found.push((
+                    row.conversation_id,
+                    Replay {
+                        event_id: row.event_id,
+                        body: row.body,
+                    },
+                ));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Mark events as replayed.
+    pub async fn mark_replayed(env: &Env, event_ids: &[String]) -> Result<()> {
+        let db = env.d1(DB)?;
+        let now = now_ms() as f64;
+        let statements = event_ids
+            .iter()
+            .map(|id| {
+                db.prepare("UPDATE dead_letters SET replayed_at = ?1 WHERE event_id = ?2")
+                    .bind(&[now.into(), id.as_str().into()])
+            })
+            .collect::<Result<Vec<_>>>()?;
+        db.batch(statements).await?;
+        Ok(())
+    }
+
+    #[derive(Deserialize)]
+    struct Row {
+        event_id: String,
+        conversation_id: String,
+        name: String,
+        reason: String,
+        attempts: f64,
+        failed_at: f64,
+        replayed_at: Option<f64>,
+    }
+
+    impl Row {
+        fn into_letter(self) -> DeadLetter {
+            DeadLetter {
+                event_id: self.event_id,
+                conversation_id: self.conversation_id,
+                name: self.name,
+                reason: self.reason,
+                attempts: self.attempts as u32,
+                failed_at: self.failed_at as i64,
+                replayed_at: self.replayed_at.map(|t| t as i64),
+            }
+        }
+    }
+}
+
+/// The workflows' conversation store: the conversations' Durable Objects.
+pub mod conversations {
+    use support_core::conversation::Snapshot;
+    use support_workflows::{ConversationStore, PortError};
+    use worker::Env;
+
+    use crate::objects::ConversationClient;
+
+    /// Reads conversations through their objects' typed client.
+    pub struct ObjectStore {
+        env: Env,
+    }
+
+    impl ObjectStore {
+        /// Over this worker's bindings.
+        pub fn new(env: Env) -> Self {
+            Self { env }
+        }
+    }
+
+    #[async_trait::async_trait(?Send)]
+    impl ConversationStore for ObjectStore {
+        async fn snapshot(&self, conversation_id: &str) -> Result<Snapshot, PortError> {
+            let client = ConversationClient::new(&self.env, conversation_id)
+                .map_err(|e| PortError(format!("conversation object: {e}")))?;
+            client
+                .snapshot()
+                .await
+                .map_err(|e| PortError(format!("conversation object unavailable: {e}")))
+        }
+    }
+}

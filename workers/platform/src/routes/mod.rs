@@ -1,0 +1,35 @@
+//! One file per surface: each handler parses the request, calls the domain, answers.
+
+pub mod admin;
+pub mod front;
+pub mod health;
+pub mod inngest;
+
+use std::rc::Rc;
+
+use support_core::settings::Settings;
+use worker::{Context, Env};
+
+use crate::http::ApiError;
+
+/// What every handler gets besides the request.
+pub struct Ctx {
+    /// Bindings.
+    pub env: Env,
+    /// The request's context (`wait_until`).
+    pub ctx: Rc<Context>,
+    /// The `{name}` segments of the matched route, in order.
+    pub params: Vec<String>,
+}
+
+impl Ctx {
+    /// Configuration, read once per isolate; a bad value is a logged 500.
+    pub fn settings(&self) -> Result<Rc<Settings>, ApiError> {
+        crate::env::settings_or_500(&self.env)
+    }
+
+    /// The `i`-th `{name}` segment of the route.
+    pub fn param(&self, i: usize) -> &str {
+        self.params.get(i).map(String::as_str).unwrap_or_default()
+    }
+}
