@@ -1,6 +1,7 @@
 //! `skill`: the support platform's command-line tool.
 
 mod health;
+mod outbox;
 mod sdk_call;
 mod sign;
 mod webhook;
@@ -25,6 +26,11 @@ struct Cli {
 enum Command {
     /// Probe every SDK method of an app endpoint and report what it implements.
     Health(health::HealthArgs),
+    /// Events Inngest refused for good: list and replay them.
+    Outbox {
+        #[command(subcommand)]
+        command: outbox::OutboxCommand,
+    },
     /// Talk to an app's SDK endpoint.
     Sdk {
         #[command(subcommand)]
@@ -89,6 +95,7 @@ fn main() -> ExitCode {
             Command::Sdk {
                 command: SdkCommand::Call(args),
             } => sdk_call::run(args).await,
+            Command::Outbox { command } => outbox::run(command).await,
             Command::Sign(args) => sign::run(args),
             Command::Webhook { command } => webhook::run(command).await,
         }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use support_core::front::fixture::{webhook, WebhookSpec};
 use support_signing::{front, Clock, SystemClock};
+use support_testkit::front::{webhook, WebhookSpec};
 
 #[derive(Subcommand)]
 pub enum WebhookCommand {

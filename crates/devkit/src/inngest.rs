@@ -17,12 +17,13 @@
 //! - `DELETE /_devkit/inngest/events`: forget them.
 //! - `POST /_devkit/inngest/fail`: `{"status": 503, "count": 3, "delay_ms": 0, "retry_after": 1}`:
 //!   the next `count` requests fail with `status` (or are delayed), then it recovers.
-//!   `{"status": 503, "count": null}` fails until `POST /_devkit/inngest/recover`.
+//!   `{"status": 503, "count": null}` fails until `POST /_devkit/inngest/recover`;
+//!   `"matching": "<text>"` fails only requests whose body contains the text.
 //! - `GET /_devkit/inngest/stats`: requests accepted, rejected and failed on purpose.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -70,6 +71,10 @@ struct FailurePlan {
     delay_ms: u64,
     #[serde(default)]
     retry_after: Option<u64>,
+    /// Only requests whose body contains this text fail (and count); others pass, as
+    /// Inngest refuses one bad event and takes the rest.
+    #[serde(default)]
+    matching: Option<String>,
 }
 
 fn default_fail_status() -> u16 {
@@ -118,7 +123,13 @@ impl EventApi {
 /// Routes of the Event API and its control API.
 pub fn router(api: EventApi) -> Router {
     Router::new()
-        .route("/e/{key}", post(ingest))
+        // Inngest's own limit, not axum's 2 MB default: larger bodies get our JSON 413.
+        .route(
+            "/e/{key}",
+            post(ingest).layer(axum::extract::DefaultBodyLimit::max(
+                MAX_REQUEST_BYTES + 1024,
+            )),
+        )
         .route("/_devkit/inngest/events", get(list).delete(clear))
         .route("/_devkit/inngest/fail", post(fail))
         .route("/_devkit/inngest/recover", post(recover))
@@ -127,10 +138,7 @@ pub fn router(api: EventApi) -> Router {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_millis() as u64
+    crate::executor::now_ms().max(0) as u64
 }
 
 fn bad_request(error: impl Into<String>) -> Response {
@@ -164,7 +172,13 @@ async fn ingest(
     // Injected failures first: they model Inngest being down, slow or rate limiting.
     let plan = {
         let mut inner = api.inner.lock().unwrap();
-        match inner.failure.clone() {
+        let applies = |plan: &FailurePlan| {
+            plan.matching.as_deref().is_none_or(|needle| {
+                body.windows(needle.len().max(1))
+                    .any(|w| w == needle.as_bytes())
+            })
+        };
+        match inner.failure.clone().filter(applies) {
             Some(mut plan) => match plan.count {
                 Some(0) => {
                     inner.failure = None;

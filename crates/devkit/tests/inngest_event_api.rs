@@ -190,3 +190,53 @@ async fn only_json_bodies_are_taken_so_forms_cannot_post_events() {
     }
     assert_eq!(events(&d.url()).await.len(), 4);
 }
+
+#[tokio::test]
+async fn a_failure_can_target_the_requests_carrying_one_event() {
+    let d = devkit(&[]).await;
+    reqwest::Client::new()
+        .post(format!("{}/_devkit/inngest/fail", d.url()))
+        .json(&json!({"status": 400, "count": null, "matching": "POISON-1"}))
+        .send()
+        .await
+        .unwrap();
+    let poisoned = json!([{"name": "a/x", "data": {"body": "POISON-1"}}, {"name": "a/y"}]);
+    assert_eq!(send(&d.url(), "k", poisoned).await.0, 400);
+    assert_eq!(send(&d.url(), "k", json!([{"name": "a/y"}])).await.0, 200);
+    assert_eq!(
+        send(
+            &d.url(),
+            "k",
+            json!([{"name": "a/x", "data": {"body": "POISON-1"}}])
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(
+        events(&d.url()).await.len(),
+        1,
+        "only the clean request was taken"
+    );
+}
+
+#[tokio::test]
+async fn bodies_up_to_inngests_limit_are_read_and_larger_ones_get_a_json_413() {
+    let d = devkit(&[]).await;
+    let big = "x".repeat(2_500_000);
+    let (status, _) = send(
+        &d.url(),
+        "k",
+        json!([{"name": "a/x", "data": {"big": big}}]),
+    )
+    .await;
+    assert_eq!(status, 200, "2.5 MB is under Inngest's 3 MiB");
+    let huge = "x".repeat(3 * 1024 * 1024 + 10);
+    let (status, body) = send(
+        &d.url(),
+        "k",
+        json!([{"name": "a/x", "data": {"big": huge}}]),
+    )
+    .await;
+    assert_eq!((status, body["status"].as_u64()), (413, Some(413)));
+}

@@ -27,6 +27,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 pub use runs::RunStatus;
+pub(crate) use time::now_ms;
 pub use time::parse_duration;
 
 use runs::{Function, Inner};

@@ -1,21 +1,17 @@
 //! Time: the clock, Inngest durations and RFC 3339 instants.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-/// Seconds since the epoch.
+use support_signing::{Clock, SystemClock};
+
+/// Seconds since the epoch (the platform's one clock).
 pub(super) fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs() as i64
+    SystemClock.now_unix()
 }
 
 /// Milliseconds since the epoch.
-pub(super) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as i64
+pub(crate) fn now_ms() -> i64 {
+    SystemClock.now_unix_millis()
 }
 
 /// Parse an Inngest duration (`30s`, `2h45m`, `1d`, `500ms`) or an RFC 3339 instant

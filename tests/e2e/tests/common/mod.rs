@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use support_core::front::fixture::{webhook, WebhookSpec};
+use support_testkit::front::{webhook, WebhookSpec};
 
 pub fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -213,5 +213,72 @@ pub async fn wait_for_run(found: impl Fn(&Value) -> bool, within: Duration, what
         }
         assert!(Instant::now() < deadline, "{what}: no such run");
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// POST `len` bytes to `url` as a chunked stream (no `Content-Length`), with headers.
+/// Returns the status and how many bytes the server let us send before answering.
+pub async fn post_chunked(url: &str, len: usize, headers: &[(&str, String)]) -> (u16, Value) {
+    let chunk = vec![b' '; 64 * 1024];
+    let chunks = len.div_ceil(chunk.len());
+    let stream =
+        futures::stream::iter((0..chunks).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .body(reqwest::Body::wrap_stream(stream));
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            (status, response.json().await.unwrap_or(Value::Null))
+        }
+        // The server may close the connection once it has answered 413.
+        Err(err) => panic!("no answer to a chunked body: {err}"),
+    }
+}
+
+/// Run SQL against the platform's local D1 (as an operator would with wrangler).
+pub fn d1_execute(sql: &str) {
+    let output = std::process::Command::new(env("WRANGLER"))
+        .args(["d1", "execute", "support-platform", "--local", "--config"])
+        .arg(env("PLATFORM_CONFIG"))
+        .arg("--persist-to")
+        .arg(env("PLATFORM_STATE_DIR"))
+        .args(["--command", sql])
+        .env("CI", "true")
+        .output()
+        .expect("wrangler runs");
+    assert!(
+        output.status.success(),
+        "wrangler d1 execute failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The dead letters the platform holds (all of them, newest first).
+pub async fn dead_letters() -> Vec<Value> {
+    admin("/admin/dead-letters?all=1").await["deadLetters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Wait until `check` holds for the conversation's state, and return it.
+pub async fn wait_for_state(
+    id: &str,
+    within: Duration,
+    what: &str,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let state = conversation(id).await;
+        if check(&state) {
+            return state;
+        }
+        assert!(Instant::now() < deadline, "{what}: {state}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

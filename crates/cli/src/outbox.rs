@@ -1,0 +1,144 @@
+//! `skill outbox`: the events Inngest refused for good (dead letters), and replaying
+//! them once the cause is fixed. Talks to the platform's admin API with its token.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+
+#[derive(Subcommand)]
+pub enum OutboxCommand {
+    /// List dead-lettered events (not yet replayed, unless --all).
+    DeadLetters(ListArgs),
+    /// Put dead-lettered events back into their conversations' outboxes.
+    Replay(ReplayArgs),
+}
+
+/// The platform and its admin token.
+#[derive(Args)]
+pub struct PlatformArgs {
+    /// The platform's base URL, e.g. https://support.example.com
+    #[arg(long, env = "PLATFORM_URL")]
+    platform: String,
+    /// The platform's ADMIN_TOKEN.
+    #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
+    token: String,
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    platform: PlatformArgs,
+    /// Also list the ones already replayed.
+    #[arg(long)]
+    all: bool,
+    /// Print the JSON answer instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    platform: PlatformArgs,
+    /// Front event ids (evt_…) to replay.
+    #[arg(required = true)]
+    event_ids: Vec<String>,
+}
+
+pub async fn run(command: OutboxCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        OutboxCommand::DeadLetters(args) => list(args).await,
+        OutboxCommand::Replay(args) => replay(args).await,
+    }
+}
+
+fn client() -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .context("cannot build an HTTP client")
+}
+
+async fn answer(response: reqwest::Response) -> anyhow::Result<Value> {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        bail!(
+            "the platform answered {status}: {}",
+            body["error"].as_str().unwrap_or("no detail")
+        );
+    }
+    Ok(body)
+}
+
+async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
+    let url = format!(
+        "{}/admin/dead-letters{}",
+        args.platform.platform.trim_end_matches('/'),
+        if args.all { "?all=1" } else { "" }
+    );
+    let body = answer(
+        client()?
+            .get(&url)
+            .bearer_auth(&args.platform.token)
+            .send()
+            .await?,
+    )
+    .await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&body)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let letters = body["deadLetters"].as_array().cloned().unwrap_or_default();
+    if letters.is_empty() {
+        println!("no dead letters");
+    }
+    for l in &letters {
+        println!(
+            "{}  {}  {}  attempts={}{}  {}",
+            l["eventId"].as_str().unwrap_or("?"),
+            l["conversationId"].as_str().unwrap_or("?"),
+            l["name"].as_str().unwrap_or("?"),
+            l["attempts"],
+            if l["replayedAt"].is_null() {
+                ""
+            } else {
+                "  replayed"
+            },
+            l["reason"].as_str().unwrap_or(""),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let url = format!(
+        "{}/admin/dead-letters/replay",
+        args.platform.platform.trim_end_matches('/')
+    );
+    let body = answer(
+        client()?
+            .post(&url)
+            .bearer_auth(&args.platform.token)
+            .json(&json!({"eventIds": args.event_ids}))
+            .send()
+            .await?,
+    )
+    .await?;
+    let replayed = body["replayed"].as_array().cloned().unwrap_or_default();
+    let unknown = body["unknown"].as_array().cloned().unwrap_or_default();
+    for id in &replayed {
+        println!("replayed {}", id.as_str().unwrap_or("?"));
+    }
+    for id in &unknown {
+        eprintln!("no dead letter {}", id.as_str().unwrap_or("?"));
+    }
+    Ok(if unknown.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
