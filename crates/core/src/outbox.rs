@@ -23,7 +23,7 @@ pub const MAX_DEDUPE_WINDOW_MS: i64 = 24 * 3600 * 1000;
 pub const MAX_BATCH: usize = 50;
 /// How long after an accepted event the safety-net alarm fires, should the delivery
 /// right after the write not complete (the object evicted mid-flight).
-pub const DELIVERY_GRACE_MS: i64 = 10_000;
+pub const DELIVERY_GRACE_MS: i64 = 60_000;
 /// Longest TTL accepted (a year), so that timestamps never overflow.
 pub const MAX_TTL_SECS: i64 = 366 * 24 * 3600;
 

@@ -6,6 +6,9 @@ use worker::wasm_bindgen_futures::JsFuture;
 
 use crate::{check_content_length, BodyError, CappedBody};
 
+/// How much of an oversized chunked body is read (and dropped) after the cap.
+pub const DRAIN_BYTES: usize = 8 * 1024 * 1024;
+
 /// Reads the body of a Workers request, at most `limit` bytes.
 ///
 /// 1. A declared `Content-Length` over `limit` is [`BodyError::TooLarge`] before anything
@@ -13,8 +16,10 @@ use crate::{check_content_length, BodyError, CappedBody};
 /// 2. A declared length within `limit`: the whole body in one call (the request's
 ///    `arrayBuffer()`, copied out once), not chunk by chunk.
 /// 3. No declared length (chunked): the body stream chunk by chunk with a running
-///    total, stopping with [`BodyError::TooLarge`] (and cancelling the stream) as soon as
-///    the total passes `limit`.
+///    total. Past `limit` nothing more is kept; the rest is read and dropped, up to
+///    [`DRAIN_BYTES`] more, so that the client (and any proxy in between) sees its
+///    request consumed and gets the [`BodyError::TooLarge`] answer cleanly; a sender
+///    that keeps going past that is cut off.
 ///
 /// A request without a body reads as empty. Anything else that goes wrong (the body was
 /// already used, the client went away) is [`BodyError::Read`].
@@ -35,7 +40,17 @@ pub async fn read_request_body(
     let mut stream = request.stream().map_err(read_error)?;
     let mut body = CappedBody::new(limit);
     while let Some(chunk) = stream.next().await {
-        body.push(&chunk.map_err(read_error)?)?;
+        let chunk = chunk.map_err(read_error)?;
+        if let Err(too_large) = body.push(&chunk) {
+            let mut drained = 0usize;
+            while drained <= DRAIN_BYTES {
+                match stream.next().await {
+                    Some(Ok(chunk)) => drained += chunk.len(),
+                    _ => break,
+                }
+            }
+            return Err(too_large);
+        }
     }
     Ok(body.into_bytes())
 }

@@ -162,19 +162,3 @@ async fn no_reply_within_the_target_is_an_expiry_not_a_no() {
         json!({"answered": false, "expired": true})
     );
 }
-
-#[tokio::test]
-async fn an_oversized_call_body_is_refused_while_reading() {
-    // Unsigned and chunked: nothing is buffered past the cap, nothing is run.
-    let url = format!(
-        "{}/api/inngest?fnId=support-platform-conversation-watch&stepId=step",
-        platform()
-    );
-    let (status, body) = post_chunked(
-        &url,
-        8 * 1024 * 1024,
-        &[("content-type", "application/json".to_owned())],
-    )
-    .await;
-    assert_eq!(status, 413, "{body}");
-}

@@ -225,6 +225,7 @@ pub async fn post_chunked(url: &str, len: usize, headers: &[(&str, String)]) -> 
         futures::stream::iter((0..chunks).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
     let mut request = reqwest::Client::new()
         .post(url)
+        .timeout(Duration::from_secs(30))
         .body(reqwest::Body::wrap_stream(stream));
     for (name, value) in headers {
         request = request.header(*name, value);

@@ -10,8 +10,10 @@
 //! that is both the dedupe and the outbox row, one upsert of the message, the metadata
 //! only when it changed, and one `UPDATE` per delivered batch. State the object owns
 //! (metadata, the pending events, the alarm time) lives in memory after the first
-//! request. Delivery is tried right after the write has been made durable, not from an
-//! alarm per event; the alarm is the safety net, armed once and never moved later.
+//! request. Delivery is tried right after the write has been made durable, within the
+//! intake request (one attempt, 3 s at most, so intake is paced by what Inngest takes),
+//! not from an alarm per event; the alarm is the safety net, armed once a minute at
+//! most and never moved later.
 //!
 //! Storage is created on the write path only: reading an unknown conversation, or an
 //! event nobody can attribute to an app, leaves the object without tables.
@@ -19,6 +21,7 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
@@ -45,6 +48,11 @@ use worker::{
 use super::{paths, Replayed};
 use crate::env::{self, now_ms};
 use crate::ports::dead_letters;
+
+/// How long an intake waits for Inngest before leaving the event to the alarm.
+const INLINE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a background attempt (the alarm, a backlog) waits.
+const BACKGROUND_TIMEOUT: Duration = Duration::from_secs(10);
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -97,6 +105,8 @@ enum Mem {
 struct Inner {
     state: State,
     env: Env,
+    /// One handle for the object's life, so its statement cache is kept.
+    sql: SqlStorage,
     mem: RefCell<Mem>,
     delivering: std::cell::Cell<bool>,
 }
@@ -110,6 +120,7 @@ impl DurableObject for Conversation {
     fn new(state: State, env: Env) -> Self {
         Self {
             inner: Rc::new(Inner {
+                sql: state.storage().sql(),
                 state,
                 env,
                 mem: RefCell::new(Mem::Unknown),
@@ -131,12 +142,10 @@ impl DurableObject for Conversation {
                 let outcome = inner.intake(record, &settings)?;
                 inner.arm_for_pending().await?;
                 if matches!(outcome, IntakeOutcome::Accepted { .. }) {
-                    // The write is durable when the answer leaves; deliver right after.
-                    let task = inner.clone();
-                    let settings = settings.clone();
-                    inner
-                        .state
-                        .wait_until(async move { task.deliver(&settings).await });
+                    // The output gate holds the fetch until the write is durable. The
+                    // caller waits for this one attempt: intake is paced by what
+                    // Inngest takes, instead of piling up fetches behind the answers.
+                    Inner::deliver_first(inner, &settings).await;
                 }
                 Response::from_json(&outcome)
             }
@@ -149,11 +158,7 @@ impl DurableObject for Conversation {
                 inner.load().await?;
                 let queued = inner.replay(replays)?;
                 inner.arm_for_pending().await?;
-                let task = inner.clone();
-                let settings = settings.clone();
-                inner
-                    .state
-                    .wait_until(async move { task.deliver(&settings).await });
+                Inner::deliver_first(inner, &settings).await;
                 Response::from_json(&Replayed { queued })
             }
             _ => error(404, "not found"),
@@ -223,8 +228,8 @@ struct JsonRow {
 }
 
 impl Inner {
-    fn sql(&self) -> SqlStorage {
-        self.state.storage().sql()
+    fn sql(&self) -> &SqlStorage {
+        &self.sql
     }
 
     /// Read what the object holds into memory, once per instance. Storage operations
@@ -245,7 +250,7 @@ impl Inner {
             *self.mem.borrow_mut() = Mem::Empty;
             return Ok(());
         }
-        let meta = kv_get::<ConversationMeta>(&sql, "meta")?;
+        let meta = kv_get::<ConversationMeta>(sql, "meta")?;
         let pending: Vec<PendingRow> = sql
             .exec(
                 "SELECT event_id, body, attempts, next_attempt_at, last_error FROM events \
@@ -331,14 +336,14 @@ impl Inner {
         newer.inbox_id = app.inbox_id.clone().or(newer.inbox_id);
         meta.merge(newer);
         if known.as_ref() != Some(&meta) {
-            kv_put(&sql, "meta", &meta)?;
+            kv_put(sql, "meta", &meta)?;
         }
         let mut mem = self.mem.borrow_mut();
         let Mem::Loaded(loaded) = &mut *mem else {
             unreachable!("created above")
         };
         if let Some(message) = record.message {
-            put_message(&sql, &message, &mut loaded.messages_written)?;
+            put_message(sql, &message, &mut loaded.messages_written)?;
         }
         loaded.meta = Some(meta);
         loaded.last_activity = Some(now);
@@ -477,15 +482,42 @@ impl Inner {
         Ok(queued)
     }
 
-    /// Hand due events to Inngest until none is due or an attempt fails; one delivery
-    /// at a time per object (a second caller returns at once: the first picks its
-    /// events up).
+    /// One attempt now, with a short timeout, and the rest (a backlog after an outage)
+    /// in the background. One delivery at a time per object: a second caller returns at
+    /// once, and the running delivery picks its events up.
+    async fn deliver_first(this: &Rc<Self>, settings: &Rc<Settings>) {
+        if this.delivering.replace(true) {
+            return;
+        }
+        let more = this
+            .deliver_once(settings, INLINE_TIMEOUT)
+            .await
+            .unwrap_or_else(|err| {
+                worker::console_error!("outbox delivery failed: {err}");
+                false
+            });
+        if more {
+            let task = this.clone();
+            let settings = settings.clone();
+            this.state
+                .wait_until(async move { task.deliver_loop(&settings).await });
+        } else {
+            this.finish_delivery(settings).await;
+        }
+    }
+
+    /// Hand due events to Inngest until none is due or an attempt fails.
     async fn deliver(&self, settings: &Settings) {
         if self.delivering.replace(true) {
             return;
         }
+        self.deliver_loop(settings).await;
+    }
+
+    /// The body of a delivery that holds the `delivering` flag.
+    async fn deliver_loop(&self, settings: &Settings) {
         loop {
-            match self.deliver_once(settings).await {
+            match self.deliver_once(settings, BACKGROUND_TIMEOUT).await {
                 Ok(true) => continue,
                 Ok(false) => break,
                 Err(err) => {
@@ -494,6 +526,10 @@ impl Inner {
                 }
             }
         }
+        self.finish_delivery(settings).await;
+    }
+
+    async fn finish_delivery(&self, settings: &Settings) {
         self.delivering.set(false);
         if let Err(err) = self.reschedule(settings).await {
             worker::console_error!("could not set the conversation's alarm: {err}");
@@ -501,7 +537,7 @@ impl Inner {
     }
 
     /// One attempt. `Ok(true)`: more may be due right away.
-    async fn deliver_once(&self, settings: &Settings) -> Result<bool> {
+    async fn deliver_once(&self, settings: &Settings, timeout: Duration) -> Result<bool> {
         let now = now_ms();
         let batch: Vec<Pending> = match &*self.mem.borrow() {
             Mem::Loaded(l) => due_batch(&l.pending, now),
@@ -520,7 +556,7 @@ impl Inner {
         if batch.is_empty() {
             return Ok(true);
         }
-        let (attempt, detail) = self.send(settings, &batch).await;
+        let (attempt, detail) = self.send(settings, &batch, timeout).await;
         let attempts = batch.iter().map(|p| p.attempts).max().unwrap_or(0) + 1;
         match verdict(
             attempt,
@@ -571,7 +607,12 @@ impl Inner {
         }
     }
 
-    async fn send(&self, settings: &Settings, batch: &[Pending]) -> (Attempt, String) {
+    async fn send(
+        &self,
+        settings: &Settings,
+        batch: &[Pending],
+        timeout: Duration,
+    ) -> (Attempt, String) {
         let Some(key) = settings.inngest_event_key.as_deref() else {
             return (
                 Attempt::NoAnswer,
@@ -594,7 +635,8 @@ impl Inner {
                 )
             }
         };
-        let api = EventApi::new(&settings.inngest_event_api_base, key, FetchTransport);
+        let api = EventApi::new(&settings.inngest_event_api_base, key, FetchTransport)
+            .with_timeout(timeout);
         match api.send(&events).await {
             Ok(_) => (Attempt::Accepted, String::new()),
             Err(err) => {
