@@ -38,6 +38,81 @@ function table(headers, rows, align) {
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
+const fmtKiB = (bytes) => (bytes / 1024).toFixed(1);
+
+// An open-loop target that answered less than this share of the offered rate (or left
+// requests unanswered) did not keep up: its latencies then grow with the run's length.
+const KEPT_UP = 0.95;
+const overloaded = (o) => o.median.achieved_rps < KEPT_UP * o.rate || o.timeouts_total > 0;
+
+const goalVerdict = (g) => (g.met ? "met" : g.target_kept_up === false ? "MISSED (did not keep up)" : "MISSED");
+
+/** The open-loop results: one table per target, one of ratios, and the tracked goals. */
+function openLoopTables(http) {
+  const o = http.open_loop;
+  const lines = [
+    `Open loop (bench/lib/openloop.mjs): every target offered ${o.rate} req/s (${o.source}), ` +
+      `${o.warmup_s}s warm-up + ${o.duration_s}s measured per run, up to ${o.connections} connections, ` +
+      `${o.rounds} interleaved round(s); latency from each request's due time; median of the rounds`,
+    table(
+      ["target", "offered", "achieved", "p50 ms", "p90 ms", "p99 ms", "p99 min-max", "max ms", "errors", "timeouts", "workerd CPU µs/req", "gen. lag p99 ms"],
+      http.targets
+        .filter((t) => t.open_loop)
+        .map((t) => {
+          const m = t.open_loop.median;
+          return [
+            overloaded(t.open_loop) ? `${t.name} !` : t.name,
+            t.open_loop.rate,
+            m.achieved_rps.toFixed(0),
+            fmtMs(m.p50_ms),
+            fmtMs(m.p90_ms),
+            fmtMs(m.p99_ms),
+            `${fmtMs(t.open_loop.p99_ms_range[0])}-${fmtMs(t.open_loop.p99_ms_range[1])}`,
+            fmtMs(m.max_ms),
+            t.open_loop.errors_total,
+            t.open_loop.timeouts_total,
+            m.workerd_cpu_us_per_request ?? "n/a",
+            fmtMs(m.send_lag_p99_ms),
+          ];
+        }),
+      "lrrrrrrrrrrr",
+    ),
+  ];
+  if (http.targets.some((t) => t.open_loop && overloaded(t.open_loop))) {
+    lines.push(
+      `! did not keep up: answered under ${KEPT_UP * 100}% of the offered rate or left requests unanswered ` +
+        "(timeouts, counted in the percentiles with the time they had waited, so those are lower bounds)",
+    );
+  }
+  lines.push(
+    "gen. lag: how late the generator sent requests after they were due (its own delay, included in the latencies); " +
+      "the `ok` row shows the floor the generator and the machine set",
+  );
+  const withOpen = http.comparisons.filter((c) => c.open_loop);
+  if (withOpen.length) {
+    lines.push("");
+    lines.push(`Open-loop ratios at ${o.rate} req/s (target / baseline; latency above 1x = slower)`);
+    lines.push(
+      table(
+        ["comparison", "p50", "p90", "p99", "max", "workerd CPU/req", "goal"],
+        withOpen.map((c) => {
+          const r = c.open_loop;
+          const goal = r.goal ? `p99 <= ${r.goal.p99_ratio_max}x: ${goalVerdict(r.goal)}` : "";
+          return [c.label, fmtRatio(r.p50_ratio), fmtRatio(r.p90_ratio), fmtRatio(r.p99_ratio), fmtRatio(r.max_ratio), fmtRatio(r.workerd_cpu_per_request_ratio), goal];
+        }),
+        "lrrrrrl",
+      ),
+    );
+  }
+  for (const g of o.goals ?? []) {
+    lines.push(
+      `Goal: ${g.target} open-loop p99 within ${g.p99_ratio_max}x of ${g.baseline}'s at ${o.rate} req/s: ` +
+        `${fmtRatio(g.p99_ratio)}, ${goalVerdict(g)}`,
+    );
+  }
+  return lines;
+}
+
 // A target whose fastest run beat its slowest by more than this is flagged as noisy.
 const NOISY = 1.5;
 const noisy = (t) => t.requests_per_sec_range[1] > NOISY * t.requests_per_sec_range[0];
@@ -98,25 +173,53 @@ if (http) {
       "lrrrr",
     ),
   );
+  if (http.open_loop) out.push("", ...openLoopTables(http));
   const delivering = http.targets.filter((t) => t.delivery);
   if (delivering.length) {
     out.push("");
     out.push(
       "Events forwarded to the Inngest stand-in (its own Node process), all rounds: a request accepted = one event; " +
-        "a few more may arrive than wrk counted (requests cut off when a wrk run ends are still accepted)",
+        "a few more may arrive than wrk counted (requests cut off when a wrk run ends are still accepted); " +
+        "open-loop runs count every answer, so theirs match",
     );
     out.push(
       table(
         ["target", "accepted", "received", "distinct ids", "settled after run", "workerd CPU µs/req incl. delivery"],
-        delivering.map((t) => [
-          t.name,
-          t.delivery.accepted_total,
-          t.delivery.received_total,
-          t.delivery.distinct_ids_total,
-          `${(t.delivery.settle_ms_max / 1000).toFixed(1)} s`,
-          t.median.workerd_cpu_us_per_request_incl_delivery ?? "n/a",
+        delivering.flatMap((t) => [
+          [
+            t.name,
+            t.delivery.accepted_total,
+            t.delivery.received_total,
+            t.delivery.distinct_ids_total,
+            `${(t.delivery.settle_ms_max / 1000).toFixed(1)} s`,
+            t.median.workerd_cpu_us_per_request_incl_delivery ?? "n/a",
+          ],
+          ...(t.open_loop?.delivery
+            ? [
+                [
+                  `${t.name} (open loop)`,
+                  t.open_loop.delivery.accepted_total,
+                  t.open_loop.delivery.received_total,
+                  t.open_loop.delivery.distinct_ids_total,
+                  `${(t.open_loop.delivery.settle_ms_max / 1000).toFixed(1)} s`,
+                  t.open_loop.median.workerd_cpu_us_per_request_incl_delivery ?? "n/a",
+                ],
+              ]
+            : []),
         ]),
         "lrrrrr",
+      ),
+    );
+  }
+  const wasm = Object.entries(http.workers ?? {}).filter(([, w]) => w.wasm);
+  if (wasm.length) {
+    out.push("");
+    out.push("Wasm of the Rust workers loaded (as scripts/build-worker last built them)");
+    out.push(
+      table(
+        ["worker", "wasm", "bytes", "KiB", "gzip -9 bytes", "gzip KiB", "built"],
+        wasm.map(([name, { wasm: w }]) => [name, w.path, w.bytes, fmtKiB(w.bytes), w.gzip_bytes, fmtKiB(w.gzip_bytes), w.built_at.replace(/\.\d+Z$/, "Z")]),
+        "llrrrrl",
       ),
     );
   }

@@ -14,6 +14,8 @@ import path from "node:path";
 
 import { Miniflare } from "miniflare";
 
+export { cpuMillis } from "./proc.mjs";
+
 const HOST = "127.0.0.1";
 
 /** Runs `argv` from `root`, streaming its output; throws when it fails. */
@@ -117,7 +119,10 @@ export async function startRuntime({ root, outDir, workers, databases, targets, 
   const scripts = {};
   for (const name of workerNames) {
     const w = workers[name];
-    if (w.build) {
+    if (w.build && process.env.BENCH_BUILD === "0") {
+      // Others may be mid-change in the worker's sources: load what was last built as it is.
+      log(`not building ${name} (BENCH_BUILD=0): loading ${w.script} as last built`);
+    } else if (w.build) {
       log(`building ${name}: ${w.build.join(" ")}`);
       run(w.build, { root, label: `building ${name}`, env: { BUILD_WORKER_IF_STALE: process.env.BUILD_WORKER_IF_STALE ?? "1" } });
     }
@@ -280,20 +285,3 @@ export function socketOwner(url, candidates) {
   }
   return undefined;
 }
-
-/** CPU time (user + system, all threads) a process has used so far, in milliseconds. */
-export function cpuMillis(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // fields[11] = utime, fields[12] = stime (stat fields 14 and 15), in clock ticks.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
-const CLK_TCK = (() => {
-  const res = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
-  return Number(res.stdout?.trim()) || 100;
-})();
