@@ -76,6 +76,29 @@ impl<T: Transport> EventApi<T> {
     pub async fn send<E: Serialize>(&self, events: &[E]) -> Result<Vec<String>, SendError> {
         let body = serde_json::to_vec(events)
             .map_err(|e| SendError::Unreachable(format!("events do not serialise: {e}")))?;
+        self.send_json(body).await
+    }
+
+    /// Send events that are already serialised, each one a JSON object, as one array:
+    /// an outbox that stored them as text sends them without parsing them again.
+    pub async fn send_serialized<S: AsRef<str>>(
+        &self,
+        events: &[S],
+    ) -> Result<Vec<String>, SendError> {
+        let mut body =
+            Vec::with_capacity(events.iter().map(|e| e.as_ref().len() + 1).sum::<usize>() + 2);
+        body.push(b'[');
+        for (i, event) in events.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(event.as_ref().as_bytes());
+        }
+        body.push(b']');
+        self.send_json(body).await
+    }
+
+    async fn send_json(&self, body: Vec<u8>) -> Result<Vec<String>, SendError> {
         let request = HttpRequest::post_json(&self.url, body, self.timeout);
         let response = self.transport.send(request).await.map_err(|e| match e {
             TransportError::Timeout => SendError::Timeout(self.timeout.as_millis() as u64),

@@ -87,3 +87,27 @@ async fn classifies_failures() {
         .unwrap_err();
     assert!(matches!(unreachable, SendError::Unreachable(_)) && unreachable.is_transient());
 }
+
+#[tokio::test]
+async fn sends_events_stored_as_text_verbatim() {
+    let d = devkit(&["key"]).await;
+    let api = EventApi::new(&d.url(), "key", ReqwestTransport::new());
+    let stored = [
+        r#"{"name":"a/x","id":"evt_text_1","data":{"n":1}}"#.to_owned(),
+        r#"{"name":"a/y","id":"evt_text_2","data":{"n":2}}"#.to_owned(),
+    ];
+    assert_eq!(api.send_serialized(&stored).await.unwrap().len(), 2);
+    assert_eq!(api.send_serialized::<String>(&[]).await.unwrap().len(), 0);
+    let got: Vec<Value> = reqwest::get(format!("{}/_devkit/inngest/events", d.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = got
+        .iter()
+        .filter_map(|e| e["event"]["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["evt_text_1", "evt_text_2"]);
+    assert_eq!(got[1]["event"]["data"], json!({"n": 2}));
+}

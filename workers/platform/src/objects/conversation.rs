@@ -25,7 +25,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
-use serde_json::value::RawValue;
 use support_core::apps::attribute;
 use support_core::conversation::{
     CachedMessage, ConversationMeta, OutboxEntry, Snapshot, MAX_MESSAGES,
@@ -619,25 +618,10 @@ impl Inner {
                 "INNGEST_EVENT_KEY is not configured: events wait in the outbox".into(),
             );
         };
-        let events: std::result::Result<Vec<Box<RawValue>>, _> = batch
-            .iter()
-            .map(|p| RawValue::from_string(p.body.to_string()))
-            .collect();
-        let events = match events {
-            Ok(events) => events,
-            Err(err) => {
-                return (
-                    Attempt::Rejected {
-                        status: 400,
-                        retry_after_secs: None,
-                    },
-                    format!("a stored event is not JSON: {err}"),
-                )
-            }
-        };
+        let events: Vec<&str> = batch.iter().map(|p| &*p.body).collect();
         let api = EventApi::new(&settings.inngest_event_api_base, key, FetchTransport)
             .with_timeout(timeout);
-        match api.send(&events).await {
+        match api.send_serialized(&events).await {
             Ok(_) => (Attempt::Accepted, String::new()),
             Err(err) => {
                 let attempt = match &err {
