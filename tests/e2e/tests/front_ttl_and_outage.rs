@@ -292,3 +292,47 @@ async fn event_ids_are_forgotten_after_the_dedupe_window() {
         "ids older than the window are pruned: {state}"
     );
 }
+
+async fn injected_failures() -> u64 {
+    let stats: serde_json::Value = reqwest::get(format!("{}/_devkit/inngest/stats", devkit()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stats["injected_failures"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_rate_limited_inngest_is_not_hit_per_webhook() {
+    let _serial = SERIAL.lock().await;
+    devkit_control(
+        "/_devkit/inngest/fail",
+        json!({"status": 429, "count": null, "retry_after": 4}),
+    )
+    .await;
+    let cnv = unique("cnv");
+    let before = injected_failures().await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let (event_id, body) = inbound(&cnv, inbox());
+        assert_eq!(post_signed(&body).await.status, 200);
+        ids.push(event_id);
+    }
+    // One attempt, then the Retry-After holds the conversation's outbox: the webhooks
+    // that arrive meanwhile wait with it instead of trying again each.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        injected_failures().await - before,
+        1,
+        "one attempt during the hold"
+    );
+    devkit_control("/_devkit/inngest/recover", json!({})).await;
+    for id in &ids {
+        assert_eq!(
+            wait_for_event(id, Duration::from_secs(20)).await.len(),
+            1,
+            "{id}"
+        );
+    }
+}

@@ -90,6 +90,9 @@ struct Loaded {
     oldest_seen: Option<i64>,
     last_activity: Option<i64>,
     messages_written: usize,
+    /// No attempt before this (ms): the backoff of the last failure, which events that
+    /// arrive meanwhile respect too, so a rate-limited Inngest is not hit per webhook.
+    hold_until: i64,
 }
 
 #[derive(Debug)]
@@ -285,6 +288,7 @@ impl Inner {
             oldest_seen: span.oldest,
             last_activity: span.newest,
             messages_written: messages.max(0) as usize,
+            hold_until: 0,
         });
         Ok(())
     }
@@ -351,7 +355,7 @@ impl Inner {
             event_id: record.event_id,
             body,
             attempts: 0,
-            next_attempt_at: now,
+            next_attempt_at: now.max(loaded.hold_until),
             last_error: None,
             solo: false,
         });
@@ -471,7 +475,7 @@ impl Inner {
                 event_id: replay.event_id,
                 body: replay.body.into(),
                 attempts: 0,
-                next_attempt_at: now,
+                next_attempt_at: now.max(loaded.hold_until),
                 last_error: None,
                 solo: true,
             });
@@ -539,7 +543,7 @@ impl Inner {
     async fn deliver_once(&self, settings: &Settings, timeout: Duration) -> Result<bool> {
         let now = now_ms();
         let batch: Vec<Pending> = match &*self.mem.borrow() {
-            Mem::Loaded(l) => due_batch(&l.pending, now),
+            Mem::Loaded(l) if l.hold_until <= now => due_batch(&l.pending, now),
             _ => return Ok(false),
         };
         if batch.is_empty() {
@@ -661,6 +665,7 @@ impl Inner {
         let Mem::Loaded(l) = &mut *mem else {
             return Ok(());
         };
+        let mut hold = i64::MAX;
         for p in l.pending.iter_mut() {
             if !batch.iter().any(|b| b.event_id == p.event_id) {
                 continue;
@@ -668,6 +673,7 @@ impl Inner {
             p.attempts += 1;
             p.next_attempt_at =
                 now + next_delay_ms(p.attempts, retry_after, worker::js_sys::Math::random());
+            hold = hold.min(p.next_attempt_at);
             p.last_error = Some(detail.to_owned());
             sql.exec(
                 "UPDATE events SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE event_id = ?",
@@ -678,6 +684,9 @@ impl Inner {
                     p.event_id.as_str().into(),
                 ],
             )?;
+        }
+        if hold != i64::MAX {
+            l.hold_until = hold;
         }
         Ok(())
     }
