@@ -29,30 +29,26 @@ pub mod registry {
         Ok(apps)
     }
 
-    fn cached() -> Option<Vec<App>> {
+    /// The app one of `inbox_ids` belongs to. Only a hit in the isolate's copy is
+    /// trusted: a miss (or no fresh copy) reads the registry once, so an app registered
+    /// a moment ago is found.
+    pub async fn app_for_inboxes(env: &Env, inbox_ids: &[String]) -> Result<Option<AppRef>> {
+        if inbox_ids.is_empty() {
+            return Ok(None);
+        }
         let now = now_ms();
-        CACHE.with(|c| {
+        let cached = CACHE.with(|c| {
             c.borrow()
                 .as_ref()
                 .filter(|(at, _)| now - at < CACHE_TTL_MS)
-                .map(|(_, apps)| apps.clone())
-        })
-    }
-
-    /// The app one of `inbox_ids` belongs to. A miss in the cached copy is read again
-    /// from D1 before it is believed: an app registered a moment ago is found.
-    pub async fn app_for_inboxes(env: &Env, inbox_ids: &[String]) -> Result<Option<AppRef>> {
-        let first = match cached() {
-            Some(apps) => lookup(&apps, inbox_ids),
-            None => lookup(&read(env).await?, inbox_ids),
-        };
-        Ok(match first {
+                .map(|(_, apps)| lookup(apps, inbox_ids))
+        });
+        if let Some(Lookup::Found(app)) = cached {
+            return Ok(Some(app));
+        }
+        Ok(match lookup(&read(env).await?, inbox_ids) {
             Lookup::Found(app) => Some(app),
-            Lookup::NoInbox => None,
-            Lookup::Miss => match lookup(&read(env).await?, inbox_ids) {
-                Lookup::Found(app) => Some(app),
-                Lookup::NoInbox | Lookup::Miss => None,
-            },
+            Lookup::NoInbox | Lookup::Miss => None,
         })
     }
 }
