@@ -16,6 +16,16 @@ async fn devkit(keys: &[&str]) -> support_devkit::Running {
         .unwrap()
 }
 
+/// Every event the stand-in received, oldest first.
+async fn received(d: &support_devkit::Running) -> Vec<Value> {
+    reqwest::get(format!("{}/_devkit/inngest/events", d.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn sends_a_batch_and_gets_one_id_per_event() {
     let d = devkit(&["key"]).await;
@@ -28,12 +38,7 @@ async fn sends_a_batch_and_gets_one_id_per_event() {
         .await
         .unwrap();
     assert_eq!(ids.len(), 2);
-    let got: Vec<Value> = reqwest::get(format!("{}/_devkit/inngest/events", d.url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got = received(&d).await;
     assert_eq!(got[0]["event"]["id"], "evt_1");
 }
 
@@ -98,12 +103,7 @@ async fn sends_events_stored_as_text_verbatim() {
     ];
     assert_eq!(api.send_serialized(&stored).await.unwrap().len(), 2);
     assert_eq!(api.send_serialized::<String>(&[]).await.unwrap().len(), 0);
-    let got: Vec<Value> = reqwest::get(format!("{}/_devkit/inngest/events", d.url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got = received(&d).await;
     let ids: Vec<&str> = got
         .iter()
         .filter_map(|e| e["event"]["id"].as_str())
