@@ -1,5 +1,7 @@
 //! `skill`: the support platform's command-line tool.
 
+mod customer;
+mod eval;
 mod health;
 mod outbox;
 mod sdk_call;
@@ -24,6 +26,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Act as a customer: write to a Front custom channel.
+    Customer {
+        #[command(subcommand)]
+        command: customer::CustomerCommand,
+    },
+    /// Evaluate the pipeline's decisions against labelled scenarios.
+    Eval {
+        #[command(subcommand)]
+        command: eval::EvalCommand,
+    },
     /// Probe every SDK method of an app endpoint and report what it implements.
     Health(health::HealthArgs),
     /// Events Inngest refused for good: list and replay them.
@@ -91,6 +103,8 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Customer { command } => customer::run(command).await,
+            Command::Eval { command } => eval::run(command).await,
             Command::Health(args) => health::run(args).await,
             Command::Sdk {
                 command: SdkCommand::Call(args),

@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod apps;
+pub mod classify;
 pub mod conversation;
 pub mod counters;
 pub mod events;
@@ -24,4 +25,7 @@ pub mod front;
 pub mod intake;
 pub mod outbox;
 pub mod retry;
+pub mod routing;
 pub mod settings;
+pub mod tags;
+pub mod validate;

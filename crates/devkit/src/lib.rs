@@ -6,10 +6,19 @@
 //!
 //! - [`inngest`]: the Inngest Event API (`POST /e/{event key}`).
 //! - [`executor`]: Inngest's side of the serve protocol (`/fn/register`, runs, steps).
+//! - [`anthropic`]: the Anthropic Messages API (`POST /anthropic/v1/messages`), scripted or
+//!   answering as a deterministic support agent.
+//! - [`front`]: Front's Core API under `/front` (conversations, tags, drafts, custom
+//!   channels) and the signed application webhooks it sends.
+//! - [`stripe`]: Stripe's API for Connect under `/stripe` (charges, payment intents,
+//!   refunds with idempotency, subscriptions), scoped by `Stripe-Account`.
 
+pub mod anthropic;
 pub mod executor;
 pub mod expr;
+pub mod front;
 pub mod inngest;
+pub mod stripe;
 
 use std::net::SocketAddr;
 
@@ -23,6 +32,18 @@ pub struct Config {
     pub inngest_event_keys: Vec<String>,
     /// The executor's settings (signing key, time scale).
     pub executor: executor::ExecutorConfig,
+    /// The API key the Anthropic stand-in requires; `None` accepts any non-empty key.
+    pub anthropic_api_key: Option<String>,
+    /// Where the Front stand-in sends application webhooks; none are sent when `None`.
+    pub front_webhook_url: Option<String>,
+    /// The Front app's webhook signing secret; deliveries go unsigned when `None`.
+    pub front_webhook_secret: Option<String>,
+    /// The bearer token the Front API takes; any token when `None`.
+    pub front_api_token: Option<String>,
+    /// The Front company (inboxes, channels, teammates) it starts and resets with.
+    pub front_seed: front::Seed,
+    /// The Stripe stand-in's secret key and seed (`fixtures/devkit-stripe.json`).
+    pub stripe: stripe::StripeConfig,
 }
 
 /// The full devkit router.
@@ -38,7 +59,12 @@ pub fn router(config: &Config) -> Router {
             }),
         )
         .merge(executor.router())
+        .merge(front::router(front::FrontStandIn::new(config.into())))
         .merge(inngest::router(events))
+        .merge(stripe::router(stripe::StripeApi::new(config.stripe.clone())))
+        .merge(anthropic::router(anthropic::Anthropic::new(
+            config.anthropic_api_key.clone(),
+        )))
 }
 
 /// A devkit running on a background task.

@@ -1,6 +1,7 @@
 //! `devkit`: run the local stand-ins in the foreground.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::Parser;
 
@@ -23,16 +24,59 @@ struct Args {
     /// Scale sleeps, waits and retry delays (0.01 = 100 times faster).
     #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
+    /// API key the Anthropic stand-in requires; any non-empty key when absent. Not
+    /// `ANTHROPIC_API_KEY`, so that a real key in the shell is never picked up.
+    #[arg(long, env = "DEVKIT_ANTHROPIC_API_KEY", hide_env_values = true)]
+    anthropic_api_key: Option<String>,
+    /// Where the Front stand-in sends its application webhooks, e.g.
+    /// http://127.0.0.1:8787/webhooks/front; none are sent when absent.
+    #[arg(long, env = "DEVKIT_FRONT_WEBHOOK_URL")]
+    front_webhook_url: Option<String>,
+    /// The Front app's webhook signing secret (the platform's FRONT_WEBHOOK_SECRET).
+    #[arg(long, env = "FRONT_WEBHOOK_SECRET", hide_env_values = true)]
+    front_webhook_secret: Option<String>,
+    /// Bearer token the Front API stand-in requires; any token when absent.
+    #[arg(long, env = "DEVKIT_FRONT_API_TOKEN", hide_env_values = true)]
+    front_api_token: Option<String>,
+    /// JSON file with the Front company (inboxes, channels, teammates); the built-in
+    /// fixtures/devkit-front.json when absent.
+    #[arg(long, env = "DEVKIT_FRONT_SEED")]
+    front_seed: Option<PathBuf>,
+    /// JSON file with the Stripe connected accounts and their objects; the built-in
+    /// fixtures/devkit-stripe.json when absent.
+    #[arg(long, env = "DEVKIT_STRIPE_SEED")]
+    stripe_seed: Option<PathBuf>,
+    /// Secret key the Stripe stand-in requires (`Authorization: Bearer …`); any when
+    /// absent. Not `STRIPE_SECRET_KEY`, so that a real key in the shell is never picked up.
+    #[arg(long, env = "DEVKIT_STRIPE_SECRET_KEY", hide_env_values = true)]
+    stripe_secret_key: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let front_seed = match &args.front_seed {
+        Some(path) => support_devkit::front::Seed::from_file(path).map_err(anyhow::Error::msg)?,
+        None => support_devkit::front::Seed::dev(),
+    };
+    let stripe_seed = match &args.stripe_seed {
+        Some(path) => support_devkit::stripe::StripeSeed::from_path(path)?,
+        None => support_devkit::stripe::StripeSeed::dev_fixture()?,
+    };
     let config = support_devkit::Config {
         inngest_event_keys: args.inngest_event_keys,
         executor: support_devkit::executor::ExecutorConfig {
             signing_key: args.inngest_signing_key,
             time_scale: args.time_scale,
+        },
+        anthropic_api_key: args.anthropic_api_key,
+        front_webhook_url: args.front_webhook_url.clone(),
+        front_webhook_secret: args.front_webhook_secret,
+        front_api_token: args.front_api_token,
+        front_seed,
+        stripe: support_devkit::stripe::StripeConfig {
+            secret_key: args.stripe_secret_key,
+            seed: stripe_seed,
         },
     };
     let running = support_devkit::start(args.addr, &config).await?;
@@ -44,6 +88,19 @@ async fn main() -> anyhow::Result<()> {
     );
     println!(
         "  function runs       GET  {}/_devkit/inngest/runs",
+        running.url()
+    );
+    println!(
+        "  Anthropic API       POST {}/anthropic/v1/messages (script: /_devkit/anthropic/script)",
+        running.url()
+    );
+    println!(
+        "  Front API           {}/front/conversations (webhooks to {}; state: /_devkit/front/state)",
+        running.url(),
+        args.front_webhook_url.as_deref().unwrap_or("nowhere")
+    );
+    println!(
+        "  Stripe API          {}/stripe/v1/charges (Stripe-Account: acct_dev_tt; state: /_devkit/stripe/state)",
         running.url()
     );
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
