@@ -43,6 +43,63 @@ pub mod vars {
     pub const RESPONSE_TARGET_SECS: &str = "RESPONSE_TARGET_SECS";
     /// Bearer token of the admin routes; enables them.
     pub const ADMIN_TOKEN: &str = "ADMIN_TOKEN";
+    /// Keys that seal app secrets: `id:base64,id:base64`, the first current.
+    pub const APP_SECRETS_KEYS: &str = "APP_SECRETS_KEYS";
+    /// Front's API base URL.
+    pub const FRONT_API_BASE: &str = "FRONT_API_BASE";
+    /// Front API token (the pipeline's tags, comments, drafts).
+    pub const FRONT_API_TOKEN: &str = "FRONT_API_TOKEN";
+    /// The Messages API's base URL.
+    pub const ANTHROPIC_BASE_URL: &str = "ANTHROPIC_BASE_URL";
+    /// Anthropic API key; without it messages the fast path misses go to a human.
+    pub const ANTHROPIC_API_KEY: &str = "ANTHROPIC_API_KEY";
+    /// The agent's model.
+    pub const AGENT_MODEL: &str = "AGENT_MODEL";
+    /// The classifier's model.
+    pub const CLASSIFIER_MODEL: &str = "CLASSIFIER_MODEL";
+    /// Stripe's API base URL.
+    pub const STRIPE_API_BASE: &str = "STRIPE_API_BASE";
+    /// The platform's Stripe Connect secret key.
+    pub const STRIPE_SECRET_KEY: &str = "STRIPE_SECRET_KEY";
+}
+
+/// The outside services the pipeline talks to; a missing key turns that service off.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServiceSettings {
+    /// Keyring for app secrets (parsed by the store).
+    pub app_secrets_keys: Option<String>,
+    /// Front API base URL.
+    pub front_api_base: String,
+    /// Front API token.
+    pub front_api_token: Option<String>,
+    /// Anthropic base URL.
+    pub anthropic_base_url: String,
+    /// Anthropic key.
+    pub anthropic_api_key: Option<String>,
+    /// The agent's model.
+    pub agent_model: String,
+    /// The classifier's model.
+    pub classifier_model: String,
+    /// Stripe base URL.
+    pub stripe_api_base: String,
+    /// Stripe key.
+    pub stripe_secret_key: Option<String>,
+}
+
+impl std::fmt::Debug for ServiceSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &Option<String>| if v.is_some() { "set" } else { "unset" };
+        f.debug_struct("ServiceSettings")
+            .field("app_secrets_keys", &set(&self.app_secrets_keys))
+            .field("front_api_base", &self.front_api_base)
+            .field("front_api_token", &set(&self.front_api_token))
+            .field("anthropic_base_url", &self.anthropic_base_url)
+            .field("anthropic_api_key", &set(&self.anthropic_api_key))
+            .field("agent_model", &self.agent_model)
+            .field("stripe_api_base", &self.stripe_api_base)
+            .field("stripe_secret_key", &set(&self.stripe_secret_key))
+            .finish()
+    }
 }
 
 /// A value that is present but unusable.
@@ -96,6 +153,8 @@ pub struct Settings {
     pub response_target_secs: u64,
     /// Admin bearer token (none: the admin routes do not exist).
     pub admin_token: Option<String>,
+    /// The pipeline's outside services.
+    pub services: ServiceSettings,
 }
 
 impl Settings {
@@ -168,6 +227,21 @@ impl Settings {
             conversation_ttl_secs: ttl,
             response_target_secs: response_target,
             admin_token: get(vars::ADMIN_TOKEN),
+            services: ServiceSettings {
+                app_secrets_keys: get(vars::APP_SECRETS_KEYS),
+                front_api_base: url(vars::FRONT_API_BASE)?
+                    .unwrap_or_else(|| "https://api2.frontapp.com".into()),
+                front_api_token: get(vars::FRONT_API_TOKEN),
+                anthropic_base_url: url(vars::ANTHROPIC_BASE_URL)?
+                    .unwrap_or_else(|| "https://api.anthropic.com".into()),
+                anthropic_api_key: get(vars::ANTHROPIC_API_KEY),
+                agent_model: get(vars::AGENT_MODEL).unwrap_or_else(|| "claude-sonnet-4-5".into()),
+                classifier_model: get(vars::CLASSIFIER_MODEL)
+                    .unwrap_or_else(|| "claude-haiku-4-5".into()),
+                stripe_api_base: url(vars::STRIPE_API_BASE)?
+                    .unwrap_or_else(|| "https://api.stripe.com".into()),
+                stripe_secret_key: get(vars::STRIPE_SECRET_KEY),
+            },
         })
     }
 }

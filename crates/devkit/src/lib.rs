@@ -61,7 +61,9 @@ pub fn router(config: &Config) -> Router {
         .merge(executor.router())
         .merge(front::router(front::FrontStandIn::new(config.into())))
         .merge(inngest::router(events))
-        .merge(stripe::router(stripe::StripeApi::new(config.stripe.clone())))
+        .merge(stripe::router(stripe::StripeApi::new(
+            config.stripe.clone(),
+        )))
         .merge(anthropic::router(anthropic::Anthropic::new(
             config.anthropic_api_key.clone(),
         )))

@@ -13,10 +13,11 @@
 #![warn(missing_docs)]
 
 pub mod conformance;
+pub mod pipeline;
 mod ports;
 mod watch;
 
-pub use ports::{ConversationStore, PortError, Ports};
+pub use ports::{ConversationStore, PipelinePorts, PortError, Ports};
 pub use watch::{conversation_watch, WATCH_FUNCTION_ID};
 
 use std::time::Duration;
@@ -48,5 +49,22 @@ impl WorkflowSettings {
 
 /// Every platform function, wired to `ports`.
 pub fn functions(ports: &Ports, settings: &WorkflowSettings) -> Vec<ServeFunction> {
-    vec![conversation_watch(ports.conversations.clone(), settings)]
+    let mut functions = vec![conversation_watch(ports.conversations.clone(), settings)];
+    if let Some(pipeline) = &ports.pipeline {
+        functions.push(pipeline::classify::function(
+            ports.conversations.clone(),
+            pipeline.store.clone(),
+            pipeline.services.clone(),
+        ));
+        functions.push(pipeline::route::function(
+            pipeline.store.clone(),
+            pipeline.services.clone(),
+        ));
+        functions.push(pipeline::respond::function(
+            ports.conversations.clone(),
+            pipeline.store.clone(),
+            pipeline.services.clone(),
+        ));
+    }
+    functions
 }

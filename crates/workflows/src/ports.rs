@@ -20,9 +20,20 @@ pub trait ConversationStore: MaybeSendSync {
     async fn snapshot(&self, conversation_id: &str) -> Result<Snapshot, PortError>;
 }
 
+/// What the support pipeline needs besides the conversation cache.
+#[derive(Clone)]
+pub struct PipelinePorts {
+    /// Apps, actions, approvals, the audit log, the ledger.
+    pub store: Arc<dyn support_store::Store>,
+    /// The outside services' clients.
+    pub services: Arc<crate::pipeline::Services>,
+}
+
 /// Every port, as the functions get them.
 #[derive(Clone)]
 pub struct Ports {
     /// The conversation cache.
     pub conversations: Arc<dyn ConversationStore>,
+    /// The pipeline's ports; without them its functions are not served.
+    pub pipeline: Option<PipelinePorts>,
 }

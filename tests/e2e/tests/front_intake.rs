@@ -405,8 +405,8 @@ async fn an_app_registered_a_moment_ago_is_found() {
     assert!(sent.body["ignored"].is_string(), "{}", sent.body);
 
     d1_execute(&format!(
-        "INSERT INTO apps (id, slug, name, front_inbox_id, integration_url, webhook_secrets, created_at, updated_at) \
-         VALUES ('app_{slug}', '{slug}', 'New app', '{inbox_id}', 'http://127.0.0.1:9/api/support', '[\"s\"]', 0, 0)"
+        "INSERT INTO apps (id, slug, name, front_inbox_id, integration_url, created_at, updated_at) \
+         VALUES ('app_{slug}', '{slug}', 'New app', '{inbox_id}', 'http://127.0.0.1:9/api/support', 0, 0)"
     ));
 
     let (event_id, body) = inbound(&unique("cnv"), &inbox_id);

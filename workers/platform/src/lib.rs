@@ -93,6 +93,18 @@ const ROUTES: &[Route] = &[
         access: Access::Admin,
         handler: |r, c| Box::pin(admin::replay(r, c)),
     },
+    Route {
+        path: "/admin/actions",
+        methods: &[Method::Get],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::actions(r, c)),
+    },
+    Route {
+        path: "/admin/audit",
+        methods: &[Method::Get],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::audit(r, c)),
+    },
 ];
 
 #[event(fetch)]

@@ -277,3 +277,84 @@ pub mod conversations {
         }
     }
 }
+
+/// The store on D1: [`support_store::SqlStore`] over D1's prepared statements; several
+/// statements go in one batch (D1 runs a batch as one transaction).
+pub mod store {
+    use std::sync::Arc;
+
+    use support_store::secrets::Keyring;
+    use support_store::{Param, Result, Row, SqlExec, SqlStore, Statement, StoreError};
+    use wasm_bindgen::JsValue;
+    use worker::{D1Database, D1PreparedStatement, Env};
+
+    use crate::env::DB;
+
+    /// D1 as the store's executor.
+    pub struct D1Exec {
+        db: D1Database,
+    }
+
+    fn db_error(e: impl std::fmt::Display) -> StoreError {
+        StoreError::Database(e.to_string())
+    }
+
+    impl D1Exec {
+        fn prepare(&self, statement: &Statement) -> Result<D1PreparedStatement> {
+            let params: Vec<JsValue> = statement
+                .params
+                .iter()
+                .map(|p| match p {
+                    Param::Null => JsValue::NULL,
+                    // Timestamps and counts: well inside f64's exact integers.
+                    Param::Int(n) => JsValue::from_f64(*n as f64),
+                    Param::Text(s) => JsValue::from_str(s),
+                })
+                .collect();
+            self.db
+                .prepare(statement.sql)
+                .bind(&params)
+                .map_err(db_error)
+        }
+    }
+
+    #[async_trait::async_trait(?Send)]
+    impl SqlExec for D1Exec {
+        async fn query(&self, statement: Statement) -> Result<Vec<Row>> {
+            self.prepare(&statement)?
+                .all()
+                .await
+                .map_err(db_error)?
+                .results::<Row>()
+                .map_err(db_error)
+        }
+
+        async fn execute(&self, statements: Vec<Statement>) -> Result<Vec<u64>> {
+            let prepared = statements
+                .iter()
+                .map(|s| self.prepare(s))
+                .collect::<Result<Vec<_>>>()?;
+            let results = self.db.batch(prepared).await.map_err(db_error)?;
+            Ok(results
+                .iter()
+                .map(|r| r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) as u64)
+                .collect())
+        }
+    }
+
+    /// The store, with the keyring from `APP_SECRETS_KEYS` (none: apps with secrets
+    /// cannot be read, which the pipeline's runs then say).
+    pub fn open(env: &Env, keys: Option<&str>) -> worker::Result<Arc<SqlStore>> {
+        let keyring = match keys {
+            Some(keys) => Some(
+                Keyring::parse(keys)
+                    .map_err(|e| worker::Error::RustError(format!("APP_SECRETS_KEYS: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(Arc::new(SqlStore::new(
+            Arc::new(D1Exec { db: env.d1(DB)? }),
+            keyring,
+        )))
+    }
+}

@@ -4,7 +4,9 @@
 //! - `GET /admin/conversations/{id}`: a conversation's cache and outbox;
 //! - `GET /admin/dead-letters[?all=1&limit=N]`: events Inngest refused for good;
 //! - `POST /admin/dead-letters/replay` `{"eventIds": [...]}`: put them back in their
-//!   conversations' outboxes.
+//!   conversations' outboxes;
+//! - `GET /admin/actions[?app=slug&limit=N]`: actions waiting for approval, oldest first;
+//! - `GET /admin/audit?conversation=cnv_…` (or `action=`, `run=`): the audit trail.
 
 use std::collections::BTreeMap;
 
@@ -117,4 +119,57 @@ pub async fn replay(mut req: Request, ctx: Ctx) -> ApiResult {
         .filter(|id| !replayed.contains(id))
         .collect();
     json(200, &json!({ "replayed": replayed, "unknown": unknown }))
+}
+
+fn query(req: &Request, name: &str) -> Option<String> {
+    req.url()
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn store(ctx: &Ctx) -> Result<std::sync::Arc<support_store::SqlStore>, ApiError> {
+    let settings = ctx.settings()?;
+    crate::ports::store::open(&ctx.env, settings.services.app_secrets_keys.as_deref())
+        .map_err(|e| ApiError::new(503, "the store is not configured; see the logs").with_cause(e))
+}
+
+fn store_error(e: support_store::StoreError) -> ApiError {
+    ApiError::new(500, "the store failed; see the logs").with_cause(e)
+}
+
+pub async fn actions(req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::Store;
+    let limit = query(&req, "limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(50)
+        .min(500);
+    let app = query(&req, "app");
+    let actions = store(&ctx)?
+        .pending_actions(app.as_deref(), limit)
+        .await
+        .map_err(store_error)?;
+    json(200, &json!({ "actions": actions }))
+}
+
+pub async fn audit(req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::{AuditFilter, Store};
+    let (conversation, action, run) = (
+        query(&req, "conversation"),
+        query(&req, "action"),
+        query(&req, "run"),
+    );
+    let filter = match (&conversation, &action, &run) {
+        (Some(id), _, _) => AuditFilter::Conversation(id),
+        (None, Some(id), _) => AuditFilter::Action(id),
+        (None, None, Some(id)) => AuditFilter::Run(id),
+        _ => return Err(ApiError::new(400, "give conversation=, action= or run=")),
+    };
+    let entries = store(&ctx)?
+        .audit_trail(filter)
+        .await
+        .map_err(store_error)?;
+    json(200, &json!({ "entries": entries }))
 }

@@ -1,0 +1,276 @@
+//! The tool loop as a pure state machine.
+//!
+//! The workflow drives it one durable step at a time: [`AgentRun::request`] is the next
+//! model call, [`AgentRun::on_response`] says what to do with the answer (run tools,
+//! finish, or give up at the step limit), [`AgentRun::on_tool_results`] feeds results
+//! back. Everything the loop knows is in [`AgentRun`], which serialises, so a step's
+//! memoized result is enough to resume after any retry.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use support_anthropic::{
+    ContentBlock, Message, MessagesRequest, MessagesResponse, StopReason, SystemBlock, Tool, Usage,
+};
+
+use crate::tools::{self, Gate};
+
+/// How the agent is set up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentConfig {
+    /// Model id.
+    pub model: String,
+    /// Output tokens per turn.
+    pub max_tokens: u32,
+    /// Model calls at most (the step limit).
+    pub max_turns: u32,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        Self {
+            model: "claude-sonnet-4-5".into(),
+            max_tokens: 1024,
+            max_turns: 8,
+        }
+    }
+}
+
+/// A tool call the model made, and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolCallRecord {
+    /// `toolu_…`.
+    pub id: String,
+    /// Tool name.
+    pub name: String,
+    /// Its input, as the model gave it.
+    pub input: Value,
+    /// `ran`, `proposed`, `failed` or `unknown_tool`.
+    pub outcome: String,
+    /// The result (or the error message) the model was shown.
+    pub result: Value,
+}
+
+/// What to do after a model answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Next {
+    /// Run these tools (the ones that need approval are already recorded as proposals
+    /// and answered; they are not in the list).
+    RunTools(Vec<PendingCall>),
+    /// The agent is done; its final text (empty when it chose silence).
+    Finish,
+}
+
+/// A tool call to run now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingCall {
+    /// `toolu_…`.
+    pub id: String,
+    /// Tool name.
+    pub name: String,
+    /// Input.
+    pub input: Value,
+}
+
+/// How the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    /// Still going.
+    Running,
+    /// The model ended its turn.
+    Done,
+    /// The step limit was reached.
+    StepLimit,
+    /// The model refused or ran out of tokens.
+    Stopped,
+}
+
+/// The state of one agent run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentRun {
+    /// The conversation with the model so far (the first user turn is the context).
+    pub messages: Vec<Message>,
+    /// Model calls made.
+    pub turns: u32,
+    /// Tokens used.
+    pub usage: Usage,
+    /// Every tool call.
+    pub tool_calls: Vec<ToolCallRecord>,
+    /// The final reply text.
+    pub reply: String,
+    /// How it ended.
+    pub ending: Ending,
+}
+
+impl AgentRun {
+    /// A run that starts from this user message (the formatted context).
+    pub fn new(user_message: String) -> Self {
+        Self {
+            messages: vec![Message::user_text(user_message)],
+            turns: 0,
+            usage: Usage::default(),
+            tool_calls: Vec::new(),
+            reply: String::new(),
+            ending: Ending::Running,
+        }
+    }
+
+    /// The next request: the static system prompt and tools (cached prefix), then the
+    /// conversation.
+    pub fn request(
+        &self,
+        config: &AgentConfig,
+        system: &[SystemBlock],
+        tools: &[Tool],
+    ) -> MessagesRequest {
+        let mut request = MessagesRequest::new(config.model.clone(), config.max_tokens);
+        request.system = system.to_vec();
+        request.tools = tools.to_vec();
+        request.messages = self.messages.clone();
+        request
+    }
+
+    /// Take a model answer.
+    pub fn on_response(&mut self, config: &AgentConfig, response: &MessagesResponse) -> Next {
+        self.turns += 1;
+        self.usage += response.usage;
+        self.messages.push(response.to_message());
+        let text = response.text();
+        if !text.trim().is_empty() {
+            self.reply = text.trim().to_owned();
+        }
+        let calls: Vec<_> = response.tool_uses();
+        if response.stop_reason != StopReason::ToolUse || calls.is_empty() {
+            self.ending = match response.stop_reason {
+                StopReason::EndTurn | StopReason::StopSequence | StopReason::ToolUse => {
+                    Ending::Done
+                }
+                _ => Ending::Stopped,
+            };
+            return Next::Finish;
+        }
+        let mut to_run = Vec::new();
+        for call in calls {
+            match tools::spec(call.name).map(|s| s.gate) {
+                Some(Gate::Runs) => to_run.push(PendingCall {
+                    id: call.id.to_owned(),
+                    name: call.name.to_owned(),
+                    input: call.input.clone(),
+                }),
+                Some(Gate::NeedsApproval) => self.tool_calls.push(ToolCallRecord {
+                    id: call.id.to_owned(),
+                    name: call.name.to_owned(),
+                    input: call.input.clone(),
+                    outcome: "proposed".into(),
+                    result: json!({"status": "pending_approval",
+                                   "note": "Recorded for a teammate's approval. Write the reply as if it will be done once approved; do not mention approvals."}),
+                }),
+                None => self.tool_calls.push(ToolCallRecord {
+                    id: call.id.to_owned(),
+                    name: call.name.to_owned(),
+                    input: call.input.clone(),
+                    outcome: "unknown_tool".into(),
+                    result: json!({"error": format!("there is no tool named {}", call.name)}),
+                }),
+            }
+        }
+        if to_run.is_empty() {
+            self.answer_calls();
+        }
+        if to_run.is_empty() && self.turns >= config.max_turns {
+            self.ending = Ending::StepLimit;
+            return Next::Finish;
+        }
+        Next::RunTools(to_run)
+    }
+
+    /// Feed the results of the calls [`Next::RunTools`] asked for (in any order). The
+    /// model sees a failed tool's message as an error result; the customer never does.
+    pub fn on_tool_results(
+        &mut self,
+        config: &AgentConfig,
+        results: Vec<(PendingCall, Result<Value, String>)>,
+    ) -> bool {
+        for (call, result) in results {
+            let (outcome, value) = match result {
+                Ok(v) => ("ran", v),
+                Err(e) => ("failed", json!({"error": e})),
+            };
+            self.tool_calls.push(ToolCallRecord {
+                id: call.id,
+                name: call.name,
+                input: call.input,
+                outcome: outcome.into(),
+                result: value,
+            });
+        }
+        self.answer_calls();
+        if self.turns >= config.max_turns {
+            self.ending = Ending::StepLimit;
+            return false;
+        }
+        true
+    }
+
+    /// The user turn answering every tool_use of the last assistant turn.
+    fn answer_calls(&mut self) {
+        let Some(last) = self.messages.last() else {
+            return;
+        };
+        let ids: Vec<String> = last
+            .content
+            .iter()
+            .filter_map(|b| match b {
+                ContentBlock::ToolUse { id, .. } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        let blocks = ids
+            .iter()
+            .map(
+                |id| match self.tool_calls.iter().rev().find(|c| &c.id == id) {
+                    Some(c) if c.outcome == "ran" || c.outcome == "proposed" => {
+                        ContentBlock::tool_result(id.clone(), c.result.to_string())
+                    }
+                    Some(c) => ContentBlock::tool_error(id.clone(), c.result.to_string()),
+                    None => ContentBlock::tool_error(id.clone(), "the tool did not run"),
+                },
+            )
+            .collect();
+        self.messages.push(Message {
+            role: support_anthropic::Role::User,
+            content: blocks,
+        });
+    }
+
+    /// The tool calls that need approval, with their inputs.
+    pub fn proposals(&self) -> impl Iterator<Item = &ToolCallRecord> {
+        self.tool_calls.iter().filter(|c| c.outcome == "proposed")
+    }
+
+    /// Whether the agent handed the conversation to someone (escalateToHuman or
+    /// assignToInstructor).
+    pub fn handed_off(&self) -> Option<&ToolCallRecord> {
+        self.tool_calls
+            .iter()
+            .find(|c| c.name == "escalateToHuman" && c.outcome == "ran")
+            .or_else(|| {
+                self.tool_calls
+                    .iter()
+                    .find(|c| c.name == "assignToInstructor")
+            })
+    }
+
+    /// Whether any tool failed (the reply then must not pretend it worked).
+    pub fn tool_failures(&self) -> Vec<&ToolCallRecord> {
+        self.tool_calls
+            .iter()
+            .filter(|c| c.outcome == "failed")
+            .collect()
+    }
+}

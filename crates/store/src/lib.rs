@@ -1,0 +1,175 @@
+//! # support-store
+//!
+//! The platform's storage behind one trait, [`Store`]: apps (secrets sealed, see
+//! [`secrets`]), proposed actions, approvals, the audit log, the idempotency ledger and
+//! a small cache. [`SqlStore`] implements it in SQLite's dialect over any [`SqlExec`]:
+//! the platform worker's D1 adapter at the edge, `rusqlite` in the native tests (the
+//! same migrations, the same statements). A PlanetScale adapter will sit behind the
+//! same trait.
+//!
+//! Time is always passed in (`now_ms`), so expiries are testable.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod model;
+pub mod secrets;
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use model::{
+    ActionRecord, ActionStatus, AppConfig, AppRegistration, AppSettings, ApprovalRecord,
+    AuditEntry, AuditKind, LedgerState, Proposal, TokenUsage,
+};
+pub use sql::{canonical_hash, Param, Row, SqlExec, SqlStore, Statement};
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteExec;
+
+use serde_json::Value;
+use support_http::MaybeSendSync;
+
+/// Why the store could not answer. Messages name the operation, never secrets.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(String),
+    /// A row could not be read back.
+    #[error("corrupt row in {table}: {detail}")]
+    Corrupt {
+        /// Table.
+        table: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A secret could not be sealed or opened.
+    #[error("app secret: {0}")]
+    Secret(#[from] secrets::SecretError),
+    /// The input was refused.
+    #[error("invalid: {0}")]
+    Invalid(String),
+}
+
+/// Result of the store.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A decision on an approval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// `Approved` or `Rejected` (an expiry is [`Store::expire_approval`]).
+    pub status: ActionStatus,
+    /// Who decided (a Slack user id or a dashboard user).
+    pub by: String,
+    /// Unix ms.
+    pub at: i64,
+    /// Why, on a rejection.
+    pub reason: Option<String>,
+    /// The reply as edited.
+    pub edited_reply: Option<String>,
+    /// The arguments hash the decider saw.
+    pub args_hash: String,
+}
+
+/// What recording a decision did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecideOutcome {
+    /// This decision is the one.
+    Decided(ApprovalRecord),
+    /// Someone decided first (or it expired): their record.
+    AlreadyDecided(ApprovalRecord),
+    /// The action's arguments changed since the request: nothing decided.
+    ArgumentsChanged,
+    /// No such approval.
+    NotFound,
+}
+
+/// Which audit rows to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditFilter<'a> {
+    /// Of one conversation.
+    Conversation(&'a str),
+    /// Of one action.
+    Action(&'a str),
+    /// Of one run.
+    Run(&'a str),
+}
+
+/// The platform's storage.
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
+pub trait Store: MaybeSendSync {
+    /// An app by slug, its secrets opened.
+    async fn app(&self, slug: &str) -> Result<Option<AppConfig>>;
+    /// Register an app or replace its values; secrets are sealed before they are written.
+    async fn put_app(&self, app: &AppRegistration, now_ms: i64) -> Result<()>;
+
+    /// Record an action; when one with its id exists, that one is returned unchanged.
+    async fn insert_action(&self, action: &ActionRecord) -> Result<ActionRecord>;
+    /// An action by id.
+    async fn action(&self, id: &str) -> Result<Option<ActionRecord>>;
+    /// Remember the Front draft showing the action's reply.
+    async fn set_action_draft(&self, id: &str, draft_id: Option<&str>, now_ms: i64) -> Result<()>;
+    /// Move an action to `to` if it is in one of `from`; false when it was not.
+    async fn transition_action(
+        &self,
+        id: &str,
+        from: &[ActionStatus],
+        to: ActionStatus,
+        result: Option<&Value>,
+        error: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool>;
+    /// Actions waiting for a decision, oldest first.
+    async fn pending_actions(&self, app_id: Option<&str>, limit: u32) -> Result<Vec<ActionRecord>>;
+
+    /// Create the approval request; an existing one is returned unchanged.
+    async fn create_approval(&self, approval: &ApprovalRecord) -> Result<ApprovalRecord>;
+    /// An approval by action id.
+    async fn approval(&self, action_id: &str) -> Result<Option<ApprovalRecord>>;
+    /// Record a decision once: only a pending, unexpired approval with the same
+    /// arguments hash takes it.
+    async fn decide(&self, action_id: &str, decision: &Decision) -> Result<DecideOutcome>;
+    /// Mark a still-pending approval expired; false when it was decided first.
+    async fn expire_approval(&self, action_id: &str, now_ms: i64) -> Result<bool>;
+    /// Remember the Slack message showing an approval.
+    async fn set_approval_slack(&self, action_id: &str, slack: &Value) -> Result<()>;
+
+    /// Append audit rows (a row whose id exists is kept as it was).
+    async fn audit(&self, entries: &[AuditEntry]) -> Result<()>;
+    /// Audit rows, oldest first.
+    async fn audit_trail(&self, filter: AuditFilter<'_>) -> Result<Vec<AuditEntry>>;
+
+    /// The ledger's state for a side effect.
+    async fn ledger(&self, key: &str) -> Result<LedgerState>;
+    /// Claim a side effect before running it; answers the state it was in before.
+    async fn ledger_start(&self, key: &str, action_id: &str, now_ms: i64) -> Result<LedgerState>;
+    /// Commit a side effect's result.
+    async fn ledger_complete(&self, key: &str, result: &Value, now_ms: i64) -> Result<()>;
+
+    /// A cached value that has not expired.
+    async fn cache_get(&self, key: &str, now_ms: i64) -> Result<Option<String>>;
+    /// Cache a value (until `expires_at_ms`, or for good).
+    async fn cache_put(&self, key: &str, value: &str, expires_at_ms: Option<i64>) -> Result<()>;
+}
+
+/// The migrations, in order, as `(file name, SQL)`: applied by `wrangler d1 migrations
+/// apply` at the edge, and by the native tests to a fresh SQLite database.
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init.sql",
+        include_str!("../../../migrations/platform/0001_init.sql"),
+    ),
+    (
+        "0002_intake_counters.sql",
+        include_str!("../../../migrations/platform/0002_intake_counters.sql"),
+    ),
+    (
+        "0003_dead_letters.sql",
+        include_str!("../../../migrations/platform/0003_dead_letters.sql"),
+    ),
+    (
+        "0004_pipeline.sql",
+        include_str!("../../../migrations/platform/0004_pipeline.sql"),
+    ),
+];

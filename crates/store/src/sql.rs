@@ -1,0 +1,625 @@
+//! [`Store`] in SQLite's dialect over a minimal executor: D1 at the edge, rusqlite in
+//! tests.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use support_http::MaybeSendSync;
+
+use crate::model::*;
+use crate::secrets::Keyring;
+use crate::{AuditFilter, DecideOutcome, Decision, Result, Store, StoreError};
+
+/// A bound parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// SQL NULL.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+impl From<&str> for Param {
+    fn from(s: &str) -> Self {
+        Param::Text(s.to_owned())
+    }
+}
+impl From<String> for Param {
+    fn from(s: String) -> Self {
+        Param::Text(s)
+    }
+}
+impl From<i64> for Param {
+    fn from(n: i64) -> Self {
+        Param::Int(n)
+    }
+}
+impl<T: Into<Param>> From<Option<T>> for Param {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Param::Null, Into::into)
+    }
+}
+
+/// One statement and its parameters (`?1`, `?2`...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// SQL.
+    pub sql: &'static str,
+    /// Parameters.
+    pub params: Vec<Param>,
+}
+
+impl Statement {
+    fn new(sql: &'static str, params: Vec<Param>) -> Self {
+        Self { sql, params }
+    }
+}
+
+/// A result row: column name to value (integers as JSON numbers, text as strings).
+pub type Row = Map<String, Value>;
+
+/// Runs statements. The edge implements it on D1, tests on SQLite.
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
+pub trait SqlExec: MaybeSendSync {
+    /// Rows of a query.
+    async fn query(&self, statement: Statement) -> Result<Vec<Row>>;
+    /// Run statements atomically (all or none); the rows each one changed.
+    async fn execute(&self, statements: Vec<Statement>) -> Result<Vec<u64>>;
+}
+
+/// [`Store`] over SQL, with the keyring that seals app secrets.
+pub struct SqlStore {
+    db: Arc<dyn SqlExec>,
+    keyring: Option<Keyring>,
+}
+
+impl SqlStore {
+    /// A store on `db`. Without a keyring, reading an app that has secrets fails with
+    /// [`crate::secrets::SecretError::NoKey`] and registering one is refused.
+    pub fn new(db: Arc<dyn SqlExec>, keyring: Option<Keyring>) -> Self {
+        Self { db, keyring }
+    }
+
+    fn keyring(&self) -> Result<&Keyring> {
+        self.keyring
+            .as_ref()
+            .ok_or(StoreError::Secret(crate::secrets::SecretError::NoKey))
+    }
+
+    async fn one(&self, statement: Statement) -> Result<Option<Row>> {
+        Ok(self.db.query(statement).await?.into_iter().next())
+    }
+}
+
+/// SHA-256 (hex) of `value`'s canonical JSON (object keys sorted at every level).
+pub fn canonical_hash(value: &Value) -> String {
+    fn canonical(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                let mut sorted = Map::new();
+                for k in keys {
+                    sorted.insert(k.clone(), canonical(&map[k]));
+                }
+                Value::Object(sorted)
+            }
+            Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+            other => other.clone(),
+        }
+    }
+    let text = serde_json::to_string(&canonical(value)).unwrap_or_default();
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn text(row: &Row, column: &str) -> Option<String> {
+    row.get(column).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn int(row: &Row, column: &str) -> Option<i64> {
+    // D1 hands numbers over as JavaScript numbers.
+    row.get(column)
+        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+}
+
+fn json_col<T: DeserializeOwned>(row: &Row, table: &'static str, column: &str) -> Result<T> {
+    let raw = text(row, column).unwrap_or_else(|| "null".into());
+    serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt {
+        table,
+        detail: format!("{column}: {e}"),
+    })
+}
+
+fn status(row: &Row, table: &'static str) -> Result<ActionStatus> {
+    text(row, "status")
+        .as_deref()
+        .and_then(ActionStatus::parse)
+        .ok_or_else(|| StoreError::Corrupt {
+            table,
+            detail: "status".into(),
+        })
+}
+
+fn required(row: &Row, table: &'static str, column: &str) -> Result<String> {
+    text(row, column).ok_or_else(|| StoreError::Corrupt {
+        table,
+        detail: format!("{column} is missing"),
+    })
+}
+
+fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+fn action_from(row: &Row) -> Result<ActionRecord> {
+    const T: &str = "actions";
+    Ok(ActionRecord {
+        id: required(row, T, "id")?,
+        app_id: required(row, T, "app_id")?,
+        conversation_id: required(row, T, "conversation_id")?,
+        run_id: required(row, T, "run_id")?,
+        reply: text(row, "reply").unwrap_or_default(),
+        proposals: json_col(row, T, "proposals")?,
+        args_hash: required(row, T, "args_hash")?,
+        draft_id: text(row, "draft_id"),
+        context: json_col(row, T, "context")?,
+        status: status(row, T)?,
+        result: text(row, "result").and_then(|r| serde_json::from_str(&r).ok()),
+        error: text(row, "error"),
+        created_at: int(row, "created_at").unwrap_or_default(),
+        updated_at: int(row, "updated_at").unwrap_or_default(),
+    })
+}
+
+fn approval_from(row: &Row) -> Result<ApprovalRecord> {
+    const T: &str = "approvals";
+    Ok(ApprovalRecord {
+        action_id: required(row, T, "action_id")?,
+        app_id: required(row, T, "app_id")?,
+        args_hash: required(row, T, "args_hash")?,
+        status: status(row, T)?,
+        expires_at: int(row, "expires_at").unwrap_or_default(),
+        decided_by: text(row, "decided_by"),
+        decided_at: int(row, "decided_at"),
+        reason: text(row, "reason"),
+        edited_reply: text(row, "edited_reply"),
+        slack: text(row, "slack").and_then(|s| serde_json::from_str(&s).ok()),
+        created_at: int(row, "created_at").unwrap_or_default(),
+    })
+}
+
+fn audit_from(row: &Row) -> Result<AuditEntry> {
+    const T: &str = "audit_log";
+    let kind: AuditKind = serde_json::from_value(Value::String(required(row, T, "kind")?))
+        .map_err(|e| StoreError::Corrupt {
+            table: T,
+            detail: format!("kind: {e}"),
+        })?;
+    Ok(AuditEntry {
+        id: required(row, T, "id")?,
+        at_ms: int(row, "at_ms").unwrap_or_default(),
+        app_id: text(row, "app_id"),
+        conversation_id: text(row, "conversation_id"),
+        run_id: text(row, "run_id"),
+        action_id: text(row, "action_id"),
+        kind,
+        name: required(row, T, "name")?,
+        input: json_col(row, T, "input")?,
+        output: text(row, "output").and_then(|o| serde_json::from_str(&o).ok()),
+        error: text(row, "error"),
+        duration_ms: int(row, "duration_ms"),
+        usage: text(row, "usage").and_then(|u| serde_json::from_str(&u).ok()),
+    })
+}
+
+const SECRET_SDK: &str = "sdk_secrets";
+const SECRET_STRIPE: &str = "stripe_account_id";
+
+#[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
+#[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
+impl Store for SqlStore {
+    async fn app(&self, slug: &str) -> Result<Option<AppConfig>> {
+        let Some(row) = self
+            .one(Statement::new(
+                "SELECT id, slug, name, front_inbox_id, integration_url, settings FROM apps WHERE slug = ?1",
+                vec![slug.into()],
+            ))
+            .await?
+        else {
+            return Ok(None);
+        };
+        const T: &str = "apps";
+        let id = required(&row, T, "id")?;
+        let secrets = self
+            .db
+            .query(Statement::new(
+                "SELECT name, sealed FROM app_secrets WHERE app_id = ?1",
+                vec![id.as_str().into()],
+            ))
+            .await?;
+        let mut sdk_secrets = Vec::new();
+        let mut stripe_account_id = None;
+        for secret in &secrets {
+            let name = required(secret, "app_secrets", "name")?;
+            let sealed = required(secret, "app_secrets", "sealed")?;
+            let opened = self.keyring()?.open(&id, &name, &sealed)?;
+            match name.as_str() {
+                SECRET_SDK => {
+                    sdk_secrets =
+                        serde_json::from_str(&opened).map_err(|_| StoreError::Corrupt {
+                            table: "app_secrets",
+                            detail: "sdk_secrets is not a JSON array".into(),
+                        })?
+                }
+                SECRET_STRIPE => stripe_account_id = Some(opened),
+                _ => {}
+            }
+        }
+        Ok(Some(AppConfig {
+            slug: required(&row, T, "slug")?,
+            name: required(&row, T, "name")?,
+            front_inbox_id: text(&row, "front_inbox_id"),
+            integration_url: required(&row, T, "integration_url")?,
+            settings: json_col(&row, T, "settings")?,
+            id,
+            sdk_secrets,
+            stripe_account_id,
+        }))
+    }
+
+    async fn put_app(&self, app: &AppRegistration, now_ms: i64) -> Result<()> {
+        if app.sdk_secrets.is_empty() || app.sdk_secrets.iter().any(String::is_empty) {
+            return Err(StoreError::Invalid(
+                "an app needs at least one non-empty SDK secret".into(),
+            ));
+        }
+        let keyring = self.keyring()?;
+        let mut statements = vec![Statement::new(
+            "INSERT INTO apps (id, slug, name, front_inbox_id, integration_url, settings, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT(id) DO UPDATE SET slug = excluded.slug, \
+             name = excluded.name, front_inbox_id = excluded.front_inbox_id, \
+             integration_url = excluded.integration_url, settings = excluded.settings, updated_at = excluded.updated_at",
+            vec![
+                app.id.as_str().into(),
+                app.slug.as_str().into(),
+                app.name.as_str().into(),
+                app.front_inbox_id.clone().into(),
+                app.integration_url.as_str().into(),
+                to_json(&app.settings).into(),
+                now_ms.into(),
+            ],
+        )];
+        let mut secrets = vec![(SECRET_SDK, to_json(&app.sdk_secrets))];
+        match &app.stripe_account_id {
+            Some(account) => secrets.push((SECRET_STRIPE, account.clone())),
+            None => statements.push(Statement::new(
+                "DELETE FROM app_secrets WHERE app_id = ?1 AND name = ?2",
+                vec![app.id.as_str().into(), SECRET_STRIPE.into()],
+            )),
+        }
+        for (name, value) in secrets {
+            let sealed = keyring.seal(&app.id, name, &value)?;
+            statements.push(Statement::new(
+                "INSERT INTO app_secrets (app_id, name, key_id, sealed, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT(app_id, name) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed, \
+                 updated_at = excluded.updated_at",
+                vec![
+                    app.id.as_str().into(),
+                    name.into(),
+                    keyring.current_id().into(),
+                    sealed.into(),
+                    now_ms.into(),
+                ],
+            ));
+        }
+        self.db.execute(statements).await?;
+        Ok(())
+    }
+
+    async fn insert_action(&self, action: &ActionRecord) -> Result<ActionRecord> {
+        self.db
+            .execute(vec![Statement::new(
+                "INSERT INTO actions (id, app_id, conversation_id, run_id, reply, proposals, args_hash, draft_id, \
+                 context, status, result, error, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT(id) DO NOTHING",
+                vec![
+                    action.id.as_str().into(),
+                    action.app_id.as_str().into(),
+                    action.conversation_id.as_str().into(),
+                    action.run_id.as_str().into(),
+                    action.reply.as_str().into(),
+                    to_json(&action.proposals).into(),
+                    action.args_hash.as_str().into(),
+                    action.draft_id.clone().into(),
+                    to_json(&action.context).into(),
+                    action.status.as_str().into(),
+                    action.result.as_ref().map(to_json).into(),
+                    action.error.clone().into(),
+                    action.created_at.into(),
+                    action.updated_at.into(),
+                ],
+            )])
+            .await?;
+        self.action(&action.id)
+            .await?
+            .ok_or_else(|| StoreError::Database("the action vanished after its insert".into()))
+    }
+
+    async fn action(&self, id: &str) -> Result<Option<ActionRecord>> {
+        self.one(Statement::new(
+            "SELECT id, app_id, conversation_id, run_id, reply, proposals, args_hash, draft_id, context, status, \
+             result, error, created_at, updated_at FROM actions WHERE id = ?1",
+            vec![id.into()],
+        ))
+        .await?
+        .as_ref()
+        .map(action_from)
+        .transpose()
+    }
+
+    async fn set_action_draft(&self, id: &str, draft_id: Option<&str>, now_ms: i64) -> Result<()> {
+        self.db
+            .execute(vec![Statement::new(
+                "UPDATE actions SET draft_id = ?2, updated_at = ?3 WHERE id = ?1",
+                vec![id.into(), draft_id.into(), now_ms.into()],
+            )])
+            .await?;
+        Ok(())
+    }
+
+    async fn transition_action(
+        &self,
+        id: &str,
+        from: &[ActionStatus],
+        to: ActionStatus,
+        result: Option<&Value>,
+        error: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "UPDATE actions SET status = ?2, result = COALESCE(?3, result), error = ?4, updated_at = ?5 \
+                 WHERE id = ?1 AND status IN (SELECT value FROM json_each(?6))",
+                vec![
+                    id.into(),
+                    to.as_str().into(),
+                    result.map(to_json).into(),
+                    error.into(),
+                    now_ms.into(),
+                    to_json(&from).into(),
+                ],
+            )])
+            .await?;
+        Ok(changed.first().copied().unwrap_or(0) > 0)
+    }
+
+    async fn pending_actions(&self, app_id: Option<&str>, limit: u32) -> Result<Vec<ActionRecord>> {
+        self.db
+            .query(Statement::new(
+                "SELECT id, app_id, conversation_id, run_id, reply, proposals, args_hash, draft_id, context, status, \
+                 result, error, created_at, updated_at FROM actions \
+                 WHERE status = 'pending' AND (?1 IS NULL OR app_id = ?1) ORDER BY created_at LIMIT ?2",
+                vec![app_id.into(), i64::from(limit).into()],
+            ))
+            .await?
+            .iter()
+            .map(action_from)
+            .collect()
+    }
+
+    async fn create_approval(&self, approval: &ApprovalRecord) -> Result<ApprovalRecord> {
+        self.db
+            .execute(vec![Statement::new(
+                "INSERT INTO approvals (action_id, app_id, args_hash, status, expires_at, slack, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(action_id) DO NOTHING",
+                vec![
+                    approval.action_id.as_str().into(),
+                    approval.app_id.as_str().into(),
+                    approval.args_hash.as_str().into(),
+                    approval.status.as_str().into(),
+                    approval.expires_at.into(),
+                    approval.slack.as_ref().map(to_json).into(),
+                    approval.created_at.into(),
+                ],
+            )])
+            .await?;
+        self.approval(&approval.action_id)
+            .await?
+            .ok_or_else(|| StoreError::Database("the approval vanished after its insert".into()))
+    }
+
+    async fn approval(&self, action_id: &str) -> Result<Option<ApprovalRecord>> {
+        self.one(Statement::new(
+            "SELECT action_id, app_id, args_hash, status, expires_at, decided_by, decided_at, reason, edited_reply, \
+             slack, created_at FROM approvals WHERE action_id = ?1",
+            vec![action_id.into()],
+        ))
+        .await?
+        .as_ref()
+        .map(approval_from)
+        .transpose()
+    }
+
+    async fn decide(&self, action_id: &str, decision: &Decision) -> Result<DecideOutcome> {
+        if !matches!(
+            decision.status,
+            ActionStatus::Approved | ActionStatus::Rejected
+        ) {
+            return Err(StoreError::Invalid("a decision approves or rejects".into()));
+        }
+        // One conditional update: of concurrent deciders, exactly one changes the row.
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "UPDATE approvals SET status = ?2, decided_by = ?3, decided_at = ?4, reason = ?5, edited_reply = ?6 \
+                 WHERE action_id = ?1 AND status = 'pending' AND expires_at > ?4 AND args_hash = ?7",
+                vec![
+                    action_id.into(),
+                    decision.status.as_str().into(),
+                    decision.by.as_str().into(),
+                    decision.at.into(),
+                    decision.reason.clone().into(),
+                    decision.edited_reply.clone().into(),
+                    decision.args_hash.as_str().into(),
+                ],
+            )])
+            .await?;
+        let Some(record) = self.approval(action_id).await? else {
+            return Ok(DecideOutcome::NotFound);
+        };
+        if changed.first().copied().unwrap_or(0) > 0 {
+            return Ok(DecideOutcome::Decided(record));
+        }
+        if record.status == ActionStatus::Pending && record.args_hash != decision.args_hash {
+            return Ok(DecideOutcome::ArgumentsChanged);
+        }
+        Ok(DecideOutcome::AlreadyDecided(record))
+    }
+
+    async fn expire_approval(&self, action_id: &str, now_ms: i64) -> Result<bool> {
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "UPDATE approvals SET status = 'expired', decided_at = ?2 WHERE action_id = ?1 AND status = 'pending'",
+                vec![action_id.into(), now_ms.into()],
+            )])
+            .await?;
+        Ok(changed.first().copied().unwrap_or(0) > 0)
+    }
+
+    async fn set_approval_slack(&self, action_id: &str, slack: &Value) -> Result<()> {
+        self.db
+            .execute(vec![Statement::new(
+                "UPDATE approvals SET slack = ?2 WHERE action_id = ?1",
+                vec![action_id.into(), to_json(slack).into()],
+            )])
+            .await?;
+        Ok(())
+    }
+
+    async fn audit(&self, entries: &[AuditEntry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let statements = entries
+            .iter()
+            .map(|e| {
+                Statement::new(
+                    "INSERT INTO audit_log (id, at_ms, app_id, conversation_id, run_id, action_id, kind, name, input, \
+                     output, error, duration_ms, usage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+                     ON CONFLICT(id) DO NOTHING",
+                    vec![
+                        e.id.as_str().into(),
+                        e.at_ms.into(),
+                        e.app_id.clone().into(),
+                        e.conversation_id.clone().into(),
+                        e.run_id.clone().into(),
+                        e.action_id.clone().into(),
+                        e.kind.as_str().into(),
+                        e.name.as_str().into(),
+                        to_json(&e.input).into(),
+                        e.output.as_ref().map(to_json).into(),
+                        e.error.clone().into(),
+                        e.duration_ms.into(),
+                        e.usage.as_ref().map(to_json).into(),
+                    ],
+                )
+            })
+            .collect();
+        self.db.execute(statements).await?;
+        Ok(())
+    }
+
+    async fn audit_trail(&self, filter: AuditFilter<'_>) -> Result<Vec<AuditEntry>> {
+        let (sql, key): (&'static str, &str) = match filter {
+            AuditFilter::Conversation(id) => (
+                "SELECT * FROM audit_log WHERE conversation_id = ?1 ORDER BY at_ms, id",
+                id,
+            ),
+            AuditFilter::Action(id) => (
+                "SELECT * FROM audit_log WHERE action_id = ?1 ORDER BY at_ms, id",
+                id,
+            ),
+            AuditFilter::Run(id) => (
+                "SELECT * FROM audit_log WHERE run_id = ?1 ORDER BY at_ms, id",
+                id,
+            ),
+        };
+        self.db
+            .query(Statement::new(sql, vec![key.into()]))
+            .await?
+            .iter()
+            .map(audit_from)
+            .collect()
+    }
+
+    async fn ledger(&self, key: &str) -> Result<LedgerState> {
+        let row = self
+            .one(Statement::new(
+                "SELECT state, result FROM idempotency_ledger WHERE key = ?1",
+                vec![key.into()],
+            ))
+            .await?;
+        Ok(match row {
+            None => LedgerState::New,
+            Some(row) if text(&row, "state").as_deref() == Some("completed") => {
+                LedgerState::Completed {
+                    result: json_col(&row, "idempotency_ledger", "result")?,
+                }
+            }
+            Some(_) => LedgerState::Started,
+        })
+    }
+
+    async fn ledger_start(&self, key: &str, action_id: &str, now_ms: i64) -> Result<LedgerState> {
+        let before = self.ledger(key).await?;
+        if before == LedgerState::New {
+            self.db
+                .execute(vec![Statement::new(
+                    "INSERT INTO idempotency_ledger (key, action_id, state, updated_at) VALUES (?1, ?2, 'started', ?3) \
+                     ON CONFLICT(key) DO NOTHING",
+                    vec![key.into(), action_id.into(), now_ms.into()],
+                )])
+                .await?;
+        }
+        Ok(before)
+    }
+
+    async fn ledger_complete(&self, key: &str, result: &Value, now_ms: i64) -> Result<()> {
+        self.db
+            .execute(vec![Statement::new(
+                "UPDATE idempotency_ledger SET state = 'completed', result = ?2, updated_at = ?3 WHERE key = ?1",
+                vec![key.into(), to_json(result).into(), now_ms.into()],
+            )])
+            .await?;
+        Ok(())
+    }
+
+    async fn cache_get(&self, key: &str, now_ms: i64) -> Result<Option<String>> {
+        Ok(self
+            .one(Statement::new(
+                "SELECT value FROM platform_cache WHERE key = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+                vec![key.into(), now_ms.into()],
+            ))
+            .await?
+            .and_then(|row| text(&row, "value")))
+    }
+
+    async fn cache_put(&self, key: &str, value: &str, expires_at_ms: Option<i64>) -> Result<()> {
+        self.db
+            .execute(vec![Statement::new(
+                "INSERT INTO platform_cache (key, value, expires_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+                vec![key.into(), value.into(), expires_at_ms.into()],
+            )])
+            .await?;
+        Ok(())
+    }
+}

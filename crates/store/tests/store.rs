@@ -1,0 +1,458 @@
+//! The SQL store on a real SQLite database with the platform's migrations.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use support_store::secrets::Keyring;
+use support_store::*;
+
+const KEY: &str = "dev1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+fn store() -> (Arc<SqliteExec>, SqlStore) {
+    let db = Arc::new(SqliteExec::migrated().unwrap());
+    let store = SqlStore::new(db.clone(), Some(Keyring::parse(KEY).unwrap()));
+    (db, store)
+}
+
+fn registration() -> AppRegistration {
+    AppRegistration {
+        id: "app_tt".into(),
+        slug: "total-typescript".into(),
+        name: "Total TypeScript".into(),
+        front_inbox_id: Some("inb_tt".into()),
+        integration_url: "https://tt.example/api/support".into(),
+        sdk_secrets: vec!["new-secret".into(), "old-secret".into()],
+        stripe_account_id: Some("acct_123".into()),
+        settings: AppSettings {
+            approvers: vec!["U1".into()],
+            ..AppSettings::default()
+        },
+    }
+}
+
+fn action(id: &str) -> ActionRecord {
+    let proposals = vec![Proposal {
+        tool: "processRefund".into(),
+        input: json!({"purchaseId": "pur_1", "amount": 4900}),
+        ledger_key: "refund:pur_1:4900".into(),
+    }];
+    ActionRecord {
+        id: id.into(),
+        app_id: "total-typescript".into(),
+        conversation_id: "cnv_1".into(),
+        run_id: "run_1".into(),
+        reply: "Refunded.".into(),
+        args_hash: canonical_hash(&serde_json::to_value(&proposals).unwrap()),
+        proposals,
+        draft_id: None,
+        context: json!({"category": "support_refund"}),
+        status: ActionStatus::Pending,
+        created_at: 1_000,
+        updated_at: 1_000,
+        result: None,
+        error: None,
+    }
+}
+
+#[tokio::test]
+async fn app_secrets_are_sealed_at_rest_and_opened_on_read() {
+    let (db, store) = store();
+    store.put_app(&registration(), 5).await.unwrap();
+    let app = store.app("total-typescript").await.unwrap().unwrap();
+    assert_eq!(app.sdk_secrets, ["new-secret", "old-secret"]);
+    assert_eq!(app.stripe_account_id.as_deref(), Some("acct_123"));
+    assert_eq!(app.settings.approvers, ["U1"]);
+    // Nothing in the database holds a secret in the clear.
+    let rows = db
+        .query(Statement {
+            sql: "SELECT key_id, sealed FROM app_secrets ORDER BY name",
+            params: vec![],
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        let sealed = row["sealed"].as_str().unwrap();
+        assert_eq!(row["key_id"], "dev1");
+        assert!(sealed.starts_with("v1.dev1."), "{sealed}");
+        assert!(!sealed.contains("secret") && !sealed.contains("acct_123"));
+    }
+    // Debug output never shows them either.
+    let debug = format!("{app:?}");
+    assert!(
+        !debug.contains("new-secret") && !debug.contains("acct_123"),
+        "{debug}"
+    );
+    assert!(store.app("nope").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn secrets_need_the_key_they_were_sealed_under() {
+    let (db, store) = store();
+    store.put_app(&registration(), 5).await.unwrap();
+    let no_key = SqlStore::new(db.clone(), None);
+    assert!(matches!(
+        no_key.app("total-typescript").await,
+        Err(StoreError::Secret(_))
+    ));
+    let other = SqlStore::new(
+        db,
+        Some(Keyring::parse("k9:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=").unwrap()),
+    );
+    let err = other.app("total-typescript").await.unwrap_err();
+    assert!(err.to_string().contains("dev1"), "{err}");
+}
+
+#[tokio::test]
+async fn registration_replaces_values_and_refuses_empty_secrets() {
+    let (_db, store) = store();
+    store.put_app(&registration(), 5).await.unwrap();
+    let mut again = registration();
+    again.sdk_secrets = vec!["rotated".into()];
+    again.stripe_account_id = None;
+    store.put_app(&again, 6).await.unwrap();
+    let app = store.app("total-typescript").await.unwrap().unwrap();
+    assert_eq!(app.sdk_secrets, ["rotated"]);
+    assert_eq!(app.stripe_account_id, None);
+    again.sdk_secrets = vec![];
+    assert!(matches!(
+        store.put_app(&again, 7).await,
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+#[tokio::test]
+async fn an_action_is_recorded_once_and_moves_only_from_the_states_given() {
+    let (_db, store) = store();
+    let first = store.insert_action(&action("act_1")).await.unwrap();
+    let mut changed = action("act_1");
+    changed.reply = "something else".into();
+    let second = store.insert_action(&changed).await.unwrap();
+    assert_eq!(second, first, "a retried insert keeps the first record");
+
+    store
+        .set_action_draft("act_1", Some("msg_draft"), 2_000)
+        .await
+        .unwrap();
+    assert!(store
+        .transition_action(
+            "act_1",
+            &[ActionStatus::Pending],
+            ActionStatus::Approved,
+            None,
+            None,
+            3_000
+        )
+        .await
+        .unwrap());
+    assert!(!store
+        .transition_action(
+            "act_1",
+            &[ActionStatus::Pending],
+            ActionStatus::Rejected,
+            None,
+            None,
+            3_001
+        )
+        .await
+        .unwrap());
+    assert!(store
+        .transition_action(
+            "act_1",
+            &[ActionStatus::Approved],
+            ActionStatus::Failed,
+            Some(&json!({"step": "refund"})),
+            Some("stripe said no"),
+            4_000
+        )
+        .await
+        .unwrap());
+    let stored = store.action("act_1").await.unwrap().unwrap();
+    assert_eq!(stored.status, ActionStatus::Failed);
+    assert_eq!(stored.draft_id.as_deref(), Some("msg_draft"));
+    assert_eq!(stored.error.as_deref(), Some("stripe said no"));
+    assert_eq!(stored.result, Some(json!({"step": "refund"})));
+    assert_eq!(stored.updated_at, 4_000);
+}
+
+#[tokio::test]
+async fn pending_actions_are_listed_oldest_first_per_app() {
+    let (_db, store) = store();
+    let mut a = action("act_a");
+    a.created_at = 20;
+    let mut b = action("act_b");
+    b.created_at = 10;
+    let mut c = action("act_c");
+    c.app_id = "other".into();
+    for x in [&a, &b, &c] {
+        store.insert_action(x).await.unwrap();
+    }
+    let ids = |v: Vec<ActionRecord>| v.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store
+            .pending_actions(Some("total-typescript"), 10)
+            .await
+            .unwrap()),
+        ["act_b", "act_a"]
+    );
+    assert_eq!(store.pending_actions(None, 10).await.unwrap().len(), 3);
+    assert_eq!(store.pending_actions(None, 1).await.unwrap().len(), 1);
+}
+
+fn approval(action: &ActionRecord) -> ApprovalRecord {
+    ApprovalRecord {
+        action_id: action.id.clone(),
+        app_id: action.app_id.clone(),
+        args_hash: action.args_hash.clone(),
+        status: ActionStatus::Pending,
+        expires_at: 10_000,
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+        edited_reply: None,
+        slack: None,
+        created_at: 1_000,
+    }
+}
+
+fn decision(status: ActionStatus, by: &str, at: i64, hash: &str) -> Decision {
+    Decision {
+        status,
+        by: by.into(),
+        at,
+        reason: None,
+        edited_reply: None,
+        args_hash: hash.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_decision_is_recorded_once() {
+    let (_db, store) = store();
+    let act = store.insert_action(&action("act_1")).await.unwrap();
+    store.create_approval(&approval(&act)).await.unwrap();
+    let first = store
+        .decide(
+            "act_1",
+            &decision(ActionStatus::Approved, "U1", 2_000, &act.args_hash),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&first, DecideOutcome::Decided(r) if r.status == ActionStatus::Approved && r.decided_by.as_deref() == Some("U1"))
+    );
+    let second = store
+        .decide(
+            "act_1",
+            &decision(ActionStatus::Rejected, "U2", 2_001, &act.args_hash),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&second, DecideOutcome::AlreadyDecided(r) if r.status == ActionStatus::Approved && r.decided_by.as_deref() == Some("U1"))
+    );
+    assert!(!store.expire_approval("act_1", 20_000).await.unwrap());
+    assert_eq!(
+        store
+            .decide("act_x", &decision(ActionStatus::Approved, "U1", 1, "h"))
+            .await
+            .unwrap(),
+        DecideOutcome::NotFound
+    );
+}
+
+#[tokio::test]
+async fn changed_arguments_and_expiry_void_a_decision() {
+    let (_db, store) = store();
+    let act = store.insert_action(&action("act_1")).await.unwrap();
+    store.create_approval(&approval(&act)).await.unwrap();
+    assert_eq!(
+        store
+            .decide(
+                "act_1",
+                &decision(ActionStatus::Approved, "U1", 2_000, "another-hash")
+            )
+            .await
+            .unwrap(),
+        DecideOutcome::ArgumentsChanged
+    );
+    // Past its expiry nobody can decide, and expiring it is its own state.
+    let late = store
+        .decide(
+            "act_1",
+            &decision(ActionStatus::Approved, "U1", 10_000, &act.args_hash),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(late, DecideOutcome::AlreadyDecided(r) if r.status == ActionStatus::Pending));
+    assert!(store.expire_approval("act_1", 10_001).await.unwrap());
+    assert_eq!(
+        store.approval("act_1").await.unwrap().unwrap().status,
+        ActionStatus::Expired
+    );
+}
+
+#[tokio::test]
+async fn concurrent_deciders_produce_one_decision() {
+    let (_db, store) = store();
+    let store = Arc::new(store);
+    let act = store.insert_action(&action("act_1")).await.unwrap();
+    store.create_approval(&approval(&act)).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = store.clone();
+        let hash = act.args_hash.clone();
+        tasks.push(tokio::spawn(async move {
+            let status = if i % 2 == 0 {
+                ActionStatus::Approved
+            } else {
+                ActionStatus::Rejected
+            };
+            store
+                .decide("act_1", &decision(status, &format!("U{i}"), 2_000, &hash))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut decided = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), DecideOutcome::Decided(_)) {
+            decided += 1;
+        }
+    }
+    assert_eq!(decided, 1);
+}
+
+#[tokio::test]
+async fn audit_rows_are_written_once_per_id_and_read_in_order() {
+    let (_db, store) = store();
+    let row = |id: &str, at: i64| AuditEntry {
+        id: id.into(),
+        at_ms: at,
+        app_id: Some("total-typescript".into()),
+        conversation_id: Some("cnv_1".into()),
+        run_id: Some("run_1".into()),
+        action_id: None,
+        kind: AuditKind::ToolCall,
+        name: "lookupUser".into(),
+        input: json!({"email": "[redacted]"}),
+        output: Some(json!({"found": true})),
+        error: None,
+        duration_ms: Some(12),
+        usage: Some(TokenUsage {
+            input: 1,
+            output: 2,
+            cache_read: 3,
+            cache_write: 4,
+        }),
+    };
+    store
+        .audit(&[row("run_1:b", 2), row("run_1:a", 1)])
+        .await
+        .unwrap();
+    let mut retried = row("run_1:a", 99);
+    retried.error = Some("second try".into());
+    store.audit(&[retried]).await.unwrap();
+    let trail = store
+        .audit_trail(AuditFilter::Conversation("cnv_1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        trail.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        ["run_1:a", "run_1:b"]
+    );
+    assert_eq!(trail[0], row("run_1:a", 1));
+    assert_eq!(
+        store
+            .audit_trail(AuditFilter::Run("run_1"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(store
+        .audit_trail(AuditFilter::Action("act_1"))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn the_ledger_tells_a_retry_what_already_happened() {
+    let (_db, store) = store();
+    let key = "refund:pur_1:4900";
+    assert_eq!(store.ledger(key).await.unwrap(), LedgerState::New);
+    assert_eq!(
+        store.ledger_start(key, "act_1", 1).await.unwrap(),
+        LedgerState::New
+    );
+    assert_eq!(
+        store.ledger_start(key, "act_1", 2).await.unwrap(),
+        LedgerState::Started
+    );
+    store
+        .ledger_complete(key, &json!({"refundId": "re_1"}), 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.ledger_start(key, "act_1", 4).await.unwrap(),
+        LedgerState::Completed {
+            result: json!({"refundId": "re_1"})
+        }
+    );
+}
+
+#[tokio::test]
+async fn cached_values_expire() {
+    let (_db, store) = store();
+    store
+        .cache_put("front:tag:refund", "tag_1", Some(100))
+        .await
+        .unwrap();
+    store
+        .cache_put("front:channel:inb_1", "cha_1", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .cache_get("front:tag:refund", 99)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("tag_1")
+    );
+    assert_eq!(
+        store.cache_get("front:tag:refund", 100).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .cache_get("front:channel:inb_1", i64::MAX)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("cha_1")
+    );
+    store
+        .cache_put("front:tag:refund", "tag_2", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .cache_get("front:tag:refund", 1_000)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("tag_2")
+    );
+}
+
+#[test]
+fn the_arguments_hash_ignores_key_order_but_not_values() {
+    let a = canonical_hash(&json!({"amount": 4900, "purchaseId": "pur_1", "x": {"b": 1, "a": 2}}));
+    let b = canonical_hash(&json!({"x": {"a": 2, "b": 1}, "purchaseId": "pur_1", "amount": 4900}));
+    let c = canonical_hash(&json!({"amount": 4901, "purchaseId": "pur_1", "x": {"b": 1, "a": 2}}));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert_eq!(a.len(), 64);
+}

@@ -1,0 +1,189 @@
+//! `support-classify`: `support/inbound.received` → `support/inbound.classified`.
+//!
+//! The message comes from the event, then the conversation's cache, and only what is
+//! still missing from Front's API. The 13 signals and the fast path decide most
+//! messages; the rest go to the LLM as a forced tool call when one is configured, and
+//! to a human when not.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use support_anthropic::{Message as LlmMessage, MessagesRequest, SystemBlock, Tool, ToolChoice};
+use support_core::classify::{self, Classification, ClassifyInput, DEFAULT_INSTRUCTOR_NAMES};
+use support_core::events::names as intake;
+use support_inngest::serve::{FnError, FunctionConfig, Input, ServeFunction, Step, Trigger};
+use support_store::{AuditKind, Store};
+use web_time::Instant;
+
+use super::{
+    event_data, load_app, names, redact_email, retryable, stage_event, Audit, AuditRow, Message,
+    Services,
+};
+use crate::ports::ConversationStore;
+
+/// The function's id.
+pub const ID: &str = "support-classify";
+
+/// The function.
+pub fn function(
+    conversations: Arc<dyn ConversationStore>,
+    store: Arc<dyn Store>,
+    services: Arc<Services>,
+) -> ServeFunction {
+    let config = FunctionConfig::new(ID)
+        .name("Classify an inbound message")
+        .trigger(Trigger::event(intake::INBOUND_RECEIVED))
+        .retries(2);
+    ServeFunction::new(config, move |input: Input, step: Step| {
+        let (conversations, store, services) =
+            (conversations.clone(), store.clone(), services.clone());
+        async move { run(conversations, store, services, input, step).await }
+    })
+}
+
+async fn run(
+    conversations: Arc<dyn ConversationStore>,
+    store: Arc<dyn Store>,
+    services: Arc<Services>,
+    input: Input,
+    step: Step,
+) -> Result<Value, FnError> {
+    let event: Message = event_data(&input)?;
+    if event.conversation_id.is_empty() || event.app_id.is_empty() {
+        return Err(FnError::non_retriable(
+            "the event names no conversation or app",
+        ));
+    }
+    let message: Message = step
+        .run("load message", || {
+            complete_message(event.clone(), conversations.as_ref(), &services)
+        })
+        .await?;
+
+    let audit = Audit {
+        store: store.as_ref(),
+        services: &services,
+        run_id: &input.run_id,
+        app_id: &message.app_id,
+        conversation_id: &message.conversation_id,
+    };
+    let classification: Classification = step
+        .run("classify", || async {
+            let started = Instant::now();
+            let app = load_app(store.as_ref(), &message.app_id).await?;
+            let mut instructor_names = app.settings.instructor_names.clone();
+            if instructor_names.is_empty() {
+                instructor_names = DEFAULT_INSTRUCTOR_NAMES.iter().map(|n| n.to_string()).collect();
+            }
+            let input = ClassifyInput {
+                subject: message.subject.clone(),
+                body: message.body.clone(),
+                from: Some(message.sender_email.clone()),
+                instructor_names,
+            };
+            let signals = classify::signals(&input);
+            let result = match classify::fast_path(&input, &signals) {
+                Some(fast) => fast,
+                None => match &services.anthropic {
+                    Some(_) => llm(&services, &input, signals).await?,
+                    None => classify::without_llm(&input, signals),
+                },
+            };
+            let mut row = AuditRow::new(
+                AuditKind::Step,
+                "classify",
+                json!({"from": redact_email(&message.sender_email), "subjectChars": message.subject.len(), "bodyChars": message.body.len()}),
+                started,
+            );
+            row.output = Some(serde_json::to_value(&result).unwrap_or(Value::Null));
+            audit.write("classify", row).await?;
+            Ok(result)
+        })
+        .await?;
+
+    let outgoing = stage_event(
+        names::CLASSIFIED,
+        format!("classified-{}", message.front_event_id),
+        &message,
+        json!({"classification": classification}),
+    );
+    step.send_event("emit classified", vec![outgoing]).await?;
+    Ok(
+        json!({"category": classification.category, "confidence": classification.confidence, "source": classification.source}),
+    )
+}
+
+/// The event's message, completed from the conversation cache, then Front, when the
+/// event's copy is empty or cut.
+async fn complete_message(
+    mut message: Message,
+    conversations: &dyn ConversationStore,
+    services: &Services,
+) -> Result<Message, FnError> {
+    if !message.body.trim().is_empty() && !message.body_truncated {
+        return Ok(message);
+    }
+    if let Ok(snapshot) = conversations.snapshot(&message.conversation_id).await {
+        if let Some(cached) = snapshot
+            .messages
+            .iter()
+            .find(|m| m.id == message.message_id)
+        {
+            if !cached.body.trim().is_empty() && cached.body.len() > message.body.len() {
+                message.body = cached.body.clone();
+            }
+        }
+    }
+    if (message.body.trim().is_empty() || message.body_truncated) && !message.message_id.is_empty()
+    {
+        if let Some(front) = &services.front {
+            let full = front
+                .get_message(&message.message_id)
+                .await
+                .map_err(|e| super::front_ops::front_error("fetch the message", e))?;
+            if let Some(text) = full.text.or(full.body).filter(|t| !t.trim().is_empty()) {
+                message.body = text;
+                message.body_truncated = false;
+            }
+        }
+    }
+    Ok(message)
+}
+
+async fn llm(
+    services: &Services,
+    input: &ClassifyInput,
+    signals: classify::Signals,
+) -> Result<Classification, FnError> {
+    let Some(anthropic) = &services.anthropic else {
+        return Ok(classify::without_llm(input, signals));
+    };
+    let mut request = MessagesRequest::new(services.classifier_model.clone(), 512);
+    request.system = vec![SystemBlock::cached(classify::llm_system_prompt())];
+    request.tools = vec![Tool::new(
+        classify::LLM_TOOL_NAME,
+        "Record the message's category.",
+        classify::llm_tool_schema(),
+    )];
+    request.tool_choice = Some(ToolChoice::tool(classify::LLM_TOOL_NAME));
+    request.messages = vec![LlmMessage::user_text(classify::llm_user_message(input))];
+    let response = anthropic.messages(&request).await.map_err(|e| {
+        if e.is_retryable() {
+            retryable("classifier", &e, e.retry_after())
+        } else {
+            FnError::new(format!("classifier: {e}"))
+        }
+    })?;
+    let Some(call) = response
+        .tool_uses()
+        .into_iter()
+        .find(|c| c.name == classify::LLM_TOOL_NAME)
+    else {
+        return Err(FnError::new("the classifier did not call its tool"));
+    };
+    match classify::from_llm_tool_input(call.input, signals) {
+        Ok(c) => Ok(c),
+        // An answer outside the schema: a human decides rather than a guess.
+        Err(_) => Ok(classify::without_llm(input, signals)),
+    }
+}
