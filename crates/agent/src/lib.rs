@@ -11,11 +11,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod classifier;
 pub mod prompt;
 pub mod run;
 pub mod toolbox;
 pub mod tools;
 
+pub use classifier::{classify_with_llm, ClassifierError};
 pub use prompt::{system_blocks, user_message, AgentContext, HistoryItem};
 pub use run::{AgentConfig, AgentRun, Ending, Next, PendingCall, ToolCallRecord};
 pub use toolbox::Toolbox;

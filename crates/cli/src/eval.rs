@@ -37,6 +37,34 @@ pub struct RoutingArgs {
     /// An instructor name for the signals (repeatable; default: the original's list).
     #[arg(long = "instructor", value_name = "NAME")]
     instructors: Vec<String>,
+    /// The Messages API for the LLM fallback; without it (and a key) the fast path's
+    /// misses are counted as "unknown", as the platform does without a model.
+    #[arg(long, env = "ANTHROPIC_BASE_URL")]
+    anthropic_base_url: Option<String>,
+    /// The API key for the fallback.
+    #[arg(long, env = "ANTHROPIC_API_KEY", hide_env_values = true)]
+    anthropic_api_key: Option<String>,
+    /// The fallback's model.
+    #[arg(long, env = "CLASSIFIER_MODEL", default_value = "claude-haiku-4-5")]
+    model: String,
+}
+
+/// The fallback over the Anthropic client (the same call the platform makes).
+struct Anthropic {
+    client: support_anthropic::AnthropicClient,
+    model: String,
+}
+
+impl LlmFallback for Anthropic {
+    fn classify<'a>(
+        &'a self,
+        input: &'a ClassifyInput,
+        signals: Signals,
+    ) -> LocalFuture<'a, anyhow::Result<Classification>> {
+        Box::pin(async move {
+            Ok(support_agent::classify_with_llm(&self.client, &self.model, input, signals).await?)
+        })
+    }
 }
 
 /// One labelled message.
@@ -120,9 +148,23 @@ pub async fn run(command: EvalCommand) -> anyhow::Result<ExitCode> {
             } else {
                 args.instructors
             };
-            // No LLM yet: the lead wires the Anthropic client in here when
-            // ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY are set.
-            let report = evaluate(&scenarios, &instructors, None).await?;
+            let llm = match (args.anthropic_base_url, args.anthropic_api_key) {
+                (Some(base), Some(key)) => Some(Anthropic {
+                    client: support_anthropic::AnthropicClient::new(
+                        base,
+                        key,
+                        std::sync::Arc::new(support_http::ReqwestTransport::new()),
+                    ),
+                    model: args.model,
+                }),
+                _ => None,
+            };
+            let report = evaluate(
+                &scenarios,
+                &instructors,
+                llm.as_ref().map(|l| l as &dyn LlmFallback),
+            )
+            .await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

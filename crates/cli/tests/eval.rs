@@ -12,6 +12,9 @@ fn fixtures() -> PathBuf {
 fn skill(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_skill"))
         .args(args)
+        // The fast path alone unless a test points it at a model.
+        .env_remove("ANTHROPIC_BASE_URL")
+        .env_remove("ANTHROPIC_API_KEY")
         .stdin(Stdio::null())
         .output()
         .expect("skill runs")
@@ -181,4 +184,57 @@ fn broken_scenarios_are_errors_naming_the_file() {
     let out = skill(&["eval", "routing", "/nonexistent/scenario.json"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/scenario.json"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_llm_fallback_classifies_what_the_fast_path_misses() {
+    let devkit = support_devkit::start(
+        "127.0.0.1:0".parse().unwrap(),
+        &support_devkit::Config::default(),
+    )
+    .await
+    .unwrap();
+    let base = format!("{}/anthropic", devkit.url());
+    let dir = fixtures();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_skill"))
+            .args(["eval", "routing", dir.to_str().unwrap(), "--json"])
+            .env("ANTHROPIC_BASE_URL", base)
+            .env("ANTHROPIC_API_KEY", "test-key")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let with_llm: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let without = eval_json(&fixtures());
+    assert_eq!(with_llm["llm_fallback"], true);
+    assert_eq!(without["llm_fallback"], false);
+    // The stand-in's classifier reads "big fan" as fan mail, which the fast path cannot.
+    assert!(
+        with_llm["correct_category"].as_u64().unwrap()
+            > without["correct_category"].as_u64().unwrap(),
+        "with: {with_llm}\nwithout: {without}"
+    );
+    let requests: Value = reqwest::get(format!("{}/_devkit/anthropic/requests", devkit.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let requests = requests
+        .as_array()
+        .cloned()
+        .or_else(|| requests["requests"].as_array().cloned())
+        .unwrap();
+    assert!(!requests.is_empty());
+    for r in &requests {
+        assert_eq!(r["body"]["tool_choice"]["type"], "tool", "{r}");
+    }
 }

@@ -8,7 +8,6 @@
 use std::sync::Arc;
 
 use serde_json::{json, Value};
-use support_anthropic::{Message as LlmMessage, MessagesRequest, SystemBlock, Tool, ToolChoice};
 use support_core::classify::{self, Classification, ClassifyInput, DEFAULT_INSTRUCTOR_NAMES};
 use support_core::events::names as intake;
 use support_inngest::serve::{FnError, FunctionConfig, Input, ServeFunction, Step, Trigger};
@@ -158,32 +157,12 @@ async fn llm(
     let Some(anthropic) = &services.anthropic else {
         return Ok(classify::without_llm(input, signals));
     };
-    let mut request = MessagesRequest::new(services.classifier_model.clone(), 512);
-    request.system = vec![SystemBlock::cached(classify::llm_system_prompt())];
-    request.tools = vec![Tool::new(
-        classify::LLM_TOOL_NAME,
-        "Record the message's category.",
-        classify::llm_tool_schema(),
-    )];
-    request.tool_choice = Some(ToolChoice::tool(classify::LLM_TOOL_NAME));
-    request.messages = vec![LlmMessage::user_text(classify::llm_user_message(input))];
-    let response = anthropic.messages(&request).await.map_err(|e| {
-        if e.is_retryable() {
-            retryable("classifier", &e, e.retry_after())
-        } else {
-            FnError::new(format!("classifier: {e}"))
-        }
-    })?;
-    let Some(call) = response
-        .tool_uses()
-        .into_iter()
-        .find(|c| c.name == classify::LLM_TOOL_NAME)
-    else {
-        return Err(FnError::new("the classifier did not call its tool"));
-    };
-    match classify::from_llm_tool_input(call.input, signals) {
-        Ok(c) => Ok(c),
-        // An answer outside the schema: a human decides rather than a guess.
-        Err(_) => Ok(classify::without_llm(input, signals)),
-    }
+    support_agent::classify_with_llm(anthropic, &services.classifier_model, input, signals)
+        .await
+        .map_err(|e| match &e {
+            support_agent::ClassifierError::Api(api) if api.is_retryable() => {
+                retryable("classifier", &e, api.retry_after())
+            }
+            _ => FnError::new(e.to_string()),
+        })
 }
