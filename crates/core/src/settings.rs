@@ -61,6 +61,16 @@ pub mod vars {
     pub const STRIPE_API_BASE: &str = "STRIPE_API_BASE";
     /// The platform's Stripe Connect secret key.
     pub const STRIPE_SECRET_KEY: &str = "STRIPE_SECRET_KEY";
+    /// Slack's Web API base URL.
+    pub const SLACK_API_BASE: &str = "SLACK_API_BASE";
+    /// The Slack app's bot token (`xoxb-…`).
+    pub const SLACK_BOT_TOKEN: &str = "SLACK_BOT_TOKEN";
+    /// The Slack app's signing secret: without it `/slack/*` refuses everything.
+    pub const SLACK_SIGNING_SECRET: &str = "SLACK_SIGNING_SECRET";
+    /// The previous signing secret, accepted while rotating.
+    pub const SLACK_SIGNING_SECRET_PREVIOUS: &str = "SLACK_SIGNING_SECRET_PREVIOUS";
+    /// Bearer token of the approvals HTTP API (`/api/approvals`); without it the API is closed.
+    pub const APPROVALS_API_TOKEN: &str = "APPROVALS_API_TOKEN";
 }
 
 /// The outside services the pipeline talks to; a missing key turns that service off.
@@ -84,6 +94,14 @@ pub struct ServiceSettings {
     pub stripe_api_base: String,
     /// Stripe key.
     pub stripe_secret_key: Option<String>,
+    /// Slack base URL.
+    pub slack_api_base: String,
+    /// Slack bot token.
+    pub slack_bot_token: Option<String>,
+    /// Slack signing secrets, current first.
+    pub slack_signing_secrets: Vec<String>,
+    /// The approvals API's bearer token.
+    pub approvals_api_token: Option<String>,
 }
 
 impl std::fmt::Debug for ServiceSettings {
@@ -98,6 +116,10 @@ impl std::fmt::Debug for ServiceSettings {
             .field("agent_model", &self.agent_model)
             .field("stripe_api_base", &self.stripe_api_base)
             .field("stripe_secret_key", &set(&self.stripe_secret_key))
+            .field("slack_api_base", &self.slack_api_base)
+            .field("slack_bot_token", &set(&self.slack_bot_token))
+            .field("slack_signing_secrets", &self.slack_signing_secrets.len())
+            .field("approvals_api_token", &set(&self.approvals_api_token))
             .finish()
     }
 }
@@ -241,6 +263,17 @@ impl Settings {
                 stripe_api_base: url(vars::STRIPE_API_BASE)?
                     .unwrap_or_else(|| "https://api.stripe.com".into()),
                 stripe_secret_key: get(vars::STRIPE_SECRET_KEY),
+                slack_api_base: url(vars::SLACK_API_BASE)?
+                    .unwrap_or_else(|| "https://slack.com/api".into()),
+                slack_bot_token: get(vars::SLACK_BOT_TOKEN),
+                slack_signing_secrets: [
+                    vars::SLACK_SIGNING_SECRET,
+                    vars::SLACK_SIGNING_SECRET_PREVIOUS,
+                ]
+                .into_iter()
+                .filter_map(get)
+                .collect(),
+                approvals_api_token: get(vars::APPROVALS_API_TOKEN),
             },
         })
     }

@@ -12,12 +12,15 @@
 //!   channels) and the signed application webhooks it sends.
 //! - [`stripe`]: Stripe's API for Connect under `/stripe` (charges, payment intents,
 //!   refunds with idempotency, subscriptions), scoped by `Stripe-Account`.
+//! - [`slack`]: Slack's Web API under `/slack/api`, signed clicks and modal submissions
+//!   sent to the platform's interactions URL, and a page at `/slack` to click by hand.
 
 pub mod anthropic;
 pub mod executor;
 pub mod expr;
 pub mod front;
 pub mod inngest;
+pub mod slack;
 pub mod stripe;
 
 use std::net::SocketAddr;
@@ -44,6 +47,9 @@ pub struct Config {
     pub front_seed: front::Seed,
     /// The Stripe stand-in's secret key and seed (`fixtures/devkit-stripe.json`).
     pub stripe: stripe::StripeConfig,
+    /// The Slack stand-in: bot token, interactions URL, signing secret and workspace
+    /// (`fixtures/devkit-slack.json` by default).
+    pub slack: slack::SlackConfig,
 }
 
 /// The full devkit router.
@@ -63,6 +69,9 @@ pub fn router(config: &Config) -> Router {
         .merge(inngest::router(events))
         .merge(stripe::router(stripe::StripeApi::new(
             config.stripe.clone(),
+        )))
+        .merge(slack::router(slack::SlackStandIn::new(
+            config.slack.clone(),
         )))
         .merge(anthropic::router(anthropic::Anthropic::new(
             config.anthropic_api_key.clone(),

@@ -50,6 +50,22 @@ struct Args {
     /// absent. Not `STRIPE_SECRET_KEY`, so that a real key in the shell is never picked up.
     #[arg(long, env = "DEVKIT_STRIPE_SECRET_KEY", hide_env_values = true)]
     stripe_secret_key: Option<String>,
+    /// JSON file with the Slack workspace (channels, people); the built-in
+    /// fixtures/devkit-slack.json when absent.
+    #[arg(long, env = "DEVKIT_SLACK_SEED")]
+    slack_seed: Option<PathBuf>,
+    /// Bot token the Slack Web API stand-in requires; any token when absent. Not
+    /// `SLACK_BOT_TOKEN`, so that a real token in the shell is never picked up.
+    #[arg(long, env = "DEVKIT_SLACK_BOT_TOKEN", hide_env_values = true)]
+    slack_bot_token: Option<String>,
+    /// Where clicks and modal submissions go, e.g.
+    /// http://127.0.0.1:8787/slack/interactions; none are sent when absent.
+    #[arg(long, env = "DEVKIT_SLACK_INTERACTIONS_URL")]
+    slack_interactions_url: Option<String>,
+    /// The Slack app's signing secret (the platform's SLACK_SIGNING_SECRET); clicks go
+    /// unsigned when absent.
+    #[arg(long, env = "SLACK_SIGNING_SECRET", hide_env_values = true)]
+    slack_signing_secret: Option<String>,
 }
 
 #[tokio::main]
@@ -62,6 +78,10 @@ async fn main() -> anyhow::Result<()> {
     let stripe_seed = match &args.stripe_seed {
         Some(path) => support_devkit::stripe::StripeSeed::from_path(path)?,
         None => support_devkit::stripe::StripeSeed::dev_fixture()?,
+    };
+    let slack_seed = match &args.slack_seed {
+        Some(path) => support_devkit::slack::SlackSeed::from_path(path)?,
+        None => support_devkit::slack::SlackSeed::dev(),
     };
     let config = support_devkit::Config {
         inngest_event_keys: args.inngest_event_keys,
@@ -77,6 +97,13 @@ async fn main() -> anyhow::Result<()> {
         stripe: support_devkit::stripe::StripeConfig {
             secret_key: args.stripe_secret_key,
             seed: stripe_seed,
+        },
+        slack: support_devkit::slack::SlackConfig {
+            bot_token: args.slack_bot_token,
+            interactions_url: args.slack_interactions_url.clone(),
+            signing_secret: args.slack_signing_secret,
+            seed: slack_seed,
+            ..Default::default()
         },
     };
     let running = support_devkit::start(args.addr, &config).await?;
@@ -102,6 +129,11 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "  Stripe API          {}/stripe/v1/charges (Stripe-Account: acct_dev_tt; state: /_devkit/stripe/state)",
         running.url()
+    );
+    println!(
+        "  Slack               {}/slack (Web API: /slack/api/<method>; clicks to {}; state: /_devkit/slack/state)",
+        running.url(),
+        args.slack_interactions_url.as_deref().unwrap_or("nowhere")
     );
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {

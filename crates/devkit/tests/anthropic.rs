@@ -504,3 +504,42 @@ async fn injected_failures_then_recovery() {
     assert_eq!(r.status(), 204);
     assert!(received(&d).await.is_empty());
 }
+
+#[tokio::test]
+async fn the_default_agent_reads_the_intent_from_the_customers_own_words() {
+    let d = devkit(None).await;
+    let client = client(&d, "sk-dev");
+    // Account data above the marked message mentions a refund; the customer does not.
+    let context = "## Customer\nEmail: sam@example.org\n\n## Purchases\n- {\"id\":\"pur_old\",\"status\":\"refunded\"}\n\n\
+                   ## The customer's message\nSubject: Login\n\nI can't log in to my course.";
+    let (calls, _) = run_agent(&client, context, support_tools()).await;
+    let names: Vec<&str> = calls.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["lookupUser", "generateMagicLink"], "{calls:?}");
+}
+
+#[tokio::test]
+async fn the_default_agents_replies_pass_the_platforms_draft_validation() {
+    let d = devkit(None).await;
+    let client = client(&d, "sk-dev");
+    for message in [
+        "refund please, ana@example.com",
+        "I can't log in, ana@example.com",
+        "Please move my purchase to my work email",
+        "Where can I get an invoice?",
+        "I'm a big fan, thank you!",
+        "We sell SEO backlinks and sponsorship packages",
+        "Something else entirely",
+    ] {
+        let (_, last) = run_agent(&client, message, support_tools()).await;
+        let validation = support_core::validate::validate(
+            &last.text(),
+            &support_core::validate::ValidationContext::default(),
+        );
+        assert!(
+            validation.valid,
+            "{message:?} → {:?}: {:?}",
+            last.text(),
+            validation.issues
+        );
+    }
+}

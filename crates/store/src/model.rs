@@ -67,8 +67,8 @@ pub struct AppSettings {
     pub instructor_channel: Option<String>,
     /// Slack channel for urgent escalations (else the escalation channel).
     pub urgent_channel: Option<String>,
-    /// How long an approval waits for a decision (default 24 h).
-    pub approval_ttl_hours: Option<u32>,
+    /// How long an approval waits for a decision, in minutes (default 24 h).
+    pub approval_ttl_minutes: Option<u32>,
 }
 
 /// A new app or new values for one, secrets in the clear (sealed by the store).

@@ -36,11 +36,12 @@ pub async fn drive(
     let mut steps = Map::new();
     let mut stack: Vec<String> = Vec::new();
     let mut ops = Vec::new();
+    let mut attempt = 0u32;
     for _ in 0..100 {
         let body = json!({
             "event": event, "events": [event], "steps": steps,
             "ctx": {"fn_id": "00000000-0000-0000-0000-000000000000", "run_id": "01HTESTRUN",
-                    "env": "test", "step_id": "step", "attempt": 0,
+                    "env": "test", "step_id": "step", "attempt": attempt,
                     "stack": {"stack": stack, "current": stack.len()},
                     "disable_immediate_execution": false, "use_api": false},
             "version": 2, "use_api": false,
@@ -79,14 +80,18 @@ pub async fn drive(
                 "StepRun" => json!({"data": op.get("data").cloned().unwrap_or(Value::Null)}),
                 "Sleep" => Value::Null,
                 "WaitForEvent" => on_wait(&op["opts"]),
-                "StepFailed" => {
-                    return Run {
-                        ops,
-                        outcome: Outcome::Failed(op["error"].clone()),
-                    }
+                // A retryable step error: call again with the next attempt (as Inngest
+                // does after its backoff), up to 4 attempts; then it fails for good.
+                "StepError" if attempt + 1 < 4 => {
+                    attempt += 1;
+                    continue;
                 }
+                // Failed for good: memoized as an error, which the function sees as
+                // `StepError::Failed` and may handle.
+                "StepError" | "StepFailed" => json!({"error": op["error"].clone()}),
                 other => panic!("the driver does not play opcode {other}: {op}"),
             };
+            attempt = 0;
             steps.insert(id.clone(), memo);
             stack.push(id);
         }

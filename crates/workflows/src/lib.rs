@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod approvals;
 pub mod conformance;
 pub mod pipeline;
 mod ports;
@@ -65,6 +66,20 @@ pub fn functions(ports: &Ports, settings: &WorkflowSettings) -> Vec<ServeFunctio
             pipeline.store.clone(),
             pipeline.services.clone(),
         ));
+        let (store, services) = (pipeline.store.clone(), pipeline.services.clone());
+        functions.push(approvals::request::function(
+            store.clone(),
+            services.clone(),
+        ));
+        functions.push(approvals::request::reminder(
+            store.clone(),
+            services.clone(),
+        ));
+        functions.push(approvals::execute::function(
+            store.clone(),
+            services.clone(),
+        ));
+        functions.push(approvals::escalation::function(store, services));
     }
     functions
 }

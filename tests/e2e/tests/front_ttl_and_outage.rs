@@ -123,8 +123,13 @@ async fn events_outlive_a_ttl_spent_waiting_for_inngest() {
 #[tokio::test]
 async fn permanent_refusals_are_dead_lettered_and_replayable() {
     let _serial = SERIAL.lock().await;
-    devkit_control("/_devkit/inngest/fail", json!({"status": 400, "count": 1})).await;
     let cnv = unique("cnv");
+    // Only this conversation's events: the pipeline's functions send events of their own.
+    devkit_control(
+        "/_devkit/inngest/fail",
+        json!({"status": 400, "count": 1, "matching": cnv}),
+    )
+    .await;
     let (refused, body) = inbound(&cnv, inbox());
     assert_eq!(post_signed(&body).await.status, 200);
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -306,12 +311,13 @@ async fn injected_failures() -> u64 {
 #[tokio::test]
 async fn a_rate_limited_inngest_is_not_hit_per_webhook() {
     let _serial = SERIAL.lock().await;
+    let cnv = unique("cnv");
+    // Only this conversation's events: the pipeline's functions send events of their own.
     devkit_control(
         "/_devkit/inngest/fail",
-        json!({"status": 429, "count": null, "retry_after": 4}),
+        json!({"status": 429, "count": null, "retry_after": 4, "matching": cnv}),
     )
     .await;
-    let cnv = unique("cnv");
     let before = injected_failures().await;
     let mut ids = Vec::new();
     for _ in 0..4 {

@@ -19,6 +19,7 @@ const WITHIN: Duration = Duration::from_secs(60);
 async fn customer_writes(channel: &str, from: &str, subject: &str, body: &str) -> String {
     let response = reqwest::Client::new()
         .post(format!("{}/front/channels/{channel}/incoming_messages", devkit()))
+        .bearer_auth(env("FRONT_API_TOKEN"))
         .json(&json!({"sender": {"handle": from, "name": "Test Customer"}, "subject": subject, "body": body}))
         .send()
         .await
@@ -140,6 +141,7 @@ async fn events_named(name: &str, conversation: &str) -> Vec<Value> {
 async fn a_refund_request_becomes_a_front_draft_and_a_proposed_refund() {
     inngest_sync().await;
     let token = unique("refund");
+    let started = Instant::now();
     let conversation = customer_writes(
         "cha_dev",
         "dana@example.com",
@@ -152,6 +154,20 @@ async fn a_refund_request_becomes_a_front_draft_and_a_proposed_refund() {
     let respond = finished_run("support-respond", &conversation).await;
     assert_eq!(respond["output"]["outcome"], "proposed", "{respond}");
     let action_id = respond["output"]["actionId"].as_str().unwrap().to_owned();
+    loop {
+        if !events_named("support/approval.requested", &conversation)
+            .await
+            .is_empty()
+        {
+            break;
+        }
+        assert!(started.elapsed() < WITHIN, "no approval request");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    figure(&format!(
+        "pipeline: customer message to support/approval.requested in {} ms (zero-latency stand-ins, executor at real time)",
+        started.elapsed().as_millis()
+    ));
 
     // The Front side: tagged, one shared draft with the agent's reply.
     let state = front_state().await;
@@ -179,9 +195,15 @@ async fn a_refund_request_becomes_a_front_draft_and_a_proposed_refund() {
     assert_eq!(action["draftId"], drafts[0]["id"]);
     let proposal = &action["proposals"][0];
     assert_eq!(proposal["tool"], "processRefund", "{action}");
-    assert_eq!(proposal["input"]["purchaseId"], "pur_dana_tt");
-    assert_eq!(proposal["input"]["amount"], 49900);
-    assert_eq!(proposal["ledgerKey"], "refund:pur_dana_tt:49900");
+    // One of Dana's purchases, with its exact amount and charge from the app.
+    let (purchase, amount, charge) = match proposal["input"]["purchaseId"].as_str().unwrap() {
+        "pur_dana_tt" => ("pur_dana_tt", 49900, "ch_3Dana001"),
+        "pur_dana_ws" => ("pur_dana_ws", 19900, "ch_3Dana002"),
+        other => panic!("not one of Dana's purchases: {other}"),
+    };
+    assert_eq!(proposal["input"]["amount"], amount);
+    assert_eq!(proposal["input"]["chargeId"], charge);
+    assert_eq!(proposal["ledgerKey"], format!("refund:{purchase}:{amount}"));
     assert_eq!(action["argsHash"].as_str().unwrap().len(), 64);
 
     // The approval request went out, once.
@@ -380,4 +402,72 @@ async fn a_duplicate_webhook_gives_one_run() {
         })
         .count();
     assert_eq!(classify_runs, 1);
+}
+
+#[tokio::test]
+async fn fan_mail_goes_to_the_instructor_through_the_llm_classifier() {
+    inngest_sync().await;
+    let token = unique("fan");
+    let conversation = customer_writes(
+        "cha_dev",
+        "fan@example.com",
+        "Thank you",
+        &format!("I'm a big fan of Matt's work, thank you so much for the course! {token}"),
+    )
+    .await;
+    let classify = finished_run("support-classify", &conversation).await;
+    assert_eq!(classify["output"]["source"], "llm", "{classify}");
+    assert_eq!(classify["output"]["category"], "fan_mail", "{classify}");
+    let route = finished_run("support-route", &conversation).await;
+    assert_eq!(route["output"]["action"], "escalate_instructor", "{route}");
+    let escalated = events_named("support/inbound.escalated", &conversation).await;
+    assert_eq!(escalated[0]["data"]["priority"], "instructor");
+    // The classifier was asked for structured output: a forced tool call.
+    let requests: Value = reqwest::get(format!("{}/_devkit/anthropic/requests", devkit()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = requests
+        .as_array()
+        .cloned()
+        .or_else(|| requests["requests"].as_array().cloned())
+        .unwrap();
+    let mine = list
+        .iter()
+        .find(|r| r.to_string().contains(&token))
+        .expect("the classifier's request");
+    assert_eq!(mine["body"]["tool_choice"]["type"], "tool", "{mine}");
+}
+
+#[tokio::test]
+async fn an_angry_customer_goes_to_a_human() {
+    inngest_sync().await;
+    let conversation = customer_writes(
+        "cha_dev",
+        "sam@example.com",
+        "This is ridiculous",
+        &format!(
+            "This is absolutely ridiculous and unacceptable, I'm furious. Refund me now! {}",
+            unique("angry")
+        ),
+    )
+    .await;
+    let route = finished_run("support-route", &conversation).await;
+    assert!(
+        route["output"]["action"]
+            .as_str()
+            .unwrap()
+            .starts_with("escalate"),
+        "{route}"
+    );
+    assert_eq!(
+        events_named("support/inbound.escalated", &conversation)
+            .await
+            .len(),
+        1
+    );
+    let state = front_state().await;
+    assert!(drafts_of(&state, &conversation).is_empty());
 }

@@ -24,7 +24,7 @@ use std::rc::Rc;
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
 use http::{ApiError, ApiResult};
-use routes::{admin, front, health, inngest, Ctx};
+use routes::{admin, api, front, health, inngest, slack, Ctx};
 
 pub use objects::Conversation;
 
@@ -39,6 +39,8 @@ enum Access {
     Public,
     /// Operators with `ADMIN_TOKEN`; invisible without it.
     Admin,
+    /// The approvals API with `APPROVALS_API_TOKEN`; invisible without it.
+    Api,
 }
 
 struct Route {
@@ -68,6 +70,30 @@ const ROUTES: &[Route] = &[
         methods: &[Method::Get, Method::Put, Method::Post],
         access: Access::Public,
         handler: |r, c| Box::pin(inngest::serve(r, c)),
+    },
+    Route {
+        path: "/slack/interactions",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(slack::interactions(r, c)),
+    },
+    Route {
+        path: "/slack/events",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(slack::events(r, c)),
+    },
+    Route {
+        path: "/api/approvals",
+        methods: &[Method::Get],
+        access: Access::Api,
+        handler: |r, c| Box::pin(api::list(r, c)),
+    },
+    Route {
+        path: "/api/approvals/{id}/{decision}",
+        methods: &[Method::Post],
+        access: Access::Api,
+        handler: |r, c| Box::pin(api::decide_route(r, c)),
     },
     Route {
         path: "/admin/intake/stats",
@@ -127,8 +153,10 @@ async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult {
         ctx: Rc::new(ctx),
         params,
     };
-    if route.access == Access::Admin {
-        admin::authorize(&req, &ctx)?;
+    match route.access {
+        Access::Admin => admin::authorize(&req, &ctx)?,
+        Access::Api => api::authorize(&req, &ctx)?,
+        Access::Public => {}
     }
     if !route.methods.contains(&req.method()) {
         let allow: Vec<&str> = route.methods.iter().map(|m| m.as_ref()).collect();

@@ -358,3 +358,85 @@ pub mod store {
         )))
     }
 }
+
+/// The pipeline's ports: the store and one client per outside service, from settings.
+pub mod pipeline {
+    use std::sync::Arc;
+
+    use support_agent::AgentConfig;
+    use support_anthropic::AnthropicClient;
+    use support_core::settings::Settings;
+    use support_front::FrontClient;
+    use support_http::{FetchTransport, Transport};
+    use support_inngest::EventApi;
+    use support_slack::SlackClient;
+    use support_stripe::StripeClient;
+    use support_workflows::pipeline::Services;
+    use support_workflows::PipelinePorts;
+    use worker::Env;
+
+    /// The store and the services. Without a readable store (a malformed
+    /// `APP_SECRETS_KEYS`, no D1) there is no pipeline, and the reason is logged.
+    pub fn ports(env: &Env, settings: &Settings) -> Option<PipelinePorts> {
+        let services = &settings.services;
+        let store = match super::store::open(env, services.app_secrets_keys.as_deref()) {
+            Ok(store) => store,
+            Err(err) => {
+                worker::console_error!("the support pipeline is off: {err}");
+                return None;
+            }
+        };
+        let transport: Arc<dyn Transport> = Arc::new(FetchTransport);
+        let services = Services {
+            front: services.front_api_token.as_ref().map(|token| {
+                FrontClient::new(
+                    services.front_api_base.clone(),
+                    token.clone(),
+                    transport.clone(),
+                )
+            }),
+            anthropic: services.anthropic_api_key.as_ref().map(|key| {
+                AnthropicClient::new(
+                    services.anthropic_base_url.clone(),
+                    key.clone(),
+                    transport.clone(),
+                )
+            }),
+            stripe: services.stripe_secret_key.as_ref().map(|key| {
+                Arc::new(StripeClient::new(
+                    services.stripe_api_base.clone(),
+                    key.clone(),
+                    transport.clone(),
+                ))
+            }),
+            slack: services.slack_bot_token.as_ref().map(|token| {
+                SlackClient::new(
+                    services.slack_api_base.clone(),
+                    token.clone(),
+                    transport.clone(),
+                )
+            }),
+            agent: AgentConfig {
+                model: services.agent_model.clone(),
+                ..AgentConfig::default()
+            },
+            classifier_model: services.classifier_model.clone(),
+            clock: Arc::new(support_signing::SystemClock),
+            sdk_timeout: std::time::Duration::from_secs(5),
+            transport,
+        };
+        Some(PipelinePorts {
+            store,
+            services: Arc::new(services),
+        })
+    }
+
+    /// The Inngest Event API, as the platform sends to it.
+    pub fn events(settings: &Settings) -> EventApi<FetchTransport> {
+        EventApi::new(
+            &settings.inngest_event_api_base,
+            settings.inngest_event_key.as_deref().unwrap_or_default(),
+            FetchTransport,
+        )
+    }
+}

@@ -104,9 +104,17 @@ impl<'a> Conversation<'a> {
         };
         conversation.email = find_email(&own_text);
         conversation.app_id = find_app_id(&own_text).or_else(|| find_app_id(&system));
-        conversation.customer = own_text
+        // When the prompt marks where the customer's own words start (a "## The
+        // customer's message" heading, as the platform's context turn does), read the
+        // intent from them only: account data above it ("status": "refunded") is not
+        // what the customer asked for.
+        let lower = own_text
             .to_lowercase()
             .replace(['\u{2019}', '\u{2018}'], "'");
+        conversation.customer = match lower.rfind("## the customer's message") {
+            Some(at) => lower[at..].to_owned(),
+            None => lower,
+        };
         conversation
     }
 
@@ -260,7 +268,8 @@ fn next_tool(c: &Conversation<'_>, intent: Intent) -> Option<Block> {
 fn reply(c: &Conversation<'_>, intent: Intent) -> String {
     let ok = |tool: &str| c.result_of(tool).is_some_and(|(_, _, error)| !error);
     let body = if c.results.iter().any(|(_, _, error)| *error) {
-        "Thanks for reaching out. I'm checking a couple of things on our side and will get back to you shortly.".to_owned()
+        "Thanks for writing in. Let me look into this properly and get back to you shortly."
+            .to_owned()
     } else {
         match intent {
             Intent::Refund if ok("processRefund") => "I've started the refund for your purchase. You'll get a confirmation email once it goes through, and the money usually shows up within 5 to 10 business days.".to_owned(),
@@ -270,10 +279,10 @@ fn reply(c: &Conversation<'_>, intent: Intent) -> String {
                 c.email.as_deref().unwrap_or("your email address")
             ),
             Intent::Access => "Sorry about the trouble getting in. Could you reply with the email address you bought with? I'll send you a fresh login link.".to_owned(),
-            Intent::Transfer => "Happy to move that for you. Could you confirm the email address the purchase should go to?".to_owned(),
-            Intent::Billing => "Happy to help with that. You can download invoices from your account page, and I can send one over if you tell me the company details to put on it.".to_owned(),
+            Intent::Transfer => "I can move that for you. Could you confirm the email address the purchase should go to?".to_owned(),
+            Intent::Billing => "You can download invoices from your account page, and I can send one over if you tell me the company details to put on it.".to_owned(),
             Intent::FanMail => "Thanks so much for the kind words, they really mean a lot. I'll pass them along to the team.".to_owned(),
-            Intent::Spam => "Thanks for reaching out. We're not taking on partnerships right now.".to_owned(),
+            Intent::Spam => "Thanks for the note. We're not taking on partnerships right now.".to_owned(),
             Intent::Other => "Thanks for getting in touch. I'm looking into this and will get back to you shortly.".to_owned(),
         }
     };

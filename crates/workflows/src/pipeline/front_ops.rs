@@ -30,7 +30,10 @@ pub(crate) fn front_error(what: &str, e: FrontError) -> FnError {
             &e,
             retry_after.or(Some(std::time::Duration::from_secs(5))),
         ),
-        _ => retryable(what, &e, None),
+        // A missing conversation or message does not appear by retrying.
+        FrontError::NotFound { .. } => FnError::non_retriable(format!("{what}: {e}")),
+        _ if e.is_retryable() => retryable(what, &e, None),
+        _ => FnError::non_retriable(format!("{what}: {e}")),
     }
 }
 

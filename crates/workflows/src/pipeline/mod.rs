@@ -33,6 +33,7 @@ use support_sdk::{IntegrationClient, SharedClock};
 use support_store::{AppConfig, AuditEntry, AuditKind, Store, TokenUsage};
 use support_stripe::StripeClient;
 
+pub(crate) use front_ops::front_error;
 pub use front_ops::FrontOps;
 
 /// Event names of the pipeline.
@@ -58,6 +59,8 @@ pub struct Services {
     pub anthropic: Option<AnthropicClient>,
     /// Stripe with the platform's Connect key (each app's account per call).
     pub stripe: Option<Arc<StripeClient>>,
+    /// Slack's Web API (the approvals' and escalations' view).
+    pub slack: Option<support_slack::SlackClient>,
     /// The agent's model and limits.
     pub agent: AgentConfig,
     /// The classifier's model.

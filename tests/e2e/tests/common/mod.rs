@@ -283,3 +283,19 @@ pub async fn wait_for_state(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Record a measured figure: printed, and appended to `$FIGURES_FILE` when set
+/// (scripts/test prints that file at the end). Figures are never pass/fail checks.
+pub fn figure(line: &str) {
+    println!("FIGURE {line}");
+    if let Ok(path) = std::env::var("FIGURES_FILE") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+}

@@ -6,17 +6,10 @@
 
 use std::sync::Arc;
 
-use support_agent::AgentConfig;
-use support_anthropic::AnthropicClient;
 use support_core::settings::{InngestAuth, Settings};
-use support_front::FrontClient;
 use support_http::FetchTransport;
-use support_http::Transport;
 use support_inngest::serve::{ServeConfig, ServeHandler};
-use support_inngest::EventApi;
-use support_stripe::StripeClient;
-use support_workflows::pipeline::Services;
-use support_workflows::{conformance, functions, PipelinePorts, Ports, WorkflowSettings, APP_ID};
+use support_workflows::{conformance, functions, Ports, WorkflowSettings, APP_ID};
 use worker::{Headers, Request, Response};
 
 use super::Ctx;
@@ -86,14 +79,10 @@ fn handler(ctx: &Ctx, settings: &Settings, request_url: &str) -> ServeHandler {
     serve = serve
         .with_serve_url(serve_url)
         .with_framework("cloudflare-workers");
-    let events = EventApi::new(
-        &settings.inngest_event_api_base,
-        settings.inngest_event_key.as_deref().unwrap_or_default(),
-        FetchTransport,
-    );
+    let events = crate::ports::pipeline::events(settings);
     let ports = Ports {
         conversations: Arc::new(ObjectStore::new(ctx.env.clone())),
-        pipeline: pipeline_ports(ctx, settings),
+        pipeline: crate::ports::pipeline::ports(&ctx.env, settings),
     };
     let mut handler = ServeHandler::new(serve)
         .with_transport(FetchTransport)
@@ -107,54 +96,4 @@ fn handler(ctx: &Ctx, settings: &Settings, request_url: &str) -> ServeHandler {
         }
     }
     handler
-}
-
-/// The pipeline's store and clients. Without a readable store the pipeline's functions
-/// are not served (and the reason is logged), so Inngest shows them missing rather
-/// than failing every run.
-fn pipeline_ports(ctx: &Ctx, settings: &Settings) -> Option<PipelinePorts> {
-    let services = &settings.services;
-    let store = match crate::ports::store::open(&ctx.env, services.app_secrets_keys.as_deref()) {
-        Ok(store) => store,
-        Err(err) => {
-            worker::console_error!("the support pipeline is off: {err}");
-            return None;
-        }
-    };
-    let transport: Arc<dyn Transport> = Arc::new(FetchTransport);
-    let services = Services {
-        front: services.front_api_token.as_ref().map(|token| {
-            FrontClient::new(
-                services.front_api_base.clone(),
-                token.clone(),
-                transport.clone(),
-            )
-        }),
-        anthropic: services.anthropic_api_key.as_ref().map(|key| {
-            AnthropicClient::new(
-                services.anthropic_base_url.clone(),
-                key.clone(),
-                transport.clone(),
-            )
-        }),
-        stripe: services.stripe_secret_key.as_ref().map(|key| {
-            Arc::new(StripeClient::new(
-                services.stripe_api_base.clone(),
-                key.clone(),
-                transport.clone(),
-            ))
-        }),
-        agent: AgentConfig {
-            model: services.agent_model.clone(),
-            ..AgentConfig::default()
-        },
-        classifier_model: services.classifier_model.clone(),
-        clock: Arc::new(support_signing::SystemClock),
-        sdk_timeout: std::time::Duration::from_secs(5),
-        transport,
-    };
-    Some(PipelinePorts {
-        store,
-        services: Arc::new(services),
-    })
 }

@@ -1,9 +1,11 @@
 //! One file per surface: each handler parses the request, calls the domain, answers.
 
 pub mod admin;
+pub mod api;
 pub mod front;
 pub mod health;
 pub mod inngest;
+pub mod slack;
 
 use std::rc::Rc;
 

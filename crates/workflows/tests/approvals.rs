@@ -1,0 +1,282 @@
+//! Approvals and execution run natively: the approval record and its Slack view, a
+//! decision recorded once, expiry, and an approved refund executed exactly once against
+//! the Stripe stand-in (with a lost first request), the SDK app and Front.
+
+mod support;
+
+use serde_json::{json, Value};
+use support_inngest::serve::EventSender;
+use support_store::{ActionStatus, Store};
+use support_testkit::inngest::Outcome;
+use support_workflows::approvals::decide::{self, Choice, Recorded};
+use support_workflows::approvals::names;
+use support_workflows::pipeline;
+
+use support::*;
+
+/// Events sent by a decision (nothing listens in these tests).
+struct Drop;
+
+#[async_trait::async_trait]
+impl EventSender for Drop {
+    async fn send(&self, events: &[Value]) -> Result<Vec<String>, support_inngest::SendError> {
+        Ok(events.iter().map(|_| String::new()).collect())
+    }
+}
+
+/// A refund proposed by the pipeline: the `support/approval.requested` event.
+async fn proposed_refund(world: &World) -> Value {
+    let event = customer_writes(
+        world,
+        "Refund please",
+        "I bought Total TypeScript and want a refund.",
+    )
+    .await;
+    run_chain(world, event).await;
+    sent_event(world, pipeline::names::APPROVAL_REQUESTED).expect("an approval request")
+}
+
+async fn slack_messages(world: &World) -> Vec<Value> {
+    let state: Value = reqwest::get(format!("{}/_devkit/slack/state", world.devkit.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    state["channels"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|c| c["messages"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_approved_refund_is_executed_once_with_the_real_refund_id() {
+    let world = world(true).await;
+    let requested = proposed_refund(&world).await;
+    let action_id = requested["data"]["actionId"].as_str().unwrap().to_owned();
+    let services = world.services.clone();
+
+    // The request posts to Slack and waits; the approver decides while it waits.
+    let store = world.store.clone();
+    let id = action_id.clone();
+    let outcome = run_one(
+        &world,
+        "support-request-approval",
+        requested.clone(),
+        move |_opts| {
+            let (store, services, id) = (store.clone(), services.clone(), id.clone());
+            let event_id = id.clone();
+            let recorded = std::thread::spawn(move || {
+                tokio::runtime::Runtime::new().unwrap().block_on(async {
+                    decide::record(
+                        store.as_ref(),
+                        &services,
+                        &Drop,
+                        &id,
+                        "U0DEVAPPROVER",
+                        Choice::Approve,
+                        None,
+                    )
+                    .await
+                })
+            })
+            .join()
+            .unwrap()
+            .unwrap();
+            assert_eq!(
+                recorded,
+                Recorded::Decided {
+                    status: ActionStatus::Approved
+                }
+            );
+            json!({"name": names::APPROVAL_DECIDED, "data": {"actionId": event_id}})
+        },
+    )
+    .await;
+    let Outcome::Completed(out) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(out["outcome"]["status"], "approved", "{out}");
+    let messages = slack_messages(&world).await;
+    assert!(
+        messages.iter().any(|m| m.to_string().contains(&action_id)),
+        "no Slack message for {action_id}"
+    );
+
+    // Stripe loses the first refund request; the retry must not refund twice.
+    reqwest::Client::new()
+        .post(format!("{}/_devkit/stripe/failures", world.devkit.url()))
+        .json(&json!({"method": "POST", "path_prefix": "/v1/refunds", "status": 500, "times": 1}))
+        .send()
+        .await
+        .unwrap();
+    let approved = sent_event(&world, names::ACTION_APPROVED).expect("support/action.approved");
+    let outcome = run_one(&world, "support-execute", approved.clone(), |_| Value::Null).await;
+    let Outcome::Completed(out) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(out["status"], "executed", "{out}");
+
+    let state: Value = reqwest::get(format!("{}/_devkit/stripe/state", world.devkit.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refunds: Vec<Value> = state
+        .to_string()
+        .matches("\"object\":\"refund\"")
+        .map(|_| Value::Null)
+        .collect();
+    let revoked = world.revoked.lock().unwrap().clone();
+    assert_eq!(revoked.len(), 1, "{revoked:?}");
+    assert!(revoked[0].refund_id.starts_with("re_"), "{revoked:?}");
+    assert!(state.to_string().contains(&revoked[0].refund_id));
+    assert!(!refunds.is_empty());
+
+    // Executing again (a duplicate event) repeats nothing: the ledger has it.
+    let again = run_one(&world, "support-execute", approved, |_| Value::Null).await;
+    assert!(matches!(again, Outcome::Completed(_) | Outcome::Failed(_)));
+    assert_eq!(world.revoked.lock().unwrap().len(), 1);
+
+    let action = world.store.action(&action_id).await.unwrap().unwrap();
+    assert_eq!(action.status, ActionStatus::Executed);
+    let calls = front_calls(&world).await;
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("POST") && c.ends_with("/messages"))
+            .count(),
+        1,
+        "{calls:?}"
+    );
+    assert!(
+        calls.iter().any(|c| c.starts_with("DELETE /drafts/")),
+        "the draft was not removed: {calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_approval_nobody_decides_expires_and_sends_nothing() {
+    let world = world(true).await;
+    let requested = proposed_refund(&world).await;
+    let action_id = requested["data"]["actionId"].as_str().unwrap().to_owned();
+    let outcome = run_one(&world, "support-request-approval", requested, |_| {
+        Value::Null
+    })
+    .await;
+    let Outcome::Completed(out) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(out["outcome"]["status"], "expired", "{out}");
+    assert_eq!(
+        world
+            .store
+            .approval(&action_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ActionStatus::Expired
+    );
+    assert_eq!(
+        world
+            .store
+            .action(&action_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ActionStatus::Expired
+    );
+    assert!(sent_event(&world, names::ACTION_APPROVED).is_none());
+    let calls = front_calls(&world).await;
+    assert!(
+        calls.iter().any(|c| c.starts_with("DELETE /drafts/")),
+        "{calls:?}"
+    );
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.starts_with("POST") && c.ends_with("/messages")),
+        "{calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn only_approvers_decide_and_a_changed_amount_voids_the_approval() {
+    let world = world(true).await;
+    let requested = proposed_refund(&world).await;
+    let action_id = requested["data"]["actionId"].as_str().unwrap().to_owned();
+    // The request step creates the record; a timeout would expire it, so stop at the
+    // wait by deciding nothing and reading the record before settling.
+    let action = world.store.action(&action_id).await.unwrap().unwrap();
+    world
+        .store
+        .create_approval(&support_store::ApprovalRecord {
+            action_id: action_id.clone(),
+            app_id: action.app_id.clone(),
+            args_hash: action.args_hash.clone(),
+            status: ActionStatus::Pending,
+            expires_at: i64::MAX / 2,
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+            edited_reply: None,
+            slack: None,
+            created_at: 0,
+        })
+        .await
+        .unwrap();
+    let services = world.services.clone();
+    let record = |user: &'static str, choice: Choice, hash: Option<String>| {
+        let (store, services, id) = (world.store.clone(), services.clone(), action_id.clone());
+        async move {
+            decide::record(
+                store.as_ref(),
+                &services,
+                &Drop,
+                &id,
+                user,
+                choice,
+                hash.as_deref(),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        record("U0DEVOTHER", Choice::Approve, None).await,
+        Recorded::NotAllowed
+    );
+    assert_eq!(
+        record("U0DEVAPPROVER", Choice::Approve, Some("stale".into())).await,
+        Recorded::ArgumentsChanged
+    );
+    assert_eq!(
+        world
+            .store
+            .approval(&action_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ActionStatus::Pending
+    );
+    assert_eq!(
+        record("U0DEVAPPROVER", Choice::Reject(Some("no".into())), None).await,
+        Recorded::Decided {
+            status: ActionStatus::Rejected
+        }
+    );
+    assert!(matches!(
+        record("U0DEVAPPROVER", Choice::Approve, None).await,
+        Recorded::AlreadyDecided {
+            status: ActionStatus::Rejected,
+            ..
+        }
+    ));
+}

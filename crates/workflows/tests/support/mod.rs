@@ -1,0 +1,368 @@
+//! What the native workflow tests share: the devkit's stand-ins in-process, a product
+//! app on the SDK's axum adapter, the SQL store on SQLite, and a handler serving every
+//! platform function with captured `step.send_event` events.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::TimeZone;
+use serde_json::{json, Value};
+use support_agent::AgentConfig;
+use support_anthropic::AnthropicClient;
+use support_core::conversation::Snapshot;
+use support_front::FrontClient;
+use support_http::{ReqwestTransport, Transport};
+use support_inngest::serve::{EventSender, ServeConfig, ServeHandler};
+use support_inngest::SendError;
+use support_sdk::action::{MagicLinkParams, RevokeAccessParams, TransferPurchaseParams};
+use support_sdk::types::{ActionResult, MagicLink, Purchase, PurchaseStatus, User};
+use support_sdk::{SupportHandler, SupportIntegration};
+use support_slack::SlackClient;
+use support_store::secrets::Keyring;
+use support_store::{AppRegistration, AppSettings, SqlStore, SqliteExec, Store};
+use support_stripe::StripeClient;
+use support_testkit::inngest::{drive, Outcome};
+use support_workflows::pipeline::Services;
+use support_workflows::{ConversationStore, PortError, APP_ID};
+
+const SDK_SECRET: &str = "native-sdk-secret";
+
+/// The captured `step.send_event` events.
+#[derive(Default)]
+pub struct Sent(pub Mutex<Vec<Value>>);
+
+struct Sender(Arc<Sent>);
+
+#[async_trait::async_trait]
+impl EventSender for Sender {
+    async fn send(&self, events: &[Value]) -> Result<Vec<String>, SendError> {
+        self.0.send(events).await
+    }
+}
+
+impl Sent {
+    async fn send(&self, events: &[Value]) -> Result<Vec<String>, SendError> {
+        self.0.lock().unwrap().extend(events.iter().cloned());
+        Ok(events
+            .iter()
+            .map(|e| e["id"].as_str().unwrap_or_default().to_owned())
+            .collect())
+    }
+}
+
+struct NoCache;
+
+#[async_trait::async_trait]
+impl ConversationStore for NoCache {
+    async fn snapshot(&self, _: &str) -> Result<Snapshot, PortError> {
+        Ok(Snapshot::default())
+    }
+}
+
+/// A product app that knows one customer with one purchase, and remembers revocations.
+struct App {
+    revoked: Arc<Mutex<Vec<RevokeAccessParams>>>,
+}
+
+#[async_trait::async_trait]
+impl SupportIntegration for App {
+    async fn lookup_user(&self, email: &str) -> support_sdk::Result<Option<User>> {
+        Ok((email == "dana@example.com").then(|| User {
+            id: "usr_dana".into(),
+            email: email.into(),
+            name: Some("Dana Lee".into()),
+            created_at: chrono::Utc.timestamp_opt(1_700_000_000, 0).unwrap(),
+        }))
+    }
+    async fn get_purchases(&self, _user_id: &str) -> support_sdk::Result<Vec<Purchase>> {
+        Ok(vec![Purchase {
+            id: "pur_dana_tt".into(),
+            product_id: "prod_tt".into(),
+            product_name: "Total TypeScript".into(),
+            purchased_at: chrono::Utc.timestamp_opt(1_764_000_000, 0).unwrap(),
+            amount: 49_900,
+            currency: "usd".into(),
+            stripe_charge_id: Some("ch_3Dana001".into()),
+            status: PurchaseStatus::Active,
+        }])
+    }
+    async fn revoke_access(&self, p: RevokeAccessParams) -> support_sdk::Result<ActionResult> {
+        self.revoked.lock().unwrap().push(p);
+        Ok(ActionResult::ok())
+    }
+    async fn transfer_purchase(
+        &self,
+        _: TransferPurchaseParams,
+    ) -> support_sdk::Result<ActionResult> {
+        Ok(ActionResult::ok())
+    }
+    async fn generate_magic_link(&self, p: MagicLinkParams) -> support_sdk::Result<MagicLink> {
+        Ok(MagicLink {
+            url: format!("https://app.test/login?for={}", p.email),
+        })
+    }
+}
+
+pub struct World {
+    pub devkit: support_devkit::Running,
+    pub store: Arc<SqlStore>,
+    pub handler: ServeHandler,
+    pub sent: Arc<Sent>,
+    pub revoked: Arc<Mutex<Vec<RevokeAccessParams>>>,
+    pub services: Arc<Services>,
+    _sdk: tokio::task::JoinHandle<()>,
+}
+
+pub async fn world(sdk_up: bool) -> World {
+    let seed = support_devkit::front::Seed::from_file(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/devkit-front.json"
+    )))
+    .unwrap();
+    let stripe_seed = support_devkit::stripe::StripeSeed::from_path(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/devkit-stripe.json"
+    )))
+    .unwrap();
+    let config = support_devkit::Config {
+        front_seed: seed,
+        stripe: support_devkit::stripe::StripeConfig {
+            secret_key: None,
+            seed: stripe_seed,
+        },
+        ..Default::default()
+    };
+    let devkit = support_devkit::start("127.0.0.1:0".parse().unwrap(), &config)
+        .await
+        .unwrap();
+
+    let revoked: Arc<Mutex<Vec<RevokeAccessParams>>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sdk_addr: SocketAddr = listener.local_addr().unwrap();
+    let router = support_sdk::adapters::axum::router(
+        "/api/support",
+        Arc::new(SupportHandler::new(
+            App {
+                revoked: revoked.clone(),
+            },
+            SDK_SECRET,
+        )),
+    );
+    let sdk = tokio::spawn(async move {
+        if sdk_up {
+            let _ = axum::serve(listener, router).await;
+        }
+    });
+
+    let store = Arc::new(SqlStore::new(
+        Arc::new(SqliteExec::migrated().unwrap()),
+        Some(Keyring::parse("t1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap()),
+    ));
+    store
+        .put_app(
+            &AppRegistration {
+                id: "app_tt".into(),
+                slug: "total-typescript".into(),
+                name: "Total TypeScript".into(),
+                front_inbox_id: Some("inb_dev".into()),
+                integration_url: format!("http://{sdk_addr}/api/support"),
+                sdk_secrets: vec![SDK_SECRET.into()],
+                stripe_account_id: Some("acct_dev_tt".into()),
+                settings: AppSettings {
+                    approvers: vec!["U0DEVAPPROVER".into()],
+                    approval_channel: Some("C0DEVAPPROVALS".into()),
+                    escalation_channel: Some("C0DEVESCALATIONS".into()),
+                    ..AppSettings::default()
+                },
+            },
+            0,
+        )
+        .await
+        .unwrap();
+
+    let transport: Arc<dyn Transport> = Arc::new(ReqwestTransport::new());
+    let base = devkit.url();
+    let services = Services {
+        front: Some(FrontClient::new(
+            format!("{base}/front"),
+            "token",
+            transport.clone(),
+        )),
+        anthropic: Some(AnthropicClient::new(
+            format!("{base}/anthropic"),
+            "key",
+            transport.clone(),
+        )),
+        stripe: Some(Arc::new(StripeClient::new(
+            format!("{base}/stripe"),
+            "sk_test",
+            transport.clone(),
+        ))),
+        slack: Some(SlackClient::new(
+            format!("{base}/slack/api"),
+            "xoxb-test",
+            transport.clone(),
+        )),
+        agent: AgentConfig::default(),
+        classifier_model: "claude-haiku-4-5".into(),
+        clock: Arc::new(support_signing::SystemClock),
+        sdk_timeout: Duration::from_secs(2),
+        transport,
+    };
+    let services = Arc::new(services);
+    let ports = support_workflows::Ports {
+        conversations: Arc::new(NoCache),
+        pipeline: Some(support_workflows::PipelinePorts {
+            store: store.clone(),
+            services: services.clone(),
+        }),
+    };
+    let sent = Arc::new(Sent::default());
+    let mut handler =
+        ServeHandler::new(ServeConfig::dev(APP_ID)).with_event_sender(Sender(sent.clone()));
+    for f in support_workflows::functions(
+        &ports,
+        &support_workflows::WorkflowSettings {
+            response_target: Duration::from_secs(60),
+            settle: Duration::from_secs(1),
+        },
+    ) {
+        handler = handler.function(f);
+    }
+    World {
+        devkit,
+        store,
+        handler,
+        sent,
+        revoked,
+        services,
+        _sdk: sdk,
+    }
+}
+
+/// A customer writes on `cha_dev` in the Front stand-in; the intake event for it.
+pub async fn customer_writes(world: &World, subject: &str, body: &str) -> Value {
+    let client = reqwest::Client::new();
+    let accepted: Value = client
+        .post(format!("{}/front/channels/cha_dev/incoming_messages", world.devkit.url()))
+        .json(&json!({"sender": {"handle": "dana@example.com", "name": "Dana Lee"}, "subject": subject, "body": body}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let state: Value = client
+        .get(format!("{}/_devkit/front/state", world.devkit.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let message = state["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["message_uid"] == accepted["message_uid"])
+        .unwrap()
+        .clone();
+    json!({"name": "support/inbound.received", "id": "evt_native_1", "ts": 1, "v": "1", "data": {
+        "version": 1, "appId": "total-typescript", "traceId": "t1",
+        "conversationId": message["conversation_id"], "messageId": message["id"], "frontEventId": "evt_native_1",
+        "inboxId": "inb_dev", "subject": subject, "body": body, "senderEmail": "dana@example.com", "senderName": "Dana Lee",
+        "_links": {}
+    }})
+}
+
+pub async fn run_chain(world: &World, event: Value) -> HashMap<&'static str, Outcome> {
+    let mut outcomes = HashMap::new();
+    let mut event = event;
+    for (function, next) in [
+        ("support-classify", "support/inbound.classified"),
+        ("support-route", "support/inbound.routed"),
+        ("support-respond", ""),
+    ] {
+        let run = drive(
+            &world.handler,
+            &format!("{APP_ID}-{function}"),
+            event.clone(),
+            |_| Value::Null,
+        )
+        .await;
+        outcomes.insert(function, run.outcome);
+        let found = world
+            .sent
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == next)
+            .cloned();
+        match found {
+            Some(e) if !next.is_empty() => event = e,
+            _ => break,
+        }
+    }
+    outcomes
+}
+
+/// The Front API calls the stand-in received (not counting the customer's own message).
+pub async fn front_calls(world: &World) -> Vec<String> {
+    let requests: Value = reqwest::get(format!("{}/_devkit/front/requests", world.devkit.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            !r["path"]
+                .as_str()
+                .unwrap_or("")
+                .contains("incoming_messages")
+        })
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["method"].as_str().unwrap(),
+                r["path"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// Drive one function of the handler with `event`, answering waits with `on_wait`.
+pub async fn run_one(
+    world: &World,
+    function: &str,
+    event: Value,
+    on_wait: impl FnMut(&Value) -> Value,
+) -> Outcome {
+    drive(
+        &world.handler,
+        &format!("{APP_ID}-{function}"),
+        event,
+        on_wait,
+    )
+    .await
+    .outcome
+}
+
+/// The first captured event of this name.
+pub fn sent_event(world: &World, name: &str) -> Option<Value> {
+    world
+        .sent
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == name)
+        .cloned()
+}
