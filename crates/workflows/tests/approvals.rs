@@ -101,9 +101,27 @@ async fn an_approved_refund_is_executed_once_with_the_real_refund_id() {
     };
     assert_eq!(out["outcome"]["status"], "approved", "{out}");
     let messages = slack_messages(&world).await;
+    let message = messages
+        .iter()
+        .find(|m| m.to_string().contains(&action_id))
+        .expect("the Slack message");
+    // What an approver needs: why, the exact refund, the reply; never a secret.
+    let text = message.to_string();
+    for expected in [
+        "Why:",
+        "processRefund",
+        "49900",
+        "ch_3Dana001",
+        "Proposed reply",
+        "approve_action",
+        "reject_action",
+        "edit_action",
+    ] {
+        assert!(text.contains(expected), "no {expected} in {text}");
+    }
     assert!(
-        messages.iter().any(|m| m.to_string().contains(&action_id)),
-        "no Slack message for {action_id}"
+        !text.contains("native-sdk-secret") && !text.contains("acct_dev_tt"),
+        "{text}"
     );
 
     // Stripe loses the first refund request; the retry must not refund twice.

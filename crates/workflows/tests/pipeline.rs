@@ -5,7 +5,7 @@
 
 mod support;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use support_store::{AuditFilter, Store};
 use support_testkit::inngest::Outcome;
 use support_workflows::pipeline;

@@ -278,6 +278,9 @@ pub mod conversations {
     }
 }
 
+// The ports are `Arc`s because the workflows share them with native code, where they are
+// `Send + Sync`; a Worker isolate runs one thread, so on wasm32 nothing crosses threads.
+#[allow(clippy::arc_with_non_send_sync)]
 /// The store on D1: [`support_store::SqlStore`] over D1's prepared statements; several
 /// statements go in one batch (D1 runs a batch as one transaction).
 pub mod store {
@@ -359,6 +362,7 @@ pub mod store {
     }
 }
 
+#[allow(clippy::arc_with_non_send_sync)] // as for the store: one thread per isolate
 /// The pipeline's ports: the store and one client per outside service, from settings.
 pub mod pipeline {
     use std::sync::Arc;

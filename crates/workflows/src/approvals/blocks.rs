@@ -85,6 +85,34 @@ fn summary_blocks(action: &ActionRecord, app_name: &str) -> Vec<Block> {
         text("subject"),
         text("category"),
     ))];
+    let reasoning = [text("reasoning"), text("route")]
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let calls: Vec<String> = ctx
+        .get("toolCalls")
+        .and_then(Value::as_array)
+        .map(|calls| {
+            calls
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} ({})",
+                        c["name"].as_str().unwrap_or("?"),
+                        c["outcome"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !reasoning.is_empty() || !calls.is_empty() {
+        let mut why = format!("*Why:* {reasoning}");
+        if !calls.is_empty() {
+            why.push_str(&format!("\n*Tools the agent used:* {}", calls.join(", ")));
+        }
+        blocks.push(Block::section(why));
+    }
     let tools = describe(action);
     if !tools.is_empty() {
         blocks.push(Block::section(format!(
@@ -108,12 +136,11 @@ pub fn approval(
     approval: &ApprovalRecord,
     _front: Option<&str>,
 ) -> (String, Vec<Block>) {
-    let kind = if action.proposals.is_empty() {
-        "reply"
-    } else {
-        "action"
+    let what = match action.proposals.first() {
+        None => "a reply".to_owned(),
+        Some(p) => format!("{} and a reply", p.tool),
     };
-    let text = format!("Approval needed for a {kind} on {}", app.name);
+    let text = format!("Approval needed for {what} on {}", app.name);
     let mut blocks = vec![Block::header(format!("Approval needed: {}", app.name))];
     blocks.extend(summary_blocks(action, &app.name));
     let value = button_value(action);

@@ -303,6 +303,10 @@ async fn run(
                 context: json!({
                     "category": classification.category,
                     "confidence": classification.confidence,
+                    // Why the agent proposes this, for the approver: the classifier's
+                    // reasoning and what each tool call did.
+                    "reasoning": classification.reasoning,
+                    "route": route.reason,
                     "subject": message.subject,
                     "customer": message.sender_email,
                     "validation": validation,
