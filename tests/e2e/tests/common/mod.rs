@@ -241,21 +241,32 @@ pub async fn post_chunked(url: &str, len: usize, headers: &[(&str, String)]) -> 
 }
 
 /// Run SQL against the platform's local D1 (as an operator would with wrangler).
+///
+/// The running worker writes to the same local SQLite file (the pipeline's audit rows,
+/// say), so wrangler can find it locked for a moment: that is retried, as an operator
+/// would, and nothing else is.
 pub fn d1_execute(sql: &str) {
-    let output = std::process::Command::new(env("WRANGLER"))
-        .args(["d1", "execute", "support-platform", "--local", "--config"])
-        .arg(env("PLATFORM_CONFIG"))
-        .arg("--persist-to")
-        .arg(env("PLATFORM_STATE_DIR"))
-        .args(["--command", sql])
-        .env("CI", "true")
-        .output()
-        .expect("wrangler runs");
-    assert!(
-        output.status.success(),
-        "wrangler d1 execute failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let mut stderr = String::new();
+    for attempt in 0..20 {
+        let output = std::process::Command::new(env("WRANGLER"))
+            .args(["d1", "execute", "support-platform", "--local", "--config"])
+            .arg(env("PLATFORM_CONFIG"))
+            .arg("--persist-to")
+            .arg(env("PLATFORM_STATE_DIR"))
+            .args(["--command", sql])
+            .env("CI", "true")
+            .output()
+            .expect("wrangler runs");
+        if output.status.success() {
+            return;
+        }
+        stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        if !stderr.contains("SQLITE_BUSY") && !stderr.contains("database is locked") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100 * (attempt + 1)));
+    }
+    panic!("wrangler d1 execute failed: {stderr}");
 }
 
 /// The dead letters the platform holds (all of them, newest first).
