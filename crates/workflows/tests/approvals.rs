@@ -144,16 +144,12 @@ async fn an_approved_refund_is_executed_once_with_the_real_refund_id() {
         .json()
         .await
         .unwrap();
-    let refunds: Vec<Value> = state
-        .to_string()
-        .matches("\"object\":\"refund\"")
-        .map(|_| Value::Null)
-        .collect();
+    let refunds = state.to_string().matches("\"object\":\"refund\"").count();
     let revoked = world.revoked.lock().unwrap().clone();
     assert_eq!(revoked.len(), 1, "{revoked:?}");
     assert!(revoked[0].refund_id.starts_with("re_"), "{revoked:?}");
     assert!(state.to_string().contains(&revoked[0].refund_id));
-    assert!(!refunds.is_empty());
+    assert!(refunds > 0);
 
     // Executing again (a duplicate event) repeats nothing: the ledger has it.
     let again = run_one(&world, "support-execute", approved, |_| Value::Null).await;

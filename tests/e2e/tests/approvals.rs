@@ -219,8 +219,6 @@ fn example_app_rows(sql: &str) -> Vec<Value> {
 
 async fn stripe_refunds(charge: &str) -> Vec<Value> {
     let state = get(format!("{}/_devkit/stripe/state", devkit())).await;
-    let all = state.to_string();
-    let _ = all;
     state["accounts"]
         .as_object()
         .map(|accounts| {

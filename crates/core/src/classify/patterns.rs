@@ -166,7 +166,8 @@ pub(crate) const PERSONAL: &[&str] = &[
 ];
 
 /// A greeting and at most one addressee: the capture is checked against the instructors.
-pub(crate) const GREETING_ONLY: &str = r"(?i)^\s*(?:hey|hi|hello|yo|sup)\b[\s,!.]*([\w'’ ]*?)[\s,!.]*$";
+pub(crate) const GREETING_ONLY: &str =
+    r"(?i)^\s*(?:hey|hi|hello|yo|sup)\b[\s,!.]*([\w'’ ]*?)[\s,!.]*$";
 
 /// Appreciation meant for the instructor (not a "Thanks,\nJo" sign-off).
 pub(crate) const APPRECIATION: &[&str] = &[

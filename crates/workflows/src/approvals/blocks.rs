@@ -39,8 +39,16 @@ pub fn parse_value(value: &str) -> Option<(&str, &str)> {
         .filter(|(a, h)| a.starts_with("act_") && !h.is_empty())
 }
 
-fn front_link(conversation_id: &str) -> String {
-    format!("https://app.frontapp.com/open/{conversation_id}")
+/// A link button to the conversation in Front.
+fn open_in_front(conversation_id: &str) -> Element {
+    Element::Button {
+        action_id: "open_in_front".into(),
+        text: Text::plain("Open in Front"),
+        value: None,
+        style: None,
+        url: Some(format!("https://app.frontapp.com/open/{conversation_id}")),
+        confirm: None,
+    }
 }
 
 fn quote(text: &str) -> String {
@@ -134,7 +142,6 @@ pub fn approval(
     action: &ActionRecord,
     app: &AppConfig,
     approval: &ApprovalRecord,
-    _front: Option<&str>,
 ) -> (String, Vec<Block>) {
     let what = match action.proposals.first() {
         None => "a reply".to_owned(),
@@ -150,14 +157,7 @@ pub fn approval(
             Element::button(ids::APPROVE, "Approve", value.clone()).styled(ButtonStyle::Primary),
             Element::button(ids::EDIT, "Edit", value.clone()),
             Element::button(ids::REJECT, "Reject", value).styled(ButtonStyle::Danger),
-            Element::Button {
-                action_id: "open_in_front".into(),
-                text: Text::plain("Open in Front"),
-                value: None,
-                style: None,
-                url: Some(front_link(&action.conversation_id)),
-                confirm: None,
-            },
+            open_in_front(&action.conversation_id),
         ],
     ));
     let expires = approval.expires_at / 1000;
@@ -240,17 +240,7 @@ pub fn escalation(
         Block::section(format!(
             "{here}*Escalation ({priority})* on {app_name}\n*Subject:* {subject}\n*Why:* {reason}"
         )),
-        Block::actions(
-            "escalation",
-            vec![Element::Button {
-                action_id: "open_in_front".into(),
-                text: Text::plain("Open in Front"),
-                value: None,
-                style: None,
-                url: Some(front_link(conversation_id)),
-                confirm: None,
-            }],
-        ),
+        Block::actions("escalation", vec![open_in_front(conversation_id)]),
     ];
     PostMessage::new(channel, text, blocks)
 }

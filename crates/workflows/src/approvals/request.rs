@@ -125,7 +125,7 @@ async fn run(
             let Some(channel) = app.settings.approval_channel.clone() else {
                 return Ok(json!({"skipped": "the app has no approval channel"}));
             };
-            let (text, blocks) = blocks::approval(&action, &app, &approval, None);
+            let (text, blocks) = blocks::approval(&action, &app, &approval);
             // Slack is a view: when it refuses for good (a bad channel, say) the approval
             // still waits, and the HTTP API can decide it.
             let posted = match slack
