@@ -61,11 +61,15 @@ const SUPPORT_SECRET = "bench-support-secret";
 // (one per worker, so the stand-in counts them apart).
 const FRONT_SECRET = "bench-front-secret";
 const INTAKE_KEYS = { rust: "bench-rust-intake", ts: "bench-ts-intake" };
+// The key the dev apps' secrets are sealed with in the bench database (scripts/bench).
+const APP_SECRETS_KEYS = process.env.BENCH_APP_SECRETS_KEYS ?? "bench1:YmVuY2gtYXBwLXNlY3JldHMta2V5LTMyLWJ5dGVzISE=";
 
 export const databases = {
   "example-app": { migrations: "migrations/example-app" },
-  // The platform schema plus the dev apps (app total-typescript on inbox inb_dev).
-  platform: { migrations: "migrations/platform", seeds: ["fixtures/platform-dev-apps.sql"] },
+  // The platform schema plus the dev apps (app total-typescript on inbox inb_dev), as
+  // scripts/bench generates them from fixtures/platform-dev-apps.json with their secrets
+  // sealed under BENCH_APP_SECRETS_KEYS (the apps-sql tool, as scripts/dev does).
+  platform: { migrations: "migrations/platform", seeds: [`${process.env.BENCH_OUT_DIR ?? ".tmp/bench"}/seeds/platform-dev-apps.sql`] },
 };
 
 // Inngest Event API stand-in: 200 {"ids": [...], "status": 200} at once; counts events.
@@ -113,6 +117,7 @@ export const workers = {
       INNGEST_EVENT_API_BASE: urlOf("inngest"),
       INNGEST_EVENT_KEY: INTAKE_KEYS.rust,
       CONVERSATION_TTL_SECS: "3600",
+      APP_SECRETS_KEYS,
     }),
     d1: { DB: "platform" },
     miniflare: { durableObjects: { CONVERSATIONS: { className: "Conversation", useSQLite: true } } },

@@ -65,7 +65,7 @@ function applyMigrations(root, key, db, persistTo, outDir) {
       fs.copyFileSync(path.join(root, db.migrations, f), path.join(migrationsDir, f));
     }
     db.seeds.forEach((seed, i) => {
-      fs.copyFileSync(path.join(root, seed), path.join(migrationsDir, `9${String(i).padStart(3, "0")}_bench_seed_${path.basename(seed)}`));
+      fs.copyFileSync(path.resolve(root, seed), path.join(migrationsDir, `9${String(i).padStart(3, "0")}_bench_seed_${path.basename(seed)}`));
     });
   }
   const config = path.join(dir, "wrangler.json");
