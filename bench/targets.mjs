@@ -61,8 +61,12 @@ const SUPPORT_SECRET = "bench-support-secret";
 // (one per worker, so the stand-in counts them apart).
 const FRONT_SECRET = "bench-front-secret";
 const INTAKE_KEYS = { rust: "bench-rust-intake", ts: "bench-ts-intake" };
-// The key the dev apps' secrets are sealed with in the bench database (scripts/bench).
-const APP_SECRETS_KEYS = process.env.BENCH_APP_SECRETS_KEYS ?? "bench1:YmVuY2gtYXBwLXNlY3JldHMta2V5LTMyLWJ5dGVzISE=";
+
+function requiredEnv(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the benchmarks through scripts/bench`);
+  return value;
+}
 
 export const databases = {
   "example-app": { migrations: "migrations/example-app" },
@@ -117,7 +121,8 @@ export const workers = {
       INNGEST_EVENT_API_BASE: urlOf("inngest"),
       INNGEST_EVENT_KEY: INTAKE_KEYS.rust,
       CONVERSATION_TTL_SECS: "3600",
-      APP_SECRETS_KEYS,
+      // The key scripts/bench sealed the seeded apps' secrets with.
+      APP_SECRETS_KEYS: requiredEnv("BENCH_APP_SECRETS_KEYS"),
     }),
     d1: { DB: "platform" },
     miniflare: { durableObjects: { CONVERSATIONS: { className: "Conversation", useSQLite: true } } },
