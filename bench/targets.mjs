@@ -48,6 +48,7 @@
 //                       ones; goal: { open_loop_p99_ratio_max } marks a tracked target
 //                       (open-loop p99 ratio at most that) as met or missed
 import { createHmac } from "node:crypto";
+import path from "node:path";
 
 const COMPATIBILITY_DATE = "2026-04-01";
 
@@ -330,3 +331,33 @@ export const comparisons = [
   { label: "Rust intake / TS intake", target: "rust-intake", baseline: "ts-intake" },
   { label: "TS intake / baseline", target: "ts-intake", baseline: "ok" },
 ];
+
+// BENCH_COMPARE_PLATFORM=<dir>: another build of the platform worker (workers/platform/build
+// as scripts/build-worker left it, copied aside, e.g. from before a change), loaded beside
+// the current one and measured as `rust-intake-compare` in the same run, so a change's
+// before and after come from one run, side by side. Its events go to the stand-in under
+// their own key, so they are counted apart.
+const compareDir = process.env.BENCH_COMPARE_PLATFORM;
+if (compareDir) {
+  const dir = path.resolve(compareDir);
+  const key = "bench-rust-intake-compare";
+  workers["platform-compare"] = {
+    ...workers.platform,
+    build: undefined,
+    script: path.join(dir, "worker/shim.mjs"),
+    modulesRoot: dir,
+    bindings: (ctx) => ({ ...workers.platform.bindings(ctx), INNGEST_EVENT_KEY: key }),
+  };
+  const current = targets.find((t) => t.name === "rust-intake");
+  targets.push({
+    ...current,
+    name: "rust-intake-compare",
+    title: `the same webhooks, platform worker built in ${compareDir}`,
+    worker: "platform-compare",
+    delivery: { standin: "inngest", key },
+  });
+  comparisons.push(
+    { label: "Rust intake / compare build", target: "rust-intake", baseline: "rust-intake-compare" },
+    { label: "compare build / TS intake", target: "rust-intake-compare", baseline: "ts-intake" },
+  );
+}

@@ -21,6 +21,9 @@
 //   BENCH_OPEN_DURATION, BENCH_OPEN_WARMUP   seconds measured / warmed up per open-loop run
 //                       (default 10 / 2)
 //   BENCH_OPEN_CONNECTIONS  the generator's most connections (default 64)
+//   BENCH_PROFILE=1     a V8 CPU profile of each measured wrk run (profile.mjs), written to
+//                       $BENCH_OUT_DIR/profiles/<target>-r<round>.cpuprofile with a summary;
+//                       the profiler costs CPU too, so read those runs' figures as profiled
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -29,6 +32,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 import { killOpenLoop, runOpenLoop } from "./openloop.mjs";
+import { connectProfiler, writeProfile } from "./profile.mjs";
 import { commOf, cpuMillis, freePort, socketOwner, startRuntime } from "./runtime.mjs";
 import { curlOnce, killWrk, parseWraps, parseWrk, runWrk, writeRequestScript, writeTableScript } from "./wrk.mjs";
 import * as config from "../targets.mjs";
@@ -394,7 +398,7 @@ function wasmSizes(workerNames) {
   for (const name of workerNames) {
     const w = config.workers[name];
     if (w.bundle || !w.modulesRoot) continue;
-    const file = workerWasm(path.join(ROOT, w.modulesRoot));
+    const file = workerWasm(path.resolve(ROOT, w.modulesRoot));
     if (!file) continue;
     const bytes = fs.readFileSync(file);
     out[name] = {
@@ -460,7 +464,10 @@ async function main() {
     if (!standins.has(name)) throw new Error(`stand-in "${name}" is not running (list it in the worker's standins)`);
     return standins.get(name).url;
   };
+  const profiling = process.env.BENCH_PROFILE === "1";
+  const inspectorPort = profiling ? await freePort() : undefined;
   runtime = await startRuntime({
+    inspectorPort,
     urlOf,
     root: ROOT,
     outDir: OUT_DIR,
@@ -536,6 +543,8 @@ async function main() {
       const measured = scriptFor("m", settings.duration_s);
       const standinPid = t.delivery ? standins.get(t.delivery.standin)?.child.pid : undefined;
       const standinCpu0 = standinPid ? cpuMillis(standinPid) : undefined;
+      const profiler = profiling ? await connectProfiler(inspectorPort, t.worker) : undefined;
+      await profiler?.start();
       const cpu0 = cpuMillis(workerd);
       const node0 = process.cpuUsage();
       const load0 = os.loadavg()[0];
@@ -551,6 +560,15 @@ async function main() {
       const cpuMs = cpuMillis(workerd) - cpu0;
       const standinCpuMs = standinPid ? cpuMillis(standinPid) - standinCpu0 : undefined;
       const r = parseWrk(out);
+      if (profiler) {
+        const profile = await profiler.stop();
+        profiler.close();
+        const s = writeProfile(path.join(OUT_DIR, "profiles"), `${t.name}-r${round}`, profile, r.requests);
+        log(
+          `  ${t.name}: profiled ${s.busy_us_per_request} µs busy/request in the isolate; by kind (ms): ${JSON.stringify(s.by_kind)}; ` +
+            `top self: ${s.self.slice(0, 5).map((f) => `${f.name} ${(100 * f.share_of_busy).toFixed(1)}%`).join(", ")}`,
+        );
+      }
       fs.writeFileSync(path.join(OUT_DIR, "logs", `wrk-${t.name}-r${round}.txt`), `wrk ${args.join(" ")}\n${out}`);
       checkWraps(t, "measured run", out, measured.entries);
       if (r.requests_per_sec) observedRate[t.name] = Math.max(observedRate[t.name] ?? 0, r.requests_per_sec);

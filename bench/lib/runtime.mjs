@@ -103,7 +103,7 @@ const databaseId = (key) => `bench-${key}`;
  * Prepares and starts the workers the selected targets need, in one workerd.
  * Returns { mf, urls: Map(target name -> URL), workerdPids, databases, log }.
  */
-export async function startRuntime({ root, outDir, workers, databases, targets, log, urlOf }) {
+export async function startRuntime({ root, outDir, workers, databases, targets, log, urlOf, inspectorPort }) {
   const workerNames = [...new Set(targets.map((t) => t.worker))];
   for (const name of workerNames) {
     if (!workers[name]) throw new Error(`target uses unknown worker "${name}" (bench/targets.mjs)`);
@@ -130,7 +130,7 @@ export async function startRuntime({ root, outDir, workers, databases, targets, 
       log(`bundling ${name} (${w.script}) with esbuild`);
       scripts[name] = await bundle(root, name, w.script, outDir);
     } else {
-      scripts[name] = path.join(root, w.script);
+      scripts[name] = path.resolve(root, w.script);
     }
     if (!fs.existsSync(scripts[name])) throw new Error(`${name}: ${scripts[name]} does not exist`);
   }
@@ -159,6 +159,8 @@ export async function startRuntime({ root, outDir, workers, databases, targets, 
     host: HOST,
     port: 0,
     cf: false, // no Request.cf download; Miniflare's built-in placeholder
+    // BENCH_PROFILE: V8's inspector for every worker (bench/lib/profile.mjs).
+    ...(inspectorPort ? { inspectorPort } : {}),
     logRequests: false, // the entry worker would otherwise log every request (to Node)
     d1Persist: path.join(persistTo, "v3", "d1"),
     // Durable Objects' SQLite files beside D1's (tmpfs under scripts/bench), not in
@@ -175,7 +177,7 @@ export async function startRuntime({ root, outDir, workers, databases, targets, 
         name,
         modules: true,
         scriptPath: script,
-        modulesRoot: w.bundle || !w.modulesRoot ? path.dirname(script) : path.join(root, w.modulesRoot),
+        modulesRoot: w.bundle || !w.modulesRoot ? path.dirname(script) : path.resolve(root, w.modulesRoot),
         // Every .js here is an ES module (worker-build writes "type": "module").
         modulesRules: [
           { type: "ESModule", include: ["**/*.mjs", "**/*.js"] },
