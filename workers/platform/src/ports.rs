@@ -74,8 +74,18 @@ pub mod counters {
             t.add(name);
             t.take_due(now_ms())
         });
-        let (Some(due), Ok(db)) = (due, env.d1(DB)) else {
+        // The binding is looked up only when a flush is due (once a minute, not per
+        // webhook); a missing binding puts the counts back.
+        let Some(due) = due else {
             return;
+        };
+        let db = match env.d1(DB) {
+            Ok(db) => db,
+            Err(err) => {
+                worker::console_warn!("could not flush the intake counters: {err}");
+                TALLY.with(|t| t.borrow_mut().restore(&due));
+                return;
+            }
         };
         ctx.wait_until(async move {
             if let Err(err) = write(&db, &due).await {

@@ -139,7 +139,7 @@ impl DurableObject for Conversation {
         };
         match (req.method(), req.path().as_str()) {
             (Method::Post, paths::INTAKE) => {
-                let record: IntakeRecord = req.json().await?;
+                let record: IntakeRecord = serde_json::from_str(&req.text().await?)?;
                 inner.load().await?;
                 let outcome = inner.intake(record, &settings)?;
                 inner.arm_for_pending().await?;
@@ -156,7 +156,7 @@ impl DurableObject for Conversation {
                 Response::from_json(&inner.snapshot(&settings)?)
             }
             (Method::Post, paths::REPLAY) => {
-                let replays: Vec<Replay> = req.json().await?;
+                let replays: Vec<Replay> = serde_json::from_str(&req.text().await?)?;
                 inner.load().await?;
                 let queued = inner.replay(replays)?;
                 inner.arm_for_pending().await?;

@@ -105,5 +105,5 @@ fn trace_id() -> String {
         // Never fatal: fall back to the clock.
         return format!("{:032x}", now_ms());
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
