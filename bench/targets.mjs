@@ -61,7 +61,7 @@ const SUPPORT_SECRET = "bench-support-secret";
 // secret both verify with, and the Inngest event keys their events are forwarded under
 // (one per worker, so the stand-in counts them apart).
 const FRONT_SECRET = "bench-front-secret";
-const INTAKE_KEYS = { rust: "bench-rust-intake", ts: "bench-ts-intake" };
+const INTAKE_KEYS = { rust: "bench-rust-intake", ts: "bench-ts-intake", jsDo: "bench-js-do-intake" };
 
 function requiredEnv(name) {
   const value = process.env[name];
@@ -126,6 +126,17 @@ export const workers = {
       APP_SECRETS_KEYS: requiredEnv("BENCH_APP_SECRETS_KEYS"),
     }),
     d1: { DB: "platform" },
+    miniflare: { durableObjects: { CONVERSATIONS: { className: "Conversation", useSQLite: true } } },
+  },
+  "js-do-intake": {
+    script: "bench/workers/js-do-intake/index.mjs",
+    compatibilityDate: COMPATIBILITY_DATE,
+    standins: ["inngest"],
+    bindings: ({ urlOf }) => ({
+      FRONT_WEBHOOK_SECRET: FRONT_SECRET,
+      INNGEST_EVENT_API_BASE: urlOf("inngest"),
+      INNGEST_EVENT_KEY: INTAKE_KEYS.jsDo,
+    }),
     miniflare: { durableObjects: { CONVERSATIONS: { className: "Conversation", useSQLite: true } } },
   },
   "ts-intake": {
@@ -308,6 +319,15 @@ export const targets = [
     delivery: { standin: "inngest", key: INTAKE_KEYS.rust },
   },
   {
+    name: "js-do-intake",
+    title: "the intake's design in plain JS (floor): the same webhooks, object per conversation, SQLite outbox, delivery in the request",
+    worker: "js-do-intake",
+    request: frontIntakeRequest(FRONT_SECRET),
+    expect: expectIntakeAccepted,
+    timeout_s: 10,
+    delivery: { standin: "inngest", key: INTAKE_KEYS.jsDo },
+  },
+  {
     name: "ts-intake",
     title: "TypeScript verify-and-forward worker: the same webhooks, forwarded to Inngest in the request",
     worker: "ts-intake",
@@ -330,6 +350,9 @@ export const comparisons = [
   { label: "Rust intake / baseline", target: "rust-intake", baseline: "ok", goal: { open_loop_p99_ratio_max: 2 } },
   { label: "Rust intake / TS intake", target: "rust-intake", baseline: "ts-intake" },
   { label: "TS intake / baseline", target: "ts-intake", baseline: "ok" },
+  // What the design itself costs in this runtime, and what Rust adds to it.
+  { label: "Rust intake / JS same design", target: "rust-intake", baseline: "js-do-intake" },
+  { label: "JS same design / TS intake", target: "js-do-intake", baseline: "ts-intake" },
 ];
 
 // BENCH_COMPARE_PLATFORM=<dir>: another build of the platform worker (workers/platform/build
