@@ -57,6 +57,48 @@ async fn inngest_outage_loses_nothing_and_duplicates_nothing() {
 }
 
 #[tokio::test]
+async fn a_hanging_inngest_is_cut_off_at_the_timeout_and_tried_again() {
+    let _serial = SERIAL.lock().await;
+    // The next request to Inngest hangs for 8 s before it is answered.
+    devkit_control(
+        "/_devkit/inngest/fail",
+        json!({"status": 200, "count": 1, "delay_ms": 8000}),
+    )
+    .await;
+    let cnv = unique("cnv");
+    let (event_id, body) = inbound(&cnv, inbox());
+    let started = Instant::now();
+    let sent = post_signed(&body).await;
+    let waited = started.elapsed();
+    assert_eq!(sent.status, 200, "accepted: {}", sent.body);
+    // The intake waits for one attempt of at most 3 s, not for the hanging Inngest.
+    assert!(
+        waited < Duration::from_secs(6),
+        "the webhook waited {waited:?} for a hanging Inngest"
+    );
+    let state = conversation(&cnv).await;
+    let outbox = state["outbox"].as_array().unwrap();
+    assert_eq!(outbox.len(), 1, "the event waits for its retry: {state}");
+    assert!(
+        outbox[0]["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer within 3000 ms"),
+        "the timeout is what the outbox says: {state}"
+    );
+    assert!(
+        state["alarmAtMs"].as_i64().unwrap() <= outbox[0]["nextAttemptAt"].as_i64().unwrap(),
+        "the alarm covers the retry: {state}"
+    );
+    let got = wait_for_event(&event_id, Duration::from_secs(30)).await;
+    assert!(!got.is_empty(), "delivered by the retry");
+    wait_for_state(&cnv, Duration::from_secs(10), "the outbox empties", |s| {
+        s["outbox"] == json!([])
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn quiet_conversations_expire_after_the_ttl() {
     let _serial = SERIAL.lock().await;
     let ttl = Duration::from_secs(env("CONVERSATION_TTL_SECS").parse().unwrap());

@@ -12,8 +12,11 @@
 //! (metadata, the pending events, the alarm time) lives in memory after the first
 //! request. Delivery is tried right after the write has been made durable, within the
 //! intake request (one attempt, 3 s at most, so intake is paced by what Inngest takes),
-//! not from an alarm per event; the alarm is the safety net, armed once a minute at
-//! most and never moved later.
+//! not from an alarm. The alarm is the safety net, armed only when an event is left
+//! waiting (a failed attempt, a backlog, a concurrent delivery, a duplicate that may be
+//! Front retrying after the object died mid-flight) and never moved later; an event
+//! delivered at once writes no alarm and leaves none to fire. Otherwise the alarm
+//! follows the conversation's expiry, written once per TTL.
 //!
 //! Storage is created on the write path only: reading an unknown conversation, or an
 //! event nobody can attribute to an app, leaves the object without tables.
@@ -142,12 +145,17 @@ impl DurableObject for Conversation {
                 let record: IntakeRecord = serde_json::from_str(&req.text().await?)?;
                 inner.load().await?;
                 let outcome = inner.intake(record, &settings)?;
-                inner.arm_for_pending().await?;
                 if matches!(outcome, IntakeOutcome::Accepted { .. }) {
                     // The output gate holds the fetch until the write is durable. The
                     // caller waits for this one attempt: intake is paced by what
                     // Inngest takes, instead of piling up fetches behind the answers.
+                    // No alarm is written first: Front has no 200 until the attempt
+                    // has ended, so if the object dies mid-flight Front retries, and
+                    // that retry (a duplicate, below) arms the safety net.
                     Inner::deliver_first(inner, &settings).await;
+                } else {
+                    // A duplicate may be that retry: what still waits gets its alarm.
+                    inner.arm_for_pending().await?;
                 }
                 Response::from_json(&outcome)
             }
@@ -488,8 +496,14 @@ impl Inner {
     /// One attempt now, with a short timeout, and the rest (a backlog after an outage)
     /// in the background. One delivery at a time per object: a second caller returns at
     /// once, and the running delivery picks its events up.
+    ///
+    /// When it returns, every waiting event is either delivered or covered by an alarm:
+    /// the caller's 200 may go out before a background delivery has finished, so the
+    /// safety net is armed for those (and only those) cases. An event delivered right
+    /// away writes no alarm and leaves none to fire.
     async fn deliver_first(this: &Rc<Self>, settings: &Rc<Settings>) {
         if this.delivering.replace(true) {
+            this.arm_or_log().await;
             return;
         }
         let more = this
@@ -499,13 +513,28 @@ impl Inner {
                 worker::console_error!("outbox delivery failed: {err}");
                 false
             });
-        if more {
+        if more && this.has_due(now_ms()) {
+            this.arm_or_log().await;
             let task = this.clone();
             let settings = settings.clone();
             this.state
                 .wait_until(async move { task.deliver_loop(&settings).await });
         } else {
             this.finish_delivery(settings).await;
+        }
+    }
+
+    /// Whether an event waits with its attempt due by `now`.
+    fn has_due(&self, now: i64) -> bool {
+        match &*self.mem.borrow() {
+            Mem::Loaded(l) => l.hold_until <= now && l.pending.iter().any(|p| p.next_attempt_at <= now),
+            _ => false,
+        }
+    }
+
+    async fn arm_or_log(&self) {
+        if let Err(err) = self.arm_for_pending().await {
+            worker::console_error!("could not arm the conversation's alarm: {err}");
         }
     }
 
