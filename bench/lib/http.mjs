@@ -21,6 +21,8 @@
 //   BENCH_OPEN_DURATION, BENCH_OPEN_WARMUP   seconds measured / warmed up per open-loop run
 //                       (default 10 / 2)
 //   BENCH_OPEN_CONNECTIONS  the generator's most connections (default 64)
+//   BENCH_IDLE_AFTER    seconds idle after each forwarding target's closed-loop run, its
+//                       workerd CPU counted as that run's deferred work (default 0)
 //   BENCH_PROFILE=1     a V8 CPU profile of each measured wrk run (profile.mjs), written to
 //                       $BENCH_OUT_DIR/profiles/<target>-r<round>.cpuprofile with a summary;
 //                       the profiler costs CPU too, so read those runs' figures as profiled
@@ -52,6 +54,10 @@ const settings = {
   duration_s: intEnv("BENCH_DURATION", 10),
   warmup_s: intEnv("BENCH_WARMUP", 3),
   rounds: intEnv("BENCH_ROUNDS", 3),
+  // Seconds to stay idle after a forwarding target's run (and its deliveries), measuring
+  // workerd's CPU meanwhile: work a run leaves for later, such as alarms that fire a
+  // minute after the events that armed them.
+  idle_after_s: intEnv("BENCH_IDLE_AFTER", 0),
 };
 // The open-loop rounds (after the closed-loop ones, as many): every target at one offered
 // rate, so their latencies compare at equal load instead of each at its own saturation.
@@ -579,6 +585,13 @@ async function main() {
         const cpuD0 = cpuMillis(workerd);
         const d = await drain(t.delivery, delivered0, 1 + warmRequests + r.requests);
         delivery = { ...d, workerd_cpu_ms_after_run: Math.round(cpuMillis(workerd) - cpuD0) };
+        if (settings.idle_after_s > 0) {
+          const cpuI0 = cpuMillis(workerd);
+          await new Promise((resolve) => setTimeout(resolve, settings.idle_after_s * 1000));
+          delivery.idle_after_s = settings.idle_after_s;
+          delivery.workerd_cpu_ms_idle_after = Math.round(cpuMillis(workerd) - cpuI0);
+          log(`  ${t.name}: workerd used ${delivery.workerd_cpu_ms_idle_after} ms CPU in the ${settings.idle_after_s} s idle after the run`);
+        }
         log(
           `  ${t.name}: the Inngest stand-in received ${d.received_events} event(s) (${d.distinct_ids} distinct ids, ` +
             `${d.posts} POSTs) for ${d.accepted} accepted request(s); settled ${(d.settle_ms / 1000).toFixed(1)}s after the run`,
@@ -600,6 +613,13 @@ async function main() {
               workerd_cpu_us_per_request_incl_delivery: r.requests
                 ? Math.round(((cpuMs + delivery.workerd_cpu_ms_after_run) * 1000) / r.requests)
                 : undefined,
+              ...(delivery.workerd_cpu_ms_idle_after !== undefined && r.requests
+                ? {
+                    workerd_cpu_us_per_request_incl_deferred: Math.round(
+                      ((cpuMs + delivery.workerd_cpu_ms_after_run + delivery.workerd_cpu_ms_idle_after) * 1000) / r.requests,
+                    ),
+                  }
+                : {}),
             }
           : {}),
       };
@@ -652,6 +672,9 @@ async function main() {
         workerd_cpu_us_per_request: median(mine.map((r) => r.workerd_cpu_us_per_request)),
         ...(t.delivery
           ? { workerd_cpu_us_per_request_incl_delivery: median(mine.map((r) => r.workerd_cpu_us_per_request_incl_delivery)) }
+          : {}),
+        ...(t.delivery && settings.idle_after_s > 0
+          ? { workerd_cpu_us_per_request_incl_deferred: median(mine.map((r) => r.workerd_cpu_us_per_request_incl_deferred)) }
           : {}),
       },
       ...(t.delivery

@@ -175,6 +175,8 @@ if (http) {
   );
   if (http.open_loop) out.push("", ...openLoopTables(http));
   const delivering = http.targets.filter((t) => t.delivery);
+  // BENCH_IDLE_AFTER: the seconds each run was followed by, counted as deferred work.
+  const deferred = delivering.flatMap((t) => t.runs ?? []).find((r) => r.delivery?.idle_after_s)?.delivery.idle_after_s;
   if (delivering.length) {
     out.push("");
     out.push(
@@ -184,7 +186,7 @@ if (http) {
     );
     out.push(
       table(
-        ["target", "accepted", "received", "distinct ids", "settled after run", "workerd CPU µs/req incl. delivery"],
+        ["target", "accepted", "received", "distinct ids", "settled after run", "workerd CPU µs/req incl. delivery", ...(deferred ? [`incl. ${deferred} s idle after`] : [])],
         delivering.flatMap((t) => [
           [
             t.name,
@@ -193,6 +195,7 @@ if (http) {
             t.delivery.distinct_ids_total,
             `${(t.delivery.settle_ms_max / 1000).toFixed(1)} s`,
             t.median.workerd_cpu_us_per_request_incl_delivery ?? "n/a",
+            ...(deferred ? [t.median.workerd_cpu_us_per_request_incl_deferred ?? "n/a"] : []),
           ],
           ...(t.open_loop?.delivery
             ? [
@@ -203,11 +206,12 @@ if (http) {
                   t.open_loop.delivery.distinct_ids_total,
                   `${(t.open_loop.delivery.settle_ms_max / 1000).toFixed(1)} s`,
                   t.open_loop.median.workerd_cpu_us_per_request_incl_delivery ?? "n/a",
+                  ...(deferred ? ["n/a"] : []),
                 ],
               ]
             : []),
         ]),
-        "lrrrrr",
+        deferred ? "lrrrrrr" : "lrrrrr",
       ),
     );
   }
