@@ -527,7 +527,9 @@ impl Inner {
     /// Whether an event waits with its attempt due by `now`.
     fn has_due(&self, now: i64) -> bool {
         match &*self.mem.borrow() {
-            Mem::Loaded(l) => l.hold_until <= now && l.pending.iter().any(|p| p.next_attempt_at <= now),
+            Mem::Loaded(l) => {
+                l.hold_until <= now && l.pending.iter().any(|p| p.next_attempt_at <= now)
+            }
             _ => false,
         }
     }

@@ -78,10 +78,9 @@ impl ConversationClient {
         }
         let url = format!("https://conversation{path}");
         let request = web_sys::Request::new_with_str_and_init(&url, &init)?;
-        let response: web_sys::Response =
-            JsFuture::from(self.stub.fetch_with_request(&request)?)
-                .await?
-                .dyn_into()?;
+        let response: web_sys::Response = JsFuture::from(self.stub.fetch_with_request(&request)?)
+            .await?
+            .dyn_into()?;
         // The whole answer in one call.
         let text = JsFuture::from(response.text()?)
             .await?
