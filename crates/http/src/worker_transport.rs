@@ -21,7 +21,7 @@ impl Transport for FetchTransport {
             if error_name(&err).as_deref() == Some("TimeoutError") {
                 TransportError::Timeout
             } else {
-                TransportError::Other(describe(&err))
+                TransportError::Other(worker::Error::from(err).to_string())
             }
         })
     }
@@ -65,14 +65,4 @@ fn error_name(err: &JsValue) -> Option<String> {
     js_sys::Reflect::get(err, &JsValue::from_str("name"))
         .ok()?
         .as_string()
-}
-
-fn describe(err: &JsValue) -> String {
-    if let Some(text) = err.as_string() {
-        return text;
-    }
-    match err.dyn_ref::<js_sys::Error>() {
-        Some(error) => String::from(error.message()),
-        None => format!("{err:?}"),
-    }
 }

@@ -74,23 +74,15 @@ pub mod counters {
             t.add(name);
             t.take_due(now_ms())
         });
-        // The binding is looked up only when a flush is due (once a minute, not per
-        // webhook); a missing binding puts the counts back.
+        // Nothing is looked up or written until a flush is due (once a minute, not per
+        // webhook).
         let Some(due) = due else {
             return;
         };
-        let db = match env.d1(DB) {
-            Ok(db) => db,
-            Err(err) => {
-                worker::console_warn!("could not flush the intake counters: {err}");
-                TALLY.with(|t| t.borrow_mut().restore(&due));
-                return;
-            }
-        };
+        let env = env.clone();
         ctx.wait_until(async move {
-            if let Err(err) = write(&db, &due).await {
+            if let Err(err) = write_or_restore(&env, &due).await {
                 worker::console_warn!("could not flush the intake counters: {err}");
-                TALLY.with(|t| t.borrow_mut().restore(&due));
             }
         });
     }
@@ -101,9 +93,17 @@ pub mod counters {
         if due.is_empty() {
             return Ok(());
         }
-        let result = write(&env.d1(DB)?, &due).await;
+        write_or_restore(env, &due).await
+    }
+
+    /// Write `due`; on any failure (the binding too) put the counts back for the next flush.
+    async fn write_or_restore(env: &Env, due: &[(&'static str, u64)]) -> Result<()> {
+        let result = match env.d1(DB) {
+            Ok(db) => write(&db, due).await,
+            Err(err) => Err(err),
+        };
         if result.is_err() {
-            TALLY.with(|t| t.borrow_mut().restore(&due));
+            TALLY.with(|t| t.borrow_mut().restore(due));
         }
         result
     }

@@ -98,6 +98,13 @@ struct Loaded {
     hold_until: i64,
 }
 
+impl Loaded {
+    /// Whether an attempt may run now: no backoff hold, and an event is due.
+    fn anything_due(&self, now: i64) -> bool {
+        self.hold_until <= now && self.pending.iter().any(|p| p.next_attempt_at <= now)
+    }
+}
+
 #[derive(Debug)]
 enum Mem {
     /// Not looked at yet in this instance.
@@ -526,12 +533,7 @@ impl Inner {
 
     /// Whether an event waits with its attempt due by `now`.
     fn has_due(&self, now: i64) -> bool {
-        match &*self.mem.borrow() {
-            Mem::Loaded(l) => {
-                l.hold_until <= now && l.pending.iter().any(|p| p.next_attempt_at <= now)
-            }
-            _ => false,
-        }
+        matches!(&*self.mem.borrow(), Mem::Loaded(l) if l.anything_due(now))
     }
 
     async fn arm_or_log(&self) {
@@ -574,7 +576,7 @@ impl Inner {
     async fn deliver_once(&self, settings: &Settings, timeout: Duration) -> Result<bool> {
         let now = now_ms();
         let batch: Vec<Pending> = match &*self.mem.borrow() {
-            Mem::Loaded(l) if l.hold_until <= now => due_batch(&l.pending, now),
+            Mem::Loaded(l) if l.anything_due(now) => due_batch(&l.pending),
             _ => return Ok(false),
         };
         if batch.is_empty() {
@@ -836,13 +838,11 @@ impl Inner {
     }
 }
 
-/// The events to send now. Once one is due, everything waiting goes with it (up to a
-/// batch, in arrival order): Inngest answering for one means it answers for all, so a
-/// recovery is one request, not one per event. An event marked `solo` goes alone.
-fn due_batch(pending: &VecDeque<Pending>, now: i64) -> Vec<Pending> {
-    if !pending.iter().any(|p| p.next_attempt_at <= now) {
-        return Vec::new();
-    }
+/// The events to send once one is due ([`Loaded::anything_due`]): everything waiting
+/// goes with it (up to a batch, in arrival order): Inngest answering for one means it
+/// answers for all, so a recovery is one request, not one per event. An event marked
+/// `solo` goes alone.
+fn due_batch(pending: &VecDeque<Pending>) -> Vec<Pending> {
     let mut batch = Vec::new();
     for p in pending {
         if p.solo {
