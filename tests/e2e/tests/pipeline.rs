@@ -201,8 +201,10 @@ async fn a_refund_request_becomes_a_front_draft_and_a_proposed_refund() {
         "pur_dana_ws" => ("pur_dana_ws", 19900, "ch_3Dana002"),
         other => panic!("not one of Dana's purchases: {other}"),
     };
-    assert_eq!(proposal["input"]["amount"], amount);
-    assert_eq!(proposal["input"]["chargeId"], charge);
+    // The amount and charge come from what gather fetched; on a miss the action's
+    // context says what gather could not get.
+    assert_eq!(proposal["input"]["amount"], amount, "{action}");
+    assert_eq!(proposal["input"]["chargeId"], charge, "{action}");
     assert_eq!(proposal["ledgerKey"], format!("refund:{purchase}:{amount}"));
     assert_eq!(action["argsHash"].as_str().unwrap().len(), 64);
 
