@@ -48,6 +48,7 @@
 //                       ones; goal: { open_loop_p99_ratio_max } marks a tracked target
 //                       (open-loop p99 ratio at most that) as met or missed
 import { createHmac } from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 
 const COMPATIBILITY_DATE = "2026-04-01";
@@ -113,8 +114,9 @@ export const workers = {
   },
   platform: {
     build: ["scripts/build-worker", "platform"],
-    script: "workers/platform/build/worker/shim.mjs",
-    modulesRoot: "workers/platform/build",
+    // build/worker/shim.mjs behind the entry that lets the conversation object serve RPC.
+    script: "workers/platform/entry.mjs",
+    modulesRoot: "workers/platform",
     compatibilityDate: COMPATIBILITY_DATE, // as wrangler.toml
     standins: ["inngest"],
     bindings: ({ urlOf }) => ({
@@ -355,32 +357,53 @@ export const comparisons = [
   { label: "JS same design / TS intake", target: "js-do-intake", baseline: "ts-intake" },
 ];
 
-// BENCH_COMPARE_PLATFORM=<dir>: another build of the platform worker (workers/platform/build
-// as scripts/build-worker left it, copied aside, e.g. from before a change), loaded beside
-// the current one and measured as `rust-intake-compare` in the same run, so a change's
-// before and after come from one run, side by side. Its events go to the stand-in under
-// their own key, so they are counted apart.
-const compareDir = process.env.BENCH_COMPARE_PLATFORM;
-if (compareDir) {
-  const dir = path.resolve(compareDir);
-  const key = "bench-rust-intake-compare";
-  workers["platform-compare"] = {
-    ...workers.platform,
-    build: undefined,
-    script: path.join(dir, "worker/shim.mjs"),
-    modulesRoot: dir,
-    bindings: (ctx) => ({ ...workers.platform.bindings(ctx), INNGEST_EVENT_KEY: key }),
-  };
-  const current = targets.find((t) => t.name === "rust-intake");
-  targets.push({
-    ...current,
-    name: "rust-intake-compare",
-    title: `the same webhooks, platform worker built in ${compareDir}`,
-    worker: "platform-compare",
-    delivery: { standin: "inngest", key },
-  });
+// A change's before and after from one run, side by side: another build of a Rust worker,
+// copied aside (e.g. from before the change), loaded beside the current one and measured
+// as `<target>-compare` on the same requests.
+//
+//   BENCH_COMPARE_PLATFORM=<dir>      the platform worker, as `rust-intake-compare`; <dir> is
+//                                     a copy of workers/platform/build, or of workers/platform
+//                                     with its build (entry.mjs beside build/), which builds
+//                                     since the conversation object serves RPC need
+//   BENCH_COMPARE_EXAMPLE_APP=<dir>   the example app, as `rust-support-compare`; <dir> is a
+//                                     copy of workers/example-app/build
+//
+// The compare platform's events go to the stand-in under their own key, so they are
+// counted apart.
+function addCompare({ env, worker, target, entries, bindings, label, against }) {
+  const given = process.env[env];
+  if (!given) return;
+  const dir = path.resolve(given);
+  const script = entries.map((entry) => path.join(dir, entry)).find((file) => fs.existsSync(file));
+  if (!script) throw new Error(`${env}=${given}: none of ${entries.join(", ")} is there`);
+  const name = `${worker}-compare`;
+  workers[name] = { ...workers[worker], build: undefined, script, modulesRoot: dir, bindings };
+  const current = targets.find((t) => t.name === target);
+  const compare = { ...current, name: `${target}-compare`, title: `${current.title}, built in ${given}`, worker: name };
+  if (current.delivery) compare.delivery = { ...current.delivery, key: COMPARE_KEY };
+  targets.push(compare);
   comparisons.push(
-    { label: "Rust intake / compare build", target: "rust-intake", baseline: "rust-intake-compare" },
-    { label: "compare build / TS intake", target: "rust-intake-compare", baseline: "ts-intake" },
+    { label: `${label} / compare build`, target, baseline: compare.name },
+    { label: `compare build / ${against.label}`, target: compare.name, baseline: against.target },
   );
 }
+
+const COMPARE_KEY = "bench-rust-intake-compare";
+addCompare({
+  env: "BENCH_COMPARE_PLATFORM",
+  worker: "platform",
+  target: "rust-intake",
+  entries: ["entry.mjs", "worker/shim.mjs"],
+  bindings: (ctx) => ({ ...workers.platform.bindings(ctx), INNGEST_EVENT_KEY: COMPARE_KEY }),
+  label: "Rust intake",
+  against: { label: "TS intake", target: "ts-intake" },
+});
+addCompare({
+  env: "BENCH_COMPARE_EXAMPLE_APP",
+  worker: "example-app",
+  target: "rust-support",
+  entries: ["worker/shim.mjs"],
+  bindings: workers["example-app"].bindings,
+  label: "Rust app",
+  against: { label: "TS SDK handler", target: "ts-support" },
+});

@@ -4,13 +4,16 @@
 // intake on the benchmark's webhooks (the steady state: the app lookup already cached):
 //
 //   worker: verify the Front signature (HMAC-SHA256 over "<ms>:<body>", ±5 minutes), parse,
-//           map the event, call the conversation's object with it, answer its outcome
+//           map the event, call the conversation's object with it (RPC, as the platform
+//           does), answer its outcome
 //   object: one INSERT … ON CONFLICT DO NOTHING (dedupe and outbox row), one message
 //           upsert, the safety-net alarm armed at most once a minute, one attempt to send
 //           the event to Inngest (3 s), and one UPDATE marking it delivered
 //
 // It is not a product: no retries beyond the alarm's one resend, no cache reads, no
 // metadata, no dead letters. Only the benchmark loads it (bench/targets.mjs).
+
+import { DurableObject } from "cloudflare:workers";
 
 const NAMES = {
   inbound_received: "support/inbound.received",
@@ -90,9 +93,12 @@ export default {
       message: message?.id ? { id: message.id, createdAt: message.created_at ?? null, text: message.text ?? "" } : null,
     };
     const stub = env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(conversationId));
-    const answer = await stub.fetch("https://conversation/intake", { method: "POST", body: JSON.stringify(record) });
-    if (answer.status !== 200) return Response.json({ error: "temporarily unavailable, retry later" }, { status: 503 });
-    const outcome = await answer.json();
+    let outcome;
+    try {
+      outcome = await stub.intake(record);
+    } catch {
+      return Response.json({ error: "temporarily unavailable, retry later" }, { status: 503 });
+    }
     return Response.json(
       outcome.duplicate
         ? { received: true, duplicate: true, eventId: record.eventId }
@@ -101,8 +107,9 @@ export default {
   },
 };
 
-export class Conversation {
+export class Conversation extends DurableObject {
   constructor(ctx, env) {
+    super(ctx, env);
     this.ctx = ctx;
     this.env = env;
     this.sql = ctx.storage.sql;
@@ -136,8 +143,7 @@ export class Conversation {
     }
   }
 
-  async fetch(request) {
-    const record = await request.json();
+  async intake(record) {
     await this.load();
     const now = Date.now();
     const body = JSON.stringify(record.event);
@@ -145,7 +151,7 @@ export class Conversation {
       "INSERT INTO events (event_id, received_at, body, next_attempt_at) VALUES (?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING",
       record.eventId, now, body, now,
     ).rowsWritten;
-    if (!inserted) return Response.json({ duplicate: true });
+    if (!inserted) return { duplicate: true };
     if (record.message) {
       this.sql.exec(
         "INSERT INTO messages (id, sort_at, json) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET sort_at = excluded.sort_at, json = excluded.json",
@@ -159,7 +165,7 @@ export class Conversation {
     if (await this.send([body])) {
       this.sql.exec("UPDATE events SET body = NULL, next_attempt_at = NULL WHERE event_id = ?", record.eventId);
     }
-    return Response.json({ accepted: true });
+    return { accepted: true };
   }
 
   async alarm() {

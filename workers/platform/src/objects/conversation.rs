@@ -42,12 +42,14 @@ use support_core::retry::next_delay_ms;
 use support_core::settings::Settings;
 use support_http::FetchTransport;
 use support_inngest::{EventApi, SendError};
+use worker::wasm_bindgen::prelude::wasm_bindgen;
+use worker::wasm_bindgen::JsValue;
 use worker::{
-    durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorage,
+    durable_object, js_sys, DurableObject, Env, Request, Response, Result, SqlStorage,
     SqlStorageValue, State,
 };
 
-use super::{paths, Replayed};
+use super::Replayed;
 use crate::env::{self, now_ms};
 use crate::ports::dead_letters;
 
@@ -141,51 +143,17 @@ impl DurableObject for Conversation {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let inner = &self.inner;
-        let settings = match env::settings(&inner.env) {
-            Ok(settings) => settings,
-            Err(err) => return error(500, &format!("misconfigured: {err}")),
-        };
-        match (req.method(), req.path().as_str()) {
-            (Method::Post, paths::INTAKE) => {
-                let record: IntakeRecord = serde_json::from_str(&req.text().await?)?;
-                inner.load().await?;
-                let outcome = inner.intake(record, &settings)?;
-                if matches!(outcome, IntakeOutcome::Accepted { .. }) {
-                    // The output gate holds the fetch until the write is durable. The
-                    // caller waits for this one attempt: intake is paced by what
-                    // Inngest takes, instead of piling up fetches behind the answers.
-                    // No alarm is written first: Front has no 200 until the attempt
-                    // has ended, so if the object dies mid-flight Front retries, and
-                    // that retry (a duplicate, below) arms the safety net.
-                    Inner::deliver_first(inner, &settings).await;
-                } else {
-                    // A duplicate may be that retry: what still waits gets its alarm.
-                    inner.arm_for_pending().await?;
-                }
-                Response::from_json(&outcome)
-            }
-            (Method::Get, paths::STATE) => {
-                inner.load().await?;
-                Response::from_json(&inner.snapshot(&settings)?)
-            }
-            (Method::Post, paths::REPLAY) => {
-                let replays: Vec<Replay> = serde_json::from_str(&req.text().await?)?;
-                inner.load().await?;
-                let queued = inner.replay(replays)?;
-                inner.arm_for_pending().await?;
-                Inner::deliver_first(inner, &settings).await;
-                Response::from_json(&Replayed { queued })
-            }
-            _ => error(404, "not found"),
-        }
+    /// The object is called over RPC (below); a `fetch` is nobody's, and says so.
+    async fn fetch(&self, _req: Request) -> Result<Response> {
+        error(
+            404,
+            "the conversation object is called over RPC: intake, snapshot, replay",
+        )
     }
 
     async fn alarm(&self) -> Result<Response> {
         let inner = &self.inner;
-        let settings = env::settings(&inner.env)
-            .map_err(|e| worker::Error::RustError(format!("misconfigured: {e}")))?;
+        let settings = misconfigured(env::settings(&inner.env))?;
         inner.load().await?;
         if let Mem::Loaded(loaded) = &mut *inner.mem.borrow_mut() {
             loaded.alarm_at = None; // it is firing
@@ -213,6 +181,85 @@ impl DurableObject for Conversation {
         inner.reschedule(&settings).await?;
         Response::ok("")
     }
+}
+
+/// The object's RPC methods, which [`super::ConversationClient`] calls on its stub: a
+/// JSON string in, a JSON string out. No `Request` or `Response` is built on either side
+/// and no URL is parsed (they were a measurable share of a webhook's CPU). The runtime
+/// serves RPC only on a class deriving from `DurableObject`: `workers/platform/entry.mjs`
+/// gives this one that base. An `Err` reaches the caller as a rejected call.
+#[wasm_bindgen(
+    wasm_bindgen = ::worker::wasm_bindgen,
+    wasm_bindgen_futures = ::worker::wasm_bindgen_futures,
+    js_sys = ::worker::js_sys
+)]
+impl Conversation {
+    /// Hand it a Front event ([`IntakeRecord`]); answers the [`IntakeOutcome`].
+    #[wasm_bindgen(js_name = intake)]
+    pub async fn rpc_intake(&self, record: String) -> std::result::Result<String, JsValue> {
+        let inner = &self.inner;
+        rpc_answer(async {
+            let settings = misconfigured(env::settings(&inner.env))?;
+            let record: IntakeRecord = serde_json::from_str(&record)?;
+            inner.load().await?;
+            let outcome = inner.intake(record, &settings)?;
+            if matches!(outcome, IntakeOutcome::Accepted { .. }) {
+                // The output gate holds the answer until the write is durable. The
+                // caller waits for this one attempt: intake is paced by what Inngest
+                // takes, instead of piling up calls behind the answers. No alarm is
+                // written first: Front has no 200 until the attempt has ended, so if the
+                // object dies mid-flight Front retries, and that retry (a duplicate,
+                // below) arms the safety net.
+                Inner::deliver_first(inner, &settings).await;
+            } else {
+                // A duplicate may be that retry: what still waits gets its alarm.
+                inner.arm_for_pending().await?;
+            }
+            Ok(serde_json::to_string(&outcome)?)
+        })
+        .await
+    }
+
+    /// What it holds ([`Snapshot`]).
+    #[wasm_bindgen(js_name = snapshot)]
+    pub async fn rpc_snapshot(&self) -> std::result::Result<String, JsValue> {
+        let inner = &self.inner;
+        rpc_answer(async {
+            let settings = misconfigured(env::settings(&inner.env))?;
+            inner.load().await?;
+            Ok(serde_json::to_string(&inner.snapshot(&settings)?)?)
+        })
+        .await
+    }
+
+    /// Put dead-lettered events ([`Replay`]s) back into the outbox; answers [`Replayed`].
+    #[wasm_bindgen(js_name = replay)]
+    pub async fn rpc_replay(&self, replays: String) -> std::result::Result<String, JsValue> {
+        let inner = &self.inner;
+        rpc_answer(async {
+            let settings = misconfigured(env::settings(&inner.env))?;
+            let replays: Vec<Replay> = serde_json::from_str(&replays)?;
+            inner.load().await?;
+            let queued = inner.replay(replays)?;
+            inner.arm_for_pending().await?;
+            Inner::deliver_first(inner, &settings).await;
+            Ok(serde_json::to_string(&Replayed { queued })?)
+        })
+        .await
+    }
+}
+
+/// An RPC method's answer: its error as a JavaScript `Error` with the message, so the
+/// caller's rejection says what went wrong.
+async fn rpc_answer(
+    work: impl std::future::Future<Output = Result<String>>,
+) -> std::result::Result<String, JsValue> {
+    work.await
+        .map_err(|err| js_sys::Error::new(&err.to_string()).into())
+}
+
+fn misconfigured<T, E: std::fmt::Display>(settings: std::result::Result<T, E>) -> Result<T> {
+    settings.map_err(|err| worker::Error::RustError(format!("misconfigured: {err}")))
 }
 
 fn error(status: u16, message: &str) -> Result<Response> {

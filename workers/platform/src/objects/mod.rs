@@ -6,22 +6,15 @@ mod conversation;
 pub use conversation::Conversation;
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use support_core::conversation::Snapshot;
 use support_core::intake::{IntakeOutcome, IntakeRecord};
 use support_core::outbox::Replay;
-use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen::prelude::wasm_bindgen;
+use worker::wasm_bindgen::JsValue;
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{web_sys, worker_sys, Env, Method, Result};
+use worker::{js_sys, Env, Result};
 
 use crate::env::CONVERSATIONS;
-
-/// The conversation object's paths (the client and the object share them).
-mod paths {
-    pub const INTAKE: &str = "/intake";
-    pub const STATE: &str = "/state";
-    pub const REPLAY: &str = "/replay";
-}
 
 /// How many events a replay put back into the outbox.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -30,12 +23,27 @@ pub struct Replayed {
     pub queued: usize,
 }
 
+#[wasm_bindgen(wasm_bindgen = ::worker::wasm_bindgen, js_sys = ::worker::js_sys)]
+extern "C" {
+    /// A conversation object's stub with the RPC methods [`Conversation`] exports. Each
+    /// takes and answers a JSON string and returns the runtime's RPC promise (a
+    /// thenable, not a `Promise`: [`call`] resolves it).
+    #[wasm_bindgen(extends = js_sys::Object)]
+    type ConversationStub;
+
+    #[wasm_bindgen(method, catch)]
+    fn intake(this: &ConversationStub, record: &str) -> std::result::Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn snapshot(this: &ConversationStub) -> std::result::Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn replay(this: &ConversationStub, replays: &str) -> std::result::Result<JsValue, JsValue>;
+}
+
 /// A typed handle on one conversation's object.
 pub struct ConversationClient {
-    /// The stub as the runtime hands it over: requests go to it through `web_sys`
-    /// directly, without `worker::Request`/`Response` wrappers (a body read chunk by
-    /// chunk and every header copied were a measurable share of a webhook's CPU).
-    stub: worker_sys::DurableObject,
+    stub: ConversationStub,
 }
 
 impl ConversationClient {
@@ -51,47 +59,39 @@ impl ConversationClient {
 
     /// Hand it a Front event: deduped, cached and queued for Inngest.
     pub async fn intake(&self, record: &IntakeRecord) -> Result<IntakeOutcome> {
-        self.call(Method::Post, paths::INTAKE, Some(record)).await
+        call("intake", self.stub.intake(&serde_json::to_string(record)?)).await
     }
 
     /// What it holds. An unknown conversation answers an empty snapshot and stays
     /// without storage.
     pub async fn snapshot(&self) -> Result<Snapshot> {
-        self.call::<(), _>(Method::Get, paths::STATE, None).await
+        call("snapshot", self.stub.snapshot()).await
     }
 
     /// Put dead-lettered events back into the outbox.
     pub async fn replay(&self, events: &[Replay]) -> Result<Replayed> {
-        self.call(Method::Post, paths::REPLAY, Some(&events)).await
+        call("replay", self.stub.replay(&serde_json::to_string(events)?)).await
     }
+}
 
-    async fn call<B: Serialize, T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&B>,
-    ) -> Result<T> {
-        let init = web_sys::RequestInit::new();
-        init.set_method(method.as_ref());
-        if let Some(body) = body {
-            init.set_body(&JsValue::from_str(&serde_json::to_string(body)?));
-        }
-        let url = format!("https://conversation{path}");
-        let request = web_sys::Request::new_with_str_and_init(&url, &init)?;
-        let response: web_sys::Response = JsFuture::from(self.stub.fetch_with_request(&request)?)
-            .await?
-            .dyn_into()?;
-        // The whole answer in one call.
-        let text = JsFuture::from(response.text()?)
-            .await?
-            .as_string()
-            .unwrap_or_default();
-        if response.status() != 200 {
-            return Err(worker::Error::RustError(format!(
-                "conversation object answered {} to {path}: {text}",
-                response.status()
-            )));
-        }
-        Ok(serde_json::from_str(&text)?)
-    }
+/// Await an RPC call and parse its JSON answer; a rejection (the object's error, or the
+/// runtime's: the object overloaded or reset) says which method failed.
+async fn call<T: DeserializeOwned>(
+    method: &str,
+    started: std::result::Result<JsValue, JsValue>,
+) -> Result<T> {
+    let failed = |err: JsValue| {
+        worker::Error::RustError(format!(
+            "conversation object's {method} failed: {}",
+            worker::Error::from(err)
+        ))
+    };
+    let pending = started.map_err(failed)?;
+    let answer = JsFuture::from(js_sys::Promise::resolve(&pending))
+        .await
+        .map_err(failed)?;
+    let text = answer.as_string().ok_or_else(|| {
+        worker::Error::RustError(format!("conversation object's {method} answered no text"))
+    })?;
+    Ok(serde_json::from_str(&text)?)
 }
