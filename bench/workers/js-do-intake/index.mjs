@@ -122,7 +122,6 @@ export class Conversation extends DurableObject {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS events (event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL, body TEXT,
         next_attempt_at INTEGER) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS events_by_received_at ON events(received_at);
       CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, sort_at INTEGER NOT NULL, json TEXT NOT NULL);`);
     this.alarmAt = await this.ctx.storage.getAlarm();
     this.ready = true;

