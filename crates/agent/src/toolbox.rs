@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use support_http::Transport;
-use support_sdk::{IntegrationClient, Request};
+use support_sdk::{IntegrationClient, IntegrationError, Request};
 use support_stripe::StripeClient;
 
 /// What the tools reach.
@@ -16,6 +16,19 @@ pub struct Toolbox {
     pub sdk: Option<IntegrationClient<Arc<dyn Transport>>>,
     /// Stripe, with the app's connected account.
     pub stripe: Option<(Arc<StripeClient>, String)>,
+}
+
+/// How often a read-only SDK action is tried when it fails in transit.
+const READ_ATTEMPTS: usize = 3;
+
+/// A failure worth one more try: the request may not have reached the app, or the app
+/// said to come back (429, 502, 503, 504).
+fn transient(answer: &Result<(u16, Value), IntegrationError>) -> bool {
+    match answer {
+        Ok((status, _)) => matches!(status, 429 | 502 | 503 | 504),
+        Err(IntegrationError::Transport(_)) => true,
+        Err(_) => false,
+    }
 }
 
 fn to_value(value: impl Serialize) -> Value {
@@ -69,7 +82,23 @@ impl Toolbox {
         params.insert("action".into(), json!(action));
         let request: Request = serde_json::from_value(Value::Object(params))
             .map_err(|e| format!("bad input for {action}: {e}"))?;
-        match sdk.call_raw(&request).await {
+        // A read that fails on the way (a dropped connection, the app overloaded or
+        // restarting) is asked again, so one glitch does not leave the agent without the
+        // customer's purchases. A change in the app is sent once: a retry could apply it
+        // twice. A timeout is not retried either (the wait would triple).
+        let attempts = if request.action().is_mutation() {
+            1
+        } else {
+            READ_ATTEMPTS
+        };
+        let mut answer = sdk.call_raw(&request).await;
+        for _ in 1..attempts {
+            if !transient(&answer) {
+                break;
+            }
+            answer = sdk.call_raw(&request).await;
+        }
+        match answer {
             Ok((status, body)) if (200..300).contains(&status) => Ok(body),
             Ok((501, _)) => Ok(json!({"offered": false})),
             Ok((404, _)) if action == "lookupUser" => Ok(Value::Null),
@@ -123,5 +152,124 @@ impl Toolbox {
                 .map(to_value),
         };
         result.map_err(|e| format!("{name} failed ({e})"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use support_http::{HttpRequest, HttpResponse, TransportError};
+
+    use super::*;
+
+    /// Answers from a script, in order, and counts the requests.
+    #[derive(Default)]
+    struct Scripted {
+        answers: Mutex<VecDeque<Result<HttpResponse, TransportError>>>,
+        sent: Mutex<usize>,
+    }
+
+    #[async_trait::async_trait]
+    impl Transport for Scripted {
+        async fn send(&self, _request: HttpRequest) -> Result<HttpResponse, TransportError> {
+            *self.sent.lock().unwrap() += 1;
+            self.answers
+                .lock()
+                .unwrap()
+                .pop_front()
+                .expect("a request beyond the script")
+        }
+    }
+
+    fn toolbox(answers: Vec<Result<HttpResponse, TransportError>>) -> (Toolbox, Arc<Scripted>) {
+        let transport = Arc::new(Scripted {
+            answers: Mutex::new(answers.into()),
+            ..Scripted::default()
+        });
+        let shared: Arc<dyn Transport> = transport.clone();
+        let sdk = IntegrationClient::new("https://app.example.com/api/support", "secret", shared);
+        (
+            Toolbox {
+                sdk: Some(sdk),
+                stripe: None,
+            },
+            transport,
+        )
+    }
+
+    fn params(pairs: Value) -> Map<String, Value> {
+        pairs.as_object().cloned().unwrap()
+    }
+
+    fn purchases() -> Result<HttpResponse, TransportError> {
+        Ok(HttpResponse::json(200, &json!([{"id": "pur_1"}])))
+    }
+
+    #[tokio::test]
+    async fn a_read_that_fails_in_transit_is_asked_again() {
+        let (toolbox, transport) = toolbox(vec![
+            Err(TransportError::Other("connection reset".into())),
+            Ok(HttpResponse::json(503, &json!({"error": "restarting"}))),
+            purchases(),
+        ]);
+        let answer = toolbox
+            .sdk_call("getPurchases", params(json!({"userId": "usr_1"})))
+            .await;
+        assert_eq!(answer, Ok(json!([{"id": "pur_1"}])));
+        assert_eq!(*transport.sent.lock().unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_read_gives_up_after_three_tries_and_says_why() {
+        let (toolbox, transport) = toolbox(vec![
+            Ok(HttpResponse::json(502, &json!({}))),
+            Ok(HttpResponse::json(502, &json!({}))),
+            Ok(HttpResponse::json(502, &json!({}))),
+        ]);
+        let answer = toolbox
+            .sdk_call("getPurchases", params(json!({"userId": "usr_1"})))
+            .await;
+        assert_eq!(
+            answer,
+            Err("getPurchases failed (the app answered 502)".to_owned())
+        );
+        assert_eq!(*transport.sent.lock().unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_is_not_transient_is_not_asked_again() {
+        let (toolbox, transport) = toolbox(vec![Ok(HttpResponse::json(
+            400,
+            &json!({"error": "bad userId"}),
+        ))]);
+        let answer = toolbox
+            .sdk_call("getPurchases", params(json!({"userId": "usr_1"})))
+            .await;
+        assert_eq!(
+            answer,
+            Err("getPurchases failed (the app answered 400)".to_owned())
+        );
+        assert_eq!(*transport.sent.lock().unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_change_in_the_app_is_sent_once_even_when_it_fails_in_transit() {
+        let (toolbox, transport) =
+            toolbox(vec![Err(TransportError::Other("connection reset".into()))]);
+        let answer = toolbox
+            .sdk_call(
+                "generateMagicLink",
+                params(json!({"email": "dana@example.com", "expiresIn": 3600})),
+            )
+            .await;
+        assert!(
+            answer
+                .as_ref()
+                .is_err_and(|e| e.starts_with("generateMagicLink failed")),
+            "{answer:?}"
+        );
+        assert_eq!(*transport.sent.lock().unwrap(), 1);
     }
 }
