@@ -177,7 +177,7 @@ function supportRequest(secret, payload) {
 // (the dev app total-typescript). Signed as Front signs: x-front-signature =
 // base64(HMAC-SHA256(secret, "<ms timestamp>:<raw body>")), x-front-request-timestamp = ms.
 const INTAKE_CONVERSATIONS = 1000;
-function frontWebhook(tag, i, nowMs) {
+function frontWebhook(tag, i, nowMs, { newConversations = false } = {}) {
   const n = `${tag}_${i}`;
   const emitted = nowMs / 1000;
   return {
@@ -188,7 +188,9 @@ function frontWebhook(tag, i, nowMs) {
       type: "inbound",
       emitted_at: emitted,
       conversation: {
-        id: `cnv_bench_${i % INTAKE_CONVERSATIONS}`,
+        // New conversations: each webhook the first of its own, so every one meets a
+        // brand-new object (as a conversation's first message does in production).
+        id: newConversations ? `cnv_bench_new_${n}` : `cnv_bench_${i % INTAKE_CONVERSATIONS}`,
         subject: "Cannot access my course",
         recipient: { handle: "dana@example.com", role: "from" },
       },
@@ -207,14 +209,14 @@ function frontWebhook(tag, i, nowMs) {
   };
 }
 
-function frontIntakeRequest(secret) {
+function frontIntakeRequest(secret, options) {
   return {
     method: "POST",
     path: "/webhooks/front",
     distinct: {
       minRate: 3000,
       make(tag, i, nowMs) {
-        const body = JSON.stringify(frontWebhook(tag, i, nowMs));
+        const body = JSON.stringify(frontWebhook(tag, i, nowMs, options));
         const ts = String(Math.floor(nowMs));
         const signature = createHmac("sha256", secret).update(`${ts}:${body}`).digest("base64");
         return {
@@ -330,6 +332,36 @@ export const targets = [
     delivery: { standin: "inngest", key: INTAKE_KEYS.jsDo },
   },
   {
+    name: "rust-intake-new",
+    // Opt-in (name it in BENCH_TARGETS), short runs, no open loop: every request makes a
+    // Durable Object, and one local workerd holds a few thousand before SQLite fails.
+    optIn: true,
+    max_warmup_s: 1,
+    max_duration_s: 2,
+    open_loop: false,
+    title: "Rust platform worker: the same webhooks, each the first of a new conversation (a brand-new object per webhook)",
+    worker: "platform",
+    request: frontIntakeRequest(FRONT_SECRET, { newConversations: true }),
+    expect: expectIntakeAccepted,
+    timeout_s: 10,
+    delivery: { standin: "inngest", key: INTAKE_KEYS.rust },
+  },
+  {
+    name: "js-do-intake-new",
+    // Opt-in (name it in BENCH_TARGETS), short runs, no open loop: every request makes a
+    // Durable Object, and one local workerd holds a few thousand before SQLite fails.
+    optIn: true,
+    max_warmup_s: 1,
+    max_duration_s: 2,
+    open_loop: false,
+    title: "the intake's design in plain JS: each webhook the first of a new conversation",
+    worker: "js-do-intake",
+    request: frontIntakeRequest(FRONT_SECRET, { newConversations: true }),
+    expect: expectIntakeAccepted,
+    timeout_s: 10,
+    delivery: { standin: "inngest", key: INTAKE_KEYS.jsDo },
+  },
+  {
     name: "ts-intake",
     title: "TypeScript verify-and-forward worker: the same webhooks, forwarded to Inngest in the request",
     worker: "ts-intake",
@@ -355,55 +387,54 @@ export const comparisons = [
   // What the design itself costs in this runtime, and what Rust adds to it.
   { label: "Rust intake / JS same design", target: "rust-intake", baseline: "js-do-intake" },
   { label: "JS same design / TS intake", target: "js-do-intake", baseline: "ts-intake" },
+  // A brand-new object per webhook against the warm objects of the 1 000 conversations.
+  { label: "Rust intake, new conversations / warm", target: "rust-intake-new", baseline: "rust-intake" },
+  { label: "Rust intake, new conversations / TS intake", target: "rust-intake-new", baseline: "ts-intake" },
+  { label: "JS same design, new conversations / warm", target: "js-do-intake-new", baseline: "js-do-intake" },
 ];
 
 // A change's before and after from one run, side by side: another build of a Rust worker,
-// copied aside (e.g. from before the change), loaded beside the current one and measured
-// as `<target>-compare` on the same requests.
+// copied aside (e.g. from before the change), loaded beside the current one, and each of
+// the worker's targets measured on it too as `<target>-compare` (rust-intake-compare,
+// rust-intake-new-compare, rust-support-compare, ...), on the same requests.
 //
-//   BENCH_COMPARE_PLATFORM=<dir>      the platform worker, as `rust-intake-compare`; <dir> is
-//                                     a copy of workers/platform/build, or of workers/platform
-//                                     with its build (entry.mjs beside build/), which builds
-//                                     since the conversation object serves RPC need
-//   BENCH_COMPARE_EXAMPLE_APP=<dir>   the example app, as `rust-support-compare`; <dir> is a
-//                                     copy of workers/example-app/build
+//   BENCH_COMPARE_PLATFORM=<dir>      the platform worker; <dir> is a copy of
+//                                     workers/platform/build, or of workers/platform with its
+//                                     build (entry.mjs beside build/), which builds since the
+//                                     conversation object serves RPC need
+//   BENCH_COMPARE_EXAMPLE_APP=<dir>   the example app; <dir> is a copy of
+//                                     workers/example-app/build
 //
 // The compare platform's events go to the stand-in under their own key, so they are
 // counted apart.
-function addCompare({ env, worker, target, entries, bindings, label, against }) {
+function addCompare({ env, worker, bindings, against }) {
   const given = process.env[env];
   if (!given) return;
   const dir = path.resolve(given);
-  const script = entries.map((entry) => path.join(dir, entry)).find((file) => fs.existsSync(file));
-  if (!script) throw new Error(`${env}=${given}: none of ${entries.join(", ")} is there`);
+  const script = ["entry.mjs", "worker/shim.mjs"].map((entry) => path.join(dir, entry)).find((file) => fs.existsSync(file));
+  if (!script) throw new Error(`${env}=${given}: neither entry.mjs nor worker/shim.mjs is there`);
   const name = `${worker}-compare`;
   workers[name] = { ...workers[worker], build: undefined, script, modulesRoot: dir, bindings };
-  const current = targets.find((t) => t.name === target);
-  const compare = { ...current, name: `${target}-compare`, title: `${current.title}, built in ${given}`, worker: name };
-  if (current.delivery) compare.delivery = { ...current.delivery, key: COMPARE_KEY };
-  targets.push(compare);
-  comparisons.push(
-    { label: `${label} / compare build`, target, baseline: compare.name },
-    { label: `compare build / ${against.label}`, target: compare.name, baseline: against.target },
-  );
+  // Every target of the worker gets a twin on the other build.
+  for (const current of targets.filter((t) => t.worker === worker)) {
+    const compare = { ...current, name: `${current.name}-compare`, title: `${current.title}, built in ${given}`, worker: name };
+    if (current.delivery) compare.delivery = { ...current.delivery, key: COMPARE_KEY };
+    targets.push(compare);
+    comparisons.push({ label: `${current.name} / compare build`, target: current.name, baseline: compare.name });
+  }
+  comparisons.push({ label: `compare build / ${against.label}`, target: `${against.main}-compare`, baseline: against.target });
 }
 
 const COMPARE_KEY = "bench-rust-intake-compare";
 addCompare({
   env: "BENCH_COMPARE_PLATFORM",
   worker: "platform",
-  target: "rust-intake",
-  entries: ["entry.mjs", "worker/shim.mjs"],
   bindings: (ctx) => ({ ...workers.platform.bindings(ctx), INNGEST_EVENT_KEY: COMPARE_KEY }),
-  label: "Rust intake",
-  against: { label: "TS intake", target: "ts-intake" },
+  against: { main: "rust-intake", label: "TS intake", target: "ts-intake" },
 });
 addCompare({
   env: "BENCH_COMPARE_EXAMPLE_APP",
   worker: "example-app",
-  target: "rust-support",
-  entries: ["worker/shim.mjs"],
   bindings: workers["example-app"].bindings,
-  label: "Rust app",
-  against: { label: "TS SDK handler", target: "ts-support" },
+  against: { main: "rust-support", label: "TS SDK handler", target: "ts-support" },
 });

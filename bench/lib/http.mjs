@@ -82,7 +82,8 @@ function median(xs) {
 
 function selectTargets() {
   const wanted = (process.env.BENCH_TARGETS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  if (!wanted.length) return config.targets;
+  // Opt-in targets (see bench/targets.mjs) run only when named.
+  if (!wanted.length) return config.targets.filter((t) => !t.optIn);
   const unknown = wanted.filter((n) => !config.targets.some((t) => t.name === n));
   if (unknown.length) {
     throw new Error(`unknown target(s) ${unknown.join(", ")}; known: ${config.targets.map((t) => t.name).join(", ")}`);
@@ -534,10 +535,13 @@ async function main() {
 
       checkTarget(t, url, checkRequest, headers, `check-${t.name}-r${round}.txt`);
 
+      // A target may cap its run (each request of the new-conversation targets makes an object).
+      const warmupS = Math.min(settings.warmup_s, t.max_warmup_s ?? Infinity);
+      const durationS = Math.min(settings.duration_s, t.max_duration_s ?? Infinity);
       let warmRequests = 0;
-      if (settings.warmup_s > 0) {
-        const warm = scriptFor("w", settings.warmup_s);
-        const { out: warmOut } = await runWrk({ url, script: warm.script, threads: settings.threads, connections: settings.connections, duration: settings.warmup_s, timeout: t.timeout_s });
+      if (warmupS > 0) {
+        const warm = scriptFor("w", warmupS);
+        const { out: warmOut } = await runWrk({ url, script: warm.script, threads: settings.threads, connections: settings.connections, duration: warmupS, timeout: t.timeout_s });
         const w = parseWrk(warmOut);
         warmRequests = w.requests ?? 0;
         checkWraps(t, "warm-up", warmOut, warm.entries);
@@ -546,7 +550,7 @@ async function main() {
         // not land in the measured window.
         if (t.delivery) await drain(t.delivery, delivered0, 1 + warmRequests);
       }
-      const measured = scriptFor("m", settings.duration_s);
+      const measured = scriptFor("m", durationS);
       const standinPid = t.delivery ? standins.get(t.delivery.standin)?.child.pid : undefined;
       const standinCpu0 = standinPid ? cpuMillis(standinPid) : undefined;
       const profiler = profiling ? await connectProfiler(inspectorPort, t.worker) : undefined;
@@ -559,7 +563,7 @@ async function main() {
         script: measured.script,
         threads: settings.threads,
         connections: settings.connections,
-        duration: settings.duration_s,
+        duration: durationS,
         timeout: t.timeout_s,
       });
       const nodeCpu = process.cpuUsage(node0);
@@ -650,7 +654,7 @@ async function main() {
     open = chooseOpenRate(targets, runs);
     log(`open loop: ${open.rate} req/s offered to every target (${open.source}), ${openSettings.warmup_s}s warm-up + ${openSettings.duration_s}s per run`);
     for (let round = 1; round <= openSettings.rounds; round++) {
-      for (const t of targets) openRuns.push(await openLoopRun(t, round, open.rate, urls.get(t.name), workerd));
+      for (const t of targets) if (t.open_loop !== false) openRuns.push(await openLoopRun(t, round, open.rate, urls.get(t.name), workerd));
     }
   }
 
@@ -695,7 +699,7 @@ async function main() {
       workerd_cpu_ms_median: median(mine.map((r) => r.workerd_cpu_ms)),
       requests_per_sec_range: [Math.min(...rps), Math.max(...rps)],
       runs: mine.map(({ target, ...rest }) => rest),
-      ...(open ? { open_loop: openLoopResult(t, open.rate, openRuns) } : {}),
+      ...(open && t.open_loop !== false ? { open_loop: openLoopResult(t, open.rate, openRuns) } : {}),
     };
   });
   const byName = Object.fromEntries(results.map((r) => [r.name, r]));
@@ -712,7 +716,9 @@ async function main() {
         p50_ratio: a.p50_ms / b.p50_ms,
         p99_ratio: a.p99_ms / b.p99_ms,
         workerd_cpu_per_request_ratio: a.workerd_cpu_us_per_request / b.workerd_cpu_us_per_request,
-        ...(open ? { open_loop: openLoopRatios(c, byName[c.target].open_loop.median, byName[c.baseline].open_loop.median, open.rate) } : {}),
+        ...(byName[c.target].open_loop && byName[c.baseline].open_loop
+          ? { open_loop: openLoopRatios(c, byName[c.target].open_loop.median, byName[c.baseline].open_loop.median, open.rate) }
+          : {}),
       };
     });
 
