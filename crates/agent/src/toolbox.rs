@@ -21,11 +21,13 @@ pub struct Toolbox {
 /// How often a read-only SDK action is tried when it fails in transit.
 const READ_ATTEMPTS: usize = 3;
 
-/// A failure worth one more try: the request may not have reached the app, or the app
-/// said to come back (429, 502, 503, 504).
+/// A failure worth one more try at once: the request may not have reached the app (a
+/// transport error, a 502 from its gateway) or the app is restarting (503). Not a 429
+/// (asking again at once is what it asks not to do) nor a 504 (the gateway already
+/// waited its own timeout).
 fn transient(answer: &Result<(u16, Value), IntegrationError>) -> bool {
     match answer {
-        Ok((status, _)) => matches!(status, 429 | 502 | 503 | 504),
+        Ok((status, _)) => matches!(status, 502 | 503),
         Err(IntegrationError::Transport(_)) => true,
         Err(_) => false,
     }
@@ -82,8 +84,8 @@ impl Toolbox {
         params.insert("action".into(), json!(action));
         let request: Request = serde_json::from_value(Value::Object(params))
             .map_err(|e| format!("bad input for {action}: {e}"))?;
-        // A read that fails on the way (a dropped connection, the app overloaded or
-        // restarting) is asked again, so one glitch does not leave the agent without the
+        // A read that fails on the way (a dropped connection, the app restarting) is
+        // asked again, so one glitch does not leave the agent without the
         // customer's purchases. A change in the app is sent once: a retry could apply it
         // twice. A timeout is not retried either (the wait would triple).
         let attempts = if request.action().is_mutation() {
@@ -240,18 +242,20 @@ mod tests {
 
     #[tokio::test]
     async fn an_answer_that_is_not_transient_is_not_asked_again() {
-        let (toolbox, transport) = toolbox(vec![Ok(HttpResponse::json(
-            400,
-            &json!({"error": "bad userId"}),
-        ))]);
-        let answer = toolbox
-            .sdk_call("getPurchases", params(json!({"userId": "usr_1"})))
-            .await;
-        assert_eq!(
-            answer,
-            Err("getPurchases failed (the app answered 400)".to_owned())
-        );
-        assert_eq!(*transport.sent.lock().unwrap(), 1);
+        for status in [400, 429, 500, 504] {
+            let (toolbox, transport) = toolbox(vec![Ok(HttpResponse::json(
+                status,
+                &json!({"error": "no"}),
+            ))]);
+            let answer = toolbox
+                .sdk_call("getPurchases", params(json!({"userId": "usr_1"})))
+                .await;
+            assert_eq!(
+                answer,
+                Err(format!("getPurchases failed (the app answered {status})"))
+            );
+            assert_eq!(*transport.sent.lock().unwrap(), 1, "{status}");
+        }
     }
 
     #[tokio::test]

@@ -45,8 +45,8 @@ use support_inngest::{EventApi, SendError};
 use worker::wasm_bindgen::prelude::wasm_bindgen;
 use worker::wasm_bindgen::JsValue;
 use worker::{
-    durable_object, js_sys, DurableObject, Env, Request, Response, Result, SqlStorage,
-    SqlStorageValue, State,
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
+    State,
 };
 
 use super::Replayed;
@@ -61,7 +61,8 @@ const BACKGROUND_TIMEOUT: Duration = Duration::from_secs(10);
 /// The object's tables, created with its first write. No index on `received_at`: a
 /// conversation's events are few (pruned after the dedupe window), so the pruning scan is
 /// cheap, and a brand-new object's first webhook costs about 12 % less CPU without that
-/// statement (and each event one index entry less).
+/// statement (and each of its events one index entry less). Objects created before keep
+/// the index; it is only unused weight there.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
   event_id TEXT PRIMARY KEY,
@@ -191,6 +192,9 @@ impl DurableObject for Conversation {
 /// and no URL is parsed (they were a measurable share of a webhook's CPU). The runtime
 /// serves RPC only on a class deriving from `DurableObject`: `workers/platform/entry.mjs`
 /// gives this one that base. An `Err` reaches the caller as a rejected call.
+///
+/// RPC reaches every method on the class's prototype (wasm-bindgen's `free` and the
+/// `fetch` above among them); only this worker holds the binding, and it calls these.
 #[wasm_bindgen(
     wasm_bindgen = ::worker::wasm_bindgen,
     wasm_bindgen_futures = ::worker::wasm_bindgen_futures,
@@ -252,13 +256,13 @@ impl Conversation {
     }
 }
 
-/// An RPC method's answer: its error as a JavaScript `Error` with the message, so the
+/// An RPC method's answer: its error as the JavaScript `Error` worker builds for it, with
+/// the cause chain in the message (a bad record says what was wrong with it), so the
 /// caller's rejection says what went wrong.
 async fn rpc_answer(
     work: impl std::future::Future<Output = Result<String>>,
 ) -> std::result::Result<String, JsValue> {
-    work.await
-        .map_err(|err| js_sys::Error::new(&err.to_string()).into())
+    work.await.map_err(JsValue::from)
 }
 
 fn misconfigured<T, E: std::fmt::Display>(settings: std::result::Result<T, E>) -> Result<T> {

@@ -93,5 +93,9 @@ async fn call<T: DeserializeOwned>(
     let text = answer.as_string().ok_or_else(|| {
         worker::Error::RustError(format!("conversation object's {method} answered no text"))
     })?;
-    Ok(serde_json::from_str(&text)?)
+    serde_json::from_str(&text).map_err(|err| {
+        worker::Error::RustError(format!(
+            "conversation object's {method} answered what is not its JSON: {err}"
+        ))
+    })
 }
