@@ -333,9 +333,10 @@ export const targets = [
   },
   {
     name: "rust-intake-new",
-    // Opt-in (name it in BENCH_TARGETS), short runs, no open loop: every request makes a
-    // Durable Object, and one local workerd holds a few thousand before SQLite fails.
+    // Opt-in (name it in BENCH_TARGETS), one short round, no open loop: every request
+    // makes a Durable Object, and one local workerd holds a few thousand before SQLite fails.
     optIn: true,
+    max_rounds: 1,
     max_warmup_s: 1,
     max_duration_s: 2,
     open_loop: false,
@@ -348,9 +349,10 @@ export const targets = [
   },
   {
     name: "js-do-intake-new",
-    // Opt-in (name it in BENCH_TARGETS), short runs, no open loop: every request makes a
-    // Durable Object, and one local workerd holds a few thousand before SQLite fails.
+    // Opt-in (name it in BENCH_TARGETS), one short round, no open loop: every request
+    // makes a Durable Object, and one local workerd holds a few thousand before SQLite fails.
     optIn: true,
+    max_rounds: 1,
     max_warmup_s: 1,
     max_duration_s: 2,
     open_loop: false,

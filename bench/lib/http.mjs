@@ -512,6 +512,7 @@ async function main() {
   const runs = [];
   for (let round = 1; round <= settings.rounds; round++) {
     for (const t of targets) {
+      if (t.max_rounds && round > t.max_rounds) continue;
       const url = urls.get(t.name);
       const distinct = t.request.distinct;
       // Sign now: the same header is replayed for warm-up + measurement (well under 300 s).
@@ -650,8 +651,8 @@ async function main() {
   // the same way: A B C, A B C.
   let open;
   const openRuns = [];
-  if (openSettings.enabled) {
-    open = chooseOpenRate(targets, runs);
+  if (openSettings.enabled && targets.some((t) => t.open_loop !== false)) {
+    open = chooseOpenRate(targets.filter((t) => t.open_loop !== false), runs);
     log(`open loop: ${open.rate} req/s offered to every target (${open.source}), ${openSettings.warmup_s}s warm-up + ${openSettings.duration_s}s per run`);
     for (let round = 1; round <= openSettings.rounds; round++) {
       for (const t of targets) if (t.open_loop !== false) openRuns.push(await openLoopRun(t, round, open.rate, urls.get(t.name), workerd));
