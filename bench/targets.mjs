@@ -267,6 +267,19 @@ const expectReceived = (status, text) =>
 
 const LOOKUP_DANA = { action: "lookupUser", email: "dana@example.com" };
 
+// The new-conversation targets: each webhook the first of its own conversation. Opt-in
+// (name them in BENCH_TARGETS), one short round, no open loop: every request makes a
+// Durable Object, and one local workerd holds a few thousand before SQLite fails.
+const NEW_CONVERSATIONS = {
+  optIn: true,
+  max_rounds: 1,
+  max_warmup_s: 1,
+  max_duration_s: 2,
+  open_loop: false,
+  request: frontIntakeRequest(FRONT_SECRET, { newConversations: true }),
+  expect: expectIntakeAccepted,
+};
+
 export const targets = [
   {
     name: "ok",
@@ -333,33 +346,17 @@ export const targets = [
   },
   {
     name: "rust-intake-new",
-    // Opt-in (name it in BENCH_TARGETS), one short round, no open loop: every request
-    // makes a Durable Object, and one local workerd holds a few thousand before SQLite fails.
-    optIn: true,
-    max_rounds: 1,
-    max_warmup_s: 1,
-    max_duration_s: 2,
-    open_loop: false,
+    ...NEW_CONVERSATIONS,
     title: "Rust platform worker: the same webhooks, each the first of a new conversation (a brand-new object per webhook)",
     worker: "platform",
-    request: frontIntakeRequest(FRONT_SECRET, { newConversations: true }),
-    expect: expectIntakeAccepted,
     timeout_s: 10,
     delivery: { standin: "inngest", key: INTAKE_KEYS.rust },
   },
   {
     name: "js-do-intake-new",
-    // Opt-in (name it in BENCH_TARGETS), one short round, no open loop: every request
-    // makes a Durable Object, and one local workerd holds a few thousand before SQLite fails.
-    optIn: true,
-    max_rounds: 1,
-    max_warmup_s: 1,
-    max_duration_s: 2,
-    open_loop: false,
+    ...NEW_CONVERSATIONS,
     title: "the intake's design in plain JS: each webhook the first of a new conversation",
     worker: "js-do-intake",
-    request: frontIntakeRequest(FRONT_SECRET, { newConversations: true }),
-    expect: expectIntakeAccepted,
     timeout_s: 10,
     delivery: { standin: "inngest", key: INTAKE_KEYS.jsDo },
   },

@@ -651,11 +651,12 @@ async function main() {
   // the same way: A B C, A B C.
   let open;
   const openRuns = [];
-  if (openSettings.enabled && targets.some((t) => t.open_loop !== false)) {
-    open = chooseOpenRate(targets.filter((t) => t.open_loop !== false), runs);
+  const openTargets = targets.filter((t) => t.open_loop !== false);
+  if (openSettings.enabled && openTargets.length) {
+    open = chooseOpenRate(openTargets, runs);
     log(`open loop: ${open.rate} req/s offered to every target (${open.source}), ${openSettings.warmup_s}s warm-up + ${openSettings.duration_s}s per run`);
     for (let round = 1; round <= openSettings.rounds; round++) {
-      for (const t of targets) if (t.open_loop !== false) openRuns.push(await openLoopRun(t, round, open.rate, urls.get(t.name), workerd));
+      for (const t of openTargets) openRuns.push(await openLoopRun(t, round, open.rate, urls.get(t.name), workerd));
     }
   }
 
@@ -700,7 +701,7 @@ async function main() {
       workerd_cpu_ms_median: median(mine.map((r) => r.workerd_cpu_ms)),
       requests_per_sec_range: [Math.min(...rps), Math.max(...rps)],
       runs: mine.map(({ target, ...rest }) => rest),
-      ...(open && t.open_loop !== false ? { open_loop: openLoopResult(t, open.rate, openRuns) } : {}),
+      ...(open && openTargets.includes(t) ? { open_loop: openLoopResult(t, open.rate, openRuns) } : {}),
     };
   });
   const byName = Object.fromEntries(results.map((r) => [r.name, r]));

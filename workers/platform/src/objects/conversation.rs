@@ -149,15 +149,13 @@ impl DurableObject for Conversation {
 
     /// The object is called over RPC (below); a `fetch` is nobody's, and says so.
     async fn fetch(&self, _req: Request) -> Result<Response> {
-        error(
-            404,
-            "the conversation object is called over RPC: intake, snapshot, replay",
-        )
+        let message = "the conversation object is called over RPC: intake, snapshot, replay";
+        Ok(Response::from_json(&json!({ "error": message }))?.with_status(404))
     }
 
     async fn alarm(&self) -> Result<Response> {
         let inner = &self.inner;
-        let settings = misconfigured(env::settings(&inner.env))?;
+        let settings = inner.settings()?;
         inner.load().await?;
         if let Mem::Loaded(loaded) = &mut *inner.mem.borrow_mut() {
             loaded.alarm_at = None; // it is firing
@@ -206,7 +204,7 @@ impl Conversation {
     pub async fn rpc_intake(&self, record: String) -> std::result::Result<String, JsValue> {
         let inner = &self.inner;
         rpc_answer(async {
-            let settings = misconfigured(env::settings(&inner.env))?;
+            let settings = inner.settings()?;
             let record: IntakeRecord = serde_json::from_str(&record)?;
             inner.load().await?;
             let outcome = inner.intake(record, &settings)?;
@@ -232,7 +230,7 @@ impl Conversation {
     pub async fn rpc_snapshot(&self) -> std::result::Result<String, JsValue> {
         let inner = &self.inner;
         rpc_answer(async {
-            let settings = misconfigured(env::settings(&inner.env))?;
+            let settings = inner.settings()?;
             inner.load().await?;
             Ok(serde_json::to_string(&inner.snapshot(&settings)?)?)
         })
@@ -244,7 +242,7 @@ impl Conversation {
     pub async fn rpc_replay(&self, replays: String) -> std::result::Result<String, JsValue> {
         let inner = &self.inner;
         rpc_answer(async {
-            let settings = misconfigured(env::settings(&inner.env))?;
+            let settings = inner.settings()?;
             let replays: Vec<Replay> = serde_json::from_str(&replays)?;
             inner.load().await?;
             let queued = inner.replay(replays)?;
@@ -254,23 +252,6 @@ impl Conversation {
         })
         .await
     }
-}
-
-/// An RPC method's answer: its error as the JavaScript `Error` worker builds for it, with
-/// the cause chain in the message (a bad record says what was wrong with it), so the
-/// caller's rejection says what went wrong.
-async fn rpc_answer(
-    work: impl std::future::Future<Output = Result<String>>,
-) -> std::result::Result<String, JsValue> {
-    work.await.map_err(JsValue::from)
-}
-
-fn misconfigured<T, E: std::fmt::Display>(settings: std::result::Result<T, E>) -> Result<T> {
-    settings.map_err(|err| worker::Error::RustError(format!("misconfigured: {err}")))
-}
-
-fn error(status: u16, message: &str) -> Result<Response> {
-    Ok(Response::from_json(&json!({ "error": message }))?.with_status(status))
 }
 
 #[derive(Deserialize)]
@@ -298,7 +279,22 @@ struct JsonRow {
     json: String,
 }
 
+/// An RPC method's answer: its error as the JavaScript `Error` worker builds for it, with
+/// the cause chain in the message (a bad record says what was wrong with it), so the
+/// caller's rejection says what went wrong.
+async fn rpc_answer(
+    work: impl std::future::Future<Output = Result<String>>,
+) -> std::result::Result<String, JsValue> {
+    work.await.map_err(JsValue::from)
+}
+
 impl Inner {
+    /// The platform's settings; a bad configuration fails the call that needs them.
+    fn settings(&self) -> Result<Rc<Settings>> {
+        env::settings(&self.env)
+            .map_err(|err| worker::Error::RustError(format!("misconfigured: {err}")))
+    }
+
     fn sql(&self) -> &SqlStorage {
         &self.sql
     }

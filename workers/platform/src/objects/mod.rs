@@ -80,22 +80,16 @@ async fn call<T: DeserializeOwned>(
     method: &str,
     started: std::result::Result<JsValue, JsValue>,
 ) -> Result<T> {
-    let failed = |err: JsValue| {
-        worker::Error::RustError(format!(
-            "conversation object's {method} failed: {}",
-            worker::Error::from(err)
-        ))
-    };
+    let error =
+        |what: String| worker::Error::RustError(format!("conversation object's {method} {what}"));
+    let failed = |err: JsValue| error(format!("failed: {}", worker::Error::from(err)));
     let pending = started.map_err(failed)?;
     let answer = JsFuture::from(js_sys::Promise::resolve(&pending))
         .await
         .map_err(failed)?;
-    let text = answer.as_string().ok_or_else(|| {
-        worker::Error::RustError(format!("conversation object's {method} answered no text"))
-    })?;
-    serde_json::from_str(&text).map_err(|err| {
-        worker::Error::RustError(format!(
-            "conversation object's {method} answered what is not its JSON: {err}"
-        ))
-    })
+    let text = answer
+        .as_string()
+        .ok_or_else(|| error("answered no text".into()))?;
+    serde_json::from_str(&text)
+        .map_err(|err| error(format!("answered what is not its JSON: {err}")))
 }
