@@ -13,19 +13,33 @@
 //! - [`outbox`]: delivery verdicts, the alarm, dedupe window and expiry.
 //! - [`counters`]: intake counters tallied in memory, flushed in batches.
 //! - [`retry`]: backoff for the outbox that hands events to Inngest.
+//! - [`tool`]: the agent's tools and their typed, schema-checked calls.
+//! - [`proposal`]: binding a call to the verified sender's records (the model proposes,
+//!   the records decide).
+//! - [`effect`]: what may happen after an approval; [`money`]: amounts as money.
+//! - [`records`]: actions, approvals, decisions; [`approval`]: the decisions on them.
+//! - [`gather`]: the category-aware reads; [`escape`]: values into Slack and HTML.
 
 #![forbid(unsafe_code)]
 
+pub mod approval;
 pub mod apps;
 pub mod classify;
 pub mod conversation;
 pub mod counters;
+pub mod effect;
+pub mod escape;
 pub mod events;
 pub mod front;
+pub mod gather;
 pub mod intake;
+pub mod money;
 pub mod outbox;
+pub mod proposal;
+pub mod records;
 pub mod retry;
 pub mod routing;
 pub mod settings;
 pub mod tags;
+pub mod tool;
 pub mod validate;

@@ -1,0 +1,75 @@
+//! Escaping for where a value goes. Everything a customer, the model or an app wrote
+//! passes through one of these before it reaches Slack or Front; only our templates
+//! carry markup.
+//!
+//! - [`mrkdwn`]: Slack's mrkdwn (`&`, `<`, `>` as Slack's own entities), so no `<!channel>`,
+//!   `<@U…>`, `<url|label>` or `<!date…>` comes alive.
+//! - [`html`]: HTML text and attribute values (Front comments, reply bodies).
+//! - [`html_text`]: plain text as an HTML body, line breaks kept.
+
+/// Text for Slack mrkdwn: `&` → `&amp;`, `<` → `&lt;`, `>` → `&gt;` (Slack's rule for
+/// every control sequence: they all start with `<`).
+pub fn mrkdwn(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for HTML, in an element or a quoted attribute.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Plain text as an HTML body: escaped, each line break a `<br>`.
+pub fn html_text(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .split('\n')
+        .map(html)
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slack_control_sequences_stay_text() {
+        assert_eq!(
+            mrkdwn("<!channel> <https://evil.example/login|Open in Stripe> & co"),
+            "&lt;!channel&gt; &lt;https://evil.example/login|Open in Stripe&gt; &amp; co"
+        );
+        assert_eq!(
+            mrkdwn("&lt;"),
+            "&amp;lt;",
+            "an entity the customer typed stays text"
+        );
+    }
+
+    #[test]
+    fn html_stays_text() {
+        assert_eq!(
+            html("<a href=\"x\" onclick='y'>&</a>"),
+            "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(html_text("Hi <b>\r\nthere"), "Hi &lt;b&gt;<br>there");
+    }
+}
