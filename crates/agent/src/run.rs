@@ -7,12 +7,16 @@
 //! memoized result is enough to resume after any retry.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use support_anthropic::{
     ContentBlock, Message, MessagesRequest, MessagesResponse, StopReason, SystemBlock, Tool, Usage,
 };
 
-use crate::tools::{self, Gate};
+use support_core::effect::Effect;
+use support_core::proposal::Refusal;
+use support_core::tool::{Gate, Tool as Catalogue};
+
+use crate::toolbox::Outcome;
 
 /// How the agent is set up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,21 +45,19 @@ impl Default for AgentConfig {
 pub struct ToolCallRecord {
     /// `toolu_…`.
     pub id: String,
-    /// Tool name.
+    /// Tool name, as the model wrote it.
     pub name: String,
-    /// Its input, as the model gave it.
+    /// Its input, as the model gave it (for the audit log; never executed as is).
     pub input: Value,
-    /// `ran`, `proposed`, `failed` or `unknown_tool`.
-    pub outcome: String,
-    /// The result (or the error message) the model was shown.
-    pub result: Value,
+    /// What became of it.
+    pub outcome: Outcome,
 }
 
 /// What to do after a model answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Next {
-    /// Run these tools (the ones that need approval are already recorded as proposals
-    /// and answered; they are not in the list).
+    /// Run these calls, each in its own step: parse, bind to the sender's records, then
+    /// read or record a proposal.
     RunTools(Vec<PendingCall>),
     /// The agent is done; its final text (empty when it chose silence).
     Finish,
@@ -133,7 +135,7 @@ impl AgentRun {
     }
 
     /// Take a model answer.
-    pub fn on_response(&mut self, config: &AgentConfig, response: &MessagesResponse) -> Next {
+    pub fn on_response(&mut self, _config: &AgentConfig, response: &MessagesResponse) -> Next {
         self.turns += 1;
         self.usage += response.usage;
         self.messages.push(response.to_message());
@@ -151,38 +153,14 @@ impl AgentRun {
             };
             return Next::Finish;
         }
-        let mut to_run = Vec::new();
-        for call in calls {
-            match tools::spec(call.name).map(|s| s.gate) {
-                Some(Gate::Runs) => to_run.push(PendingCall {
-                    id: call.id.to_owned(),
-                    name: call.name.to_owned(),
-                    input: call.input.clone(),
-                }),
-                Some(Gate::NeedsApproval) => self.tool_calls.push(ToolCallRecord {
-                    id: call.id.to_owned(),
-                    name: call.name.to_owned(),
-                    input: call.input.clone(),
-                    outcome: "proposed".into(),
-                    result: json!({"status": "pending_approval",
-                                   "note": "Recorded for a teammate's approval. Write the reply as if it will be done once approved; do not mention approvals."}),
-                }),
-                None => self.tool_calls.push(ToolCallRecord {
-                    id: call.id.to_owned(),
-                    name: call.name.to_owned(),
-                    input: call.input.clone(),
-                    outcome: "unknown_tool".into(),
-                    result: json!({"error": format!("there is no tool named {}", call.name)}),
-                }),
-            }
-        }
-        if to_run.is_empty() {
-            self.answer_calls();
-        }
-        if to_run.is_empty() && self.turns >= config.max_turns {
-            self.ending = Ending::StepLimit;
-            return Next::Finish;
-        }
+        let to_run: Vec<PendingCall> = calls
+            .into_iter()
+            .map(|call| PendingCall {
+                id: call.id.to_owned(),
+                name: call.name.to_owned(),
+                input: call.input.clone(),
+            })
+            .collect();
         Next::RunTools(to_run)
     }
 
@@ -191,19 +169,14 @@ impl AgentRun {
     pub fn on_tool_results(
         &mut self,
         config: &AgentConfig,
-        results: Vec<(PendingCall, Result<Value, String>)>,
+        results: Vec<(PendingCall, Outcome)>,
     ) -> bool {
-        for (call, result) in results {
-            let (outcome, value) = match result {
-                Ok(v) => ("ran", v),
-                Err(e) => ("failed", json!({"error": e})),
-            };
+        for (call, outcome) in results {
             self.tool_calls.push(ToolCallRecord {
                 id: call.id,
                 name: call.name,
                 input: call.input,
-                outcome: outcome.into(),
-                result: value,
+                outcome,
             });
         }
         self.answer_calls();
@@ -234,10 +207,10 @@ impl AgentRun {
             .iter()
             .map(
                 |id| match self.tool_calls.iter().rev().find(|c| &c.id == id) {
-                    Some(c) if c.outcome == "ran" || c.outcome == "proposed" => {
-                        ContentBlock::tool_result(id.clone(), c.result.to_string())
-                    }
-                    Some(c) => ContentBlock::tool_error(id.clone(), c.result.to_string()),
+                    Some(c) => match c.outcome.for_model() {
+                        (shown, false) => ContentBlock::tool_result(id.clone(), shown.to_string()),
+                        (shown, true) => ContentBlock::tool_error(id.clone(), shown.to_string()),
+                    },
                     None => ContentBlock::tool_error(id.clone(), "the tool did not run"),
                 },
             )
@@ -248,29 +221,63 @@ impl AgentRun {
         });
     }
 
-    /// The tool calls that need approval, with their inputs.
-    pub fn proposals(&self) -> impl Iterator<Item = &ToolCallRecord> {
-        self.tool_calls.iter().filter(|c| c.outcome == "proposed")
-    }
-
-    /// Whether the agent handed the conversation to someone (escalateToHuman or
-    /// assignToInstructor).
-    pub fn handed_off(&self) -> Option<&ToolCallRecord> {
+    /// The bound effects waiting for approval, in the order the model proposed them.
+    pub fn proposals(&self) -> Vec<Effect> {
         self.tool_calls
             .iter()
-            .find(|c| c.name == "escalateToHuman" && c.outcome == "ran")
-            .or_else(|| {
-                self.tool_calls
-                    .iter()
-                    .find(|c| c.name == "assignToInstructor")
+            .filter_map(|c| match &c.outcome {
+                Outcome::Proposed { effect } => Some(effect.clone()),
+                _ => None,
             })
+            .collect()
     }
 
-    /// Whether any tool failed (the reply then must not pretend it worked).
+    /// The calls the records refused, with why.
+    pub fn refusals(&self) -> Vec<(&ToolCallRecord, &Refusal)> {
+        self.tool_calls
+            .iter()
+            .filter_map(|c| match &c.outcome {
+                Outcome::Refused { refusal } => Some((c, refusal)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Effects the agent wanted and the records refused, which it did not replace with
+    /// an allowed proposal of the same tool later: the customer's request needs a human.
+    pub fn unmet_effects(&self) -> Vec<(&ToolCallRecord, &Refusal)> {
+        self.refusals()
+            .into_iter()
+            .filter(|(call, _)| {
+                Catalogue::from_name(&call.name).is_some_and(|t| t.gate() == Gate::NeedsApproval)
+            })
+            .filter(|(call, _)| {
+                let later = self
+                    .tool_calls
+                    .iter()
+                    .skip_while(|c| c.id != call.id)
+                    .skip(1);
+                !later
+                    .into_iter()
+                    .any(|c| c.name == call.name && matches!(c.outcome, Outcome::Proposed { .. }))
+            })
+            .collect()
+    }
+
+    /// Whether the agent handed the conversation to a human (escalateToHuman): why,
+    /// and whether it is urgent.
+    pub fn handed_off(&self) -> Option<(&str, support_core::tool::Urgency)> {
+        self.tool_calls.iter().find_map(|c| match &c.outcome {
+            Outcome::HandedOff { reason, urgency } => Some((reason.as_str(), *urgency)),
+            _ => None,
+        })
+    }
+
+    /// The calls that failed on the way (the reply then must not pretend they worked).
     pub fn tool_failures(&self) -> Vec<&ToolCallRecord> {
         self.tool_calls
             .iter()
-            .filter(|c| c.outcome == "failed")
+            .filter(|c| matches!(c.outcome, Outcome::Failed { .. }))
             .collect()
     }
 }

@@ -154,7 +154,7 @@ pub fn reply_to_send<'a>(action: &'a ActionRecord, approval: &'a ApprovalRecord)
 }
 
 /// What a waiting approval has become.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Settled {
     /// Still waiting.

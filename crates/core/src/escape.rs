@@ -6,6 +6,8 @@
 //!   `<@U…>`, `<url|label>` or `<!date…>` comes alive.
 //! - [`html`]: HTML text and attribute values (Front comments, reply bodies).
 //! - [`html_text`]: plain text as an HTML body, line breaks kept.
+//! - [`markdown`]: text inside a Front comment (markdown): HTML escaped, and the
+//!   characters that make links, images, emphasis and code backslash-escaped.
 
 /// Text for Slack mrkdwn: `&` → `&amp;`, `<` → `&lt;`, `>` → `&gt;` (Slack's rule for
 /// every control sequence: they all start with `<`).
@@ -47,6 +49,25 @@ pub fn html_text(text: &str) -> String {
         .join("<br>")
 }
 
+/// Text for a markdown body (Front comments): no raw HTML, no `[label](url)` link or
+/// image, no emphasis or code span the writer did not mean.
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '[' | ']' | '*' | '_' | '`' | '!' | '#' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +92,13 @@ mod tests {
             "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
         );
         assert_eq!(html_text("Hi <b>\r\nthere"), "Hi &lt;b&gt;<br>there");
+    }
+
+    #[test]
+    fn markdown_links_and_html_stay_text() {
+        assert_eq!(
+            markdown("[Open](https://evil.example) <b>*now*</b>"),
+            "\\[Open\\](https://evil.example) &lt;b&gt;\\*now\\*&lt;/b&gt;"
+        );
     }
 }

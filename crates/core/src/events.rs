@@ -40,6 +40,19 @@ pub mod names {
     pub const SNOOZE_EXPIRED: &str = "support/snooze.expired";
     /// A reply went out.
     pub const OUTBOUND_MESSAGE: &str = "support/outbound.message";
+    /// Classified ([`super::Classified`]).
+    pub const CLASSIFIED: &str = "support/inbound.classified";
+    /// Routed to a reply ([`super::Routed`]).
+    pub const ROUTED: &str = "support/inbound.routed";
+    /// Handed to a human, the instructor or urgent handling ([`super::Escalated`]).
+    pub const ESCALATED: &str = "support/inbound.escalated";
+    /// A proposed reply or action waits for approval ([`super::ApprovalRequested`]).
+    pub const APPROVAL_REQUESTED: &str = "support/approval.requested";
+    /// A human decided, or the approval was superseded; the record is written
+    /// ([`super::ApprovalDecided`]).
+    pub const APPROVAL_DECIDED: &str = "support/approval.decided";
+    /// An approved action is to be executed ([`super::ActionApproved`]).
+    pub const ACTION_APPROVED: &str = "support/action.approved";
 }
 
 /// One event for the Inngest Event API. `D` is the payload: [`IntakeData`] for the
@@ -266,6 +279,199 @@ mod tests {
                    "data": {"version": 1, "appId": "tt", "traceId": "t", "conversationId": "cnv_1",
                             "inboxId": null, "frontEventId": "evt_1", "emittedAt": 5,
                             "snoozedAt": 5, "snoozedUntil": null}})
+        );
+    }
+}
+
+/// What every stage event of the pipeline carries: the message it is about.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StageMessage {
+    /// App slug.
+    pub app_id: String,
+    /// Correlation id.
+    pub trace_id: String,
+    /// `cnv_…`.
+    pub conversation_id: String,
+    /// `msg_…`.
+    pub message_id: String,
+    /// Front's event id: what makes ids of later records deterministic.
+    pub front_event_id: String,
+    /// The inbox the app was found by.
+    pub inbox_id: Option<String>,
+    /// Subject (may be empty).
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// Set when the body in the event was cut.
+    pub body_truncated: bool,
+    /// The sender's address as Front reports it: whose records the agent acts on.
+    pub sender_email: String,
+    /// The sender's name.
+    pub sender_name: Option<String>,
+}
+
+/// A stage event's payload: the envelope version, the message, then the stage's own
+/// fields, typed once and used by the sender and the receiver alike.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stage<T> {
+    /// Payload layout version ([`ENVELOPE_VERSION`]).
+    #[serde(default = "version_one")]
+    pub version: u32,
+    /// The message.
+    #[serde(flatten)]
+    pub message: StageMessage,
+    /// What this stage adds.
+    #[serde(flatten)]
+    pub data: T,
+}
+
+fn version_one() -> u32 {
+    ENVELOPE_VERSION
+}
+
+impl<T: Serialize> Stage<T> {
+    /// The stage event `name` with idempotency key `id`.
+    pub fn event(name: &str, id: impl Into<String>, message: &StageMessage, data: T) -> Value {
+        let payload = Stage {
+            version: ENVELOPE_VERSION,
+            message: message.clone(),
+            data,
+        };
+        serde_json::json!({"id": id.into(), "name": name, "data": payload, "v": ENVELOPE_VERSION.to_string()})
+    }
+}
+
+/// `support/inbound.received` as the pipeline reads it: the message alone.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Received {}
+
+/// `support/inbound.classified`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classified {
+    /// What classify decided.
+    pub classification: crate::classify::Classification,
+}
+
+/// `support/inbound.routed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Routed {
+    /// What classify decided.
+    pub classification: crate::classify::Classification,
+    /// Where the routing rules sent it.
+    pub route: crate::routing::Route,
+}
+
+/// `support/inbound.escalated`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Escalated {
+    /// `normal`, `instructor` or `urgent`.
+    pub priority: String,
+    /// Why (may hold the model's words: escape it wherever it is shown).
+    pub reason: String,
+    /// What classify decided.
+    pub classification: crate::classify::Classification,
+}
+
+/// `support/approval.requested`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalRequested {
+    /// The action.
+    pub action_id: String,
+    /// The hash of its proposals.
+    pub args_hash: String,
+    /// Its Front draft.
+    pub draft_id: Option<String>,
+    /// What classify decided.
+    pub category: crate::classify::Category,
+    /// How many effects it proposes.
+    pub proposals: usize,
+}
+
+/// `support/approval.decided` (not a stage event: a decision carries no message).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalDecided {
+    /// Payload layout version.
+    #[serde(default = "version_one")]
+    pub version: u32,
+    /// The action.
+    pub action_id: String,
+    /// App slug.
+    pub app_id: String,
+    /// The conversation.
+    pub conversation_id: String,
+    /// What it became.
+    pub status: crate::records::ActionStatus,
+    /// Who (a Slack user id, or `system`).
+    pub by: String,
+}
+
+/// `support/action.approved`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionApproved {
+    /// Payload layout version.
+    #[serde(default = "version_one")]
+    pub version: u32,
+    /// The action.
+    pub action_id: String,
+    /// App slug.
+    pub app_id: String,
+    /// The conversation.
+    pub conversation_id: String,
+}
+
+/// An event for the Event API from a typed payload.
+pub fn event(name: &str, id: impl Into<String>, data: &impl Serialize) -> Value {
+    serde_json::json!({"id": id.into(), "name": name, "data": data, "v": ENVELOPE_VERSION.to_string()})
+}
+
+#[cfg(test)]
+mod stage_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_stage_event_reads_back_as_its_own_type() {
+        let message = StageMessage {
+            app_id: "tt".into(),
+            conversation_id: "cnv_1".into(),
+            sender_email: "dana@example.com".into(),
+            ..StageMessage::default()
+        };
+        let requested = ApprovalRequested {
+            action_id: "act_1".into(),
+            args_hash: "h".into(),
+            draft_id: None,
+            category: crate::classify::Category::SupportRefund,
+            proposals: 1,
+        };
+        let stage = Stage::event(
+            names::APPROVAL_REQUESTED,
+            "approval-act_1",
+            &message,
+            requested.clone(),
+        );
+        assert_eq!(stage["data"]["version"], 1);
+        assert_eq!(stage["data"]["actionId"], "act_1");
+        assert_eq!(stage["data"]["conversationId"], "cnv_1");
+        let back: Stage<ApprovalRequested> = serde_json::from_value(stage["data"].clone()).unwrap();
+        assert_eq!(back.data, requested);
+        assert_eq!(back.message, message);
+        let decided = ApprovalDecided {
+            version: 1,
+            action_id: "act_1".into(),
+            app_id: "tt".into(),
+            conversation_id: "cnv_1".into(),
+            status: crate::records::ActionStatus::Approved,
+            by: "U1".into(),
+        };
+        let sent = event(names::APPROVAL_DECIDED, "decided-act_1", &decided);
+        assert_eq!(
+            sent["data"],
+            json!({"version": 1, "actionId": "act_1", "appId": "tt", "conversationId": "cnv_1", "status": "approved", "by": "U1"})
         );
     }
 }

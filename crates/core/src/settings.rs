@@ -69,9 +69,24 @@ pub mod vars {
     pub const SLACK_SIGNING_SECRET: &str = "SLACK_SIGNING_SECRET";
     /// The previous signing secret, accepted while rotating.
     pub const SLACK_SIGNING_SECRET_PREVIOUS: &str = "SLACK_SIGNING_SECRET_PREVIOUS";
-    /// Bearer token of the approvals HTTP API (`/api/approvals`); without it the API is closed.
+    /// Retired: one shared token with the approver named in the body. The approvals API
+    /// takes per-person tokens (`skill tokens create`); setting this is an error.
     pub const APPROVALS_API_TOKEN: &str = "APPROVALS_API_TOKEN";
+    /// An approval's wait re-reads its record at least this often (seconds).
+    pub const APPROVAL_WAIT_SLICE_SECS: &str = "APPROVAL_WAIT_SLICE_SECS";
+    /// An approved action not executed after this long is reported (seconds).
+    pub const EXECUTION_WATCH_SECS: &str = "EXECUTION_WATCH_SECS";
+    /// How long what people wrote (edited replies, rejection reasons) stays in the
+    /// audit log (days).
+    pub const AUDIT_RETENTION_DAYS: &str = "AUDIT_RETENTION_DAYS";
 }
+
+/// An approval's wait re-reads its record at least every hour by default.
+pub const DEFAULT_APPROVAL_WAIT_SLICE_SECS: u64 = 3600;
+/// An approved action not executed within ten minutes is reported.
+pub const DEFAULT_EXECUTION_WATCH_SECS: u64 = 600;
+/// What people wrote stays in the audit log for 30 days by default.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 30;
 
 /// The outside services the pipeline talks to; a missing key turns that service off.
 #[derive(Clone, PartialEq, Eq)]
@@ -100,8 +115,6 @@ pub struct ServiceSettings {
     pub slack_bot_token: Option<String>,
     /// Slack signing secrets, current first.
     pub slack_signing_secrets: Vec<String>,
-    /// The approvals API's bearer token.
-    pub approvals_api_token: Option<String>,
 }
 
 impl std::fmt::Debug for ServiceSettings {
@@ -119,7 +132,6 @@ impl std::fmt::Debug for ServiceSettings {
             .field("slack_api_base", &self.slack_api_base)
             .field("slack_bot_token", &set(&self.slack_bot_token))
             .field("slack_signing_secrets", &self.slack_signing_secrets.len())
-            .field("approvals_api_token", &set(&self.approvals_api_token))
             .finish()
     }
 }
@@ -177,6 +189,12 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// The pipeline's outside services.
     pub services: ServiceSettings,
+    /// An approval's wait re-reads its record at least this often (seconds).
+    pub approval_wait_slice_secs: u64,
+    /// An approved action not executed after this long is reported (seconds).
+    pub execution_watch_secs: u64,
+    /// What people wrote stays in the audit log this many days.
+    pub audit_retention_days: u64,
 }
 
 impl Settings {
@@ -198,7 +216,15 @@ impl Settings {
             }
         };
         let inngest_auth = match (get(vars::INNGEST_SIGNING_KEY), flag(vars::INNGEST_DEV)?) {
-            (_, true) => InngestAuth::Dev,
+            // Dev mode turns signature checks off: with a signing key configured, that is
+            // a production worker about to accept unsigned calls.
+            (Some(_), true) => {
+                return Err(ConfigError {
+                    name: vars::INNGEST_DEV,
+                    reason: "INNGEST_DEV=1 turns signature checks off and cannot be set together with INNGEST_SIGNING_KEY; remove one".into(),
+                })
+            }
+            (None, true) => InngestAuth::Dev,
             (Some(key), false) => InngestAuth::Signed {
                 key: signing_key(vars::INNGEST_SIGNING_KEY, key)?,
                 fallback: get(vars::INNGEST_SIGNING_KEY_FALLBACK)
@@ -215,6 +241,40 @@ impl Settings {
             None => DEFAULT_RESPONSE_TARGET_SECS,
             // Inngest waits at most a year.
             Some(v) => bounded(vars::RESPONSE_TARGET_SECS, &v, 1, MAX_TTL_SECS)? as u64,
+        };
+        if get(vars::APPROVALS_API_TOKEN).is_some() {
+            return Err(ConfigError {
+                name: vars::APPROVALS_API_TOKEN,
+                reason: "the shared approvals token is retired: create a token per person with `skill tokens create` and unset it".into(),
+            });
+        }
+        let seconds = |name: &'static str, default: u64, max: i64| -> Result<u64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => Ok(bounded(name, &v, 1, max)? as u64),
+            }
+        };
+        let approval_wait_slice_secs = seconds(
+            vars::APPROVAL_WAIT_SLICE_SECS,
+            DEFAULT_APPROVAL_WAIT_SLICE_SECS,
+            24 * 3600,
+        )?;
+        let execution_watch_secs = seconds(
+            vars::EXECUTION_WATCH_SECS,
+            DEFAULT_EXECUTION_WATCH_SECS,
+            24 * 3600,
+        )?;
+        let audit_retention_days = match get(vars::AUDIT_RETENTION_DAYS) {
+            None => DEFAULT_AUDIT_RETENTION_DAYS,
+            Some(v) => match v.parse::<u64>() {
+                Ok(days) if (1..=3650).contains(&days) => days,
+                _ => {
+                    return Err(ConfigError {
+                        name: vars::AUDIT_RETENTION_DAYS,
+                        reason: "must be a whole number of days between 1 and 3650".into(),
+                    })
+                }
+            },
         };
         let url = |name: &'static str| -> Result<Option<String>, ConfigError> {
             get(name)
@@ -273,8 +333,10 @@ impl Settings {
                 .into_iter()
                 .filter_map(get)
                 .collect(),
-                approvals_api_token: get(vars::APPROVALS_API_TOKEN),
             },
+            approval_wait_slice_secs,
+            execution_watch_secs,
+            audit_retention_days,
         })
     }
 }
@@ -349,6 +411,47 @@ mod tests {
             }
         );
         assert!(settings(&[("INNGEST_DEV", "yes")]).is_err());
+        // Dev mode next to a signing key is a production worker about to accept
+        // unsigned calls: a configuration error, not dev mode.
+        let err = settings(&[("INNGEST_DEV", "1"), ("INNGEST_SIGNING_KEY", KEY)]).unwrap_err();
+        assert_eq!(err.name, "INNGEST_DEV");
+        assert!(!err.to_string().contains(KEY));
+    }
+
+    #[test]
+    fn the_shared_approvals_token_is_retired_loudly() {
+        let err = settings(&[("APPROVALS_API_TOKEN", "secret")]).unwrap_err();
+        assert_eq!(err.name, "APPROVALS_API_TOKEN");
+        assert!(!err.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn approval_timings_have_defaults_and_bounds() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(
+            (
+                s.approval_wait_slice_secs,
+                s.execution_watch_secs,
+                s.audit_retention_days
+            ),
+            (3600, 600, 30)
+        );
+        let s = settings(&[
+            ("APPROVAL_WAIT_SLICE_SECS", "60"),
+            ("AUDIT_RETENTION_DAYS", "7"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (s.approval_wait_slice_secs, s.audit_retention_days),
+            (60, 7)
+        );
+        for (name, value) in [
+            ("APPROVAL_WAIT_SLICE_SECS", "0"),
+            ("EXECUTION_WATCH_SECS", "soon"),
+            ("AUDIT_RETENTION_DAYS", "0"),
+        ] {
+            assert_eq!(settings(&[(name, value)]).unwrap_err().name, name);
+        }
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub enum IssueKind {
     TooShort,
     /// Over [`MAX_CHARS`].
     TooLong,
+    /// The login link's placeholder without a login link to put there: it would go out
+    /// as text.
+    DanglingLoginLink,
 }
 
 /// How bad it is.
@@ -381,10 +384,45 @@ pub fn validate(draft: &str, ctx: &ValidationContext) -> Validation {
     }
 }
 
+/// A reply that holds [`crate::effect::LOGIN_LINK_PLACEHOLDER`] needs a login link
+/// proposed with it; without one, the placeholder would reach the customer as text.
+pub fn check_login_link(validation: &mut Validation, reply: &str, link_proposed: bool) {
+    if reply.contains(crate::effect::LOGIN_LINK_PLACEHOLDER) && !link_proposed {
+        validation.issues.push(Issue {
+            kind: IssueKind::DanglingLoginLink,
+            severity: Severity::Error,
+            matched: crate::effect::LOGIN_LINK_PLACEHOLDER.into(),
+            message: "the reply has the login link's placeholder but no login link was proposed"
+                .into(),
+        });
+        validation.valid = false;
+        validation.score = score(&validation.issues);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::classify::patterns::alternation;
+
+    #[test]
+    fn a_link_placeholder_needs_a_link() {
+        let ctx = ValidationContext {
+            has_knowledge: true,
+            company_names: vec![],
+        };
+        let reply = "Here is a fresh login link for you: {{login_link}}\n\nSam";
+        let mut with = validate(reply, &ctx);
+        check_login_link(&mut with, reply, true);
+        assert!(with.valid, "{with:?}");
+        let mut without = validate(reply, &ctx);
+        check_login_link(&mut without, reply, false);
+        assert!(!without.valid);
+        assert_eq!(
+            without.issues.last().unwrap().kind,
+            IssueKind::DanglingLoginLink
+        );
+    }
 
     #[test]
     fn every_pattern_compiles() {

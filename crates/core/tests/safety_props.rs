@@ -171,6 +171,23 @@ proptest! {
         prop_assert_eq!(back, text);
     }
 
+    /// In a markdown body no input yields a tag, a link, an image or emphasis: every
+    /// markdown-active character is escaped.
+    #[test]
+    fn markdown_escaping_leaves_no_live_markup(text in any::<String>()) {
+        let escaped = escape::markdown(&text);
+        prop_assert!(!escaped.contains('<') && !escaped.contains('>'));
+        let mut chars = escaped.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                let next = chars.next();
+                prop_assert!(next.is_some_and(|n| "\\[]*_`!#|~".contains(n)), "a lone backslash");
+            } else {
+                prop_assert!(!"[]*_`!#|~".contains(c), "unescaped {:?} in {:?}", c, escaped);
+            }
+        }
+    }
+
     /// No input yields an HTML tag, attribute break or entity of its own.
     #[test]
     fn html_escaping_leaves_no_live_markup(text in any::<String>()) {

@@ -19,12 +19,15 @@ mod sql;
 mod sqlite;
 
 pub use model::{
-    ActionRecord, ActionStatus, AppConfig, AppRegistration, AppSettings, ApprovalRecord,
-    AuditEntry, AuditKind, LedgerState, Proposal, TokenUsage,
+    ActionClaim, ApiToken, AppConfig, AppRegistration, AppSettings, AuditEntry, AuditKind,
+    LedgerClaim, LedgerState, TokenUsage,
 };
-pub use sql::{canonical_hash, Param, Row, SqlExec, SqlStore, Statement};
+pub use sql::{Param, Row, SqlExec, SqlStore, Statement};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteExec;
+pub use support_core::records::{
+    canonical_hash, ActionRecord, ActionStatus, ApprovalRecord, Decision, Proposal,
+};
 
 use serde_json::Value;
 use support_http::MaybeSendSync;
@@ -54,30 +57,16 @@ pub enum StoreError {
 /// Result of the store.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// A decision on an approval.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decision {
-    /// `Approved` or `Rejected` (an expiry is [`Store::expire_approval`]).
-    pub status: ActionStatus,
-    /// Who decided (a Slack user id or a dashboard user).
-    pub by: String,
-    /// Unix ms.
-    pub at: i64,
-    /// Why, on a rejection.
-    pub reason: Option<String>,
-    /// The reply as edited.
-    pub edited_reply: Option<String>,
-    /// The arguments hash the decider saw.
-    pub args_hash: String,
-}
-
 /// What recording a decision did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DecideOutcome {
     /// This decision is the one.
     Decided(ApprovalRecord),
-    /// Someone decided first (or it expired): their record.
+    /// Someone decided first (or it was superseded): their record.
     AlreadyDecided(ApprovalRecord),
+    /// Nobody decided in time (the record may still say pending until the workflow
+    /// marks it expired).
+    Expired(ApprovalRecord),
     /// The action's arguments changed since the request: nothing decided.
     ArgumentsChanged,
     /// No such approval.
@@ -120,8 +109,17 @@ pub trait Store: MaybeSendSync {
         error: Option<&str>,
         now_ms: i64,
     ) -> Result<bool>;
-    /// Actions waiting for a decision, oldest first.
-    async fn pending_actions(&self, app_id: Option<&str>, limit: u32) -> Result<Vec<ActionRecord>>;
+    /// Actions waiting for a decision, oldest first: of the given apps (all when `None`).
+    async fn pending_actions(
+        &self,
+        apps: Option<&[String]>,
+        limit: u32,
+    ) -> Result<Vec<ActionRecord>>;
+    /// The actions of a conversation still waiting for a decision.
+    async fn pending_actions_of(&self, conversation_id: &str) -> Result<Vec<ActionRecord>>;
+    /// Claim an approved action for the execution `run_id` (approved → executing, one
+    /// conditional update; the same run claiming again gets it back).
+    async fn claim_action(&self, id: &str, run_id: &str, now_ms: i64) -> Result<ActionClaim>;
 
     /// Create the approval request; an existing one is returned unchanged.
     async fn create_approval(&self, approval: &ApprovalRecord) -> Result<ApprovalRecord>;
@@ -132,6 +130,9 @@ pub trait Store: MaybeSendSync {
     async fn decide(&self, action_id: &str, decision: &Decision) -> Result<DecideOutcome>;
     /// Mark a still-pending approval expired; false when it was decided first.
     async fn expire_approval(&self, action_id: &str, now_ms: i64) -> Result<bool>;
+    /// Mark a still-pending approval and its action superseded (`reason` says why);
+    /// false when it was decided first.
+    async fn supersede(&self, action_id: &str, reason: &str, now_ms: i64) -> Result<bool>;
     /// Remember the Slack message showing an approval.
     async fn set_approval_slack(&self, action_id: &str, slack: &Value) -> Result<()>;
 
@@ -139,13 +140,32 @@ pub trait Store: MaybeSendSync {
     async fn audit(&self, entries: &[AuditEntry]) -> Result<()>;
     /// Audit rows, oldest first.
     async fn audit_trail(&self, filter: AuditFilter<'_>) -> Result<Vec<AuditEntry>>;
+    /// Clear what people wrote (`sensitive`) from rows whose retention ended by `now_ms`;
+    /// answers how many rows were cleared.
+    async fn scrub_audit(&self, now_ms: i64) -> Result<u64>;
 
     /// The ledger's state for a side effect.
     async fn ledger(&self, key: &str) -> Result<LedgerState>;
-    /// Claim a side effect before running it; answers the state it was in before.
-    async fn ledger_start(&self, key: &str, action_id: &str, now_ms: i64) -> Result<LedgerState>;
+    /// Claim a side effect for `owner` before running it (one insert: its change count
+    /// decides who runs the effect).
+    async fn ledger_claim(
+        &self,
+        key: &str,
+        action_id: &str,
+        owner: &str,
+        now_ms: i64,
+    ) -> Result<LedgerClaim>;
     /// Commit a side effect's result.
     async fn ledger_complete(&self, key: &str, result: &Value, now_ms: i64) -> Result<()>;
+
+    /// Store a new API token (its hash, never the token).
+    async fn create_api_token(&self, token: &ApiToken, token_hash: &str) -> Result<()>;
+    /// The unrevoked token with this hash.
+    async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+    /// Every token, newest first.
+    async fn api_tokens(&self) -> Result<Vec<ApiToken>>;
+    /// Revoke a token; false when there is no such unrevoked token.
+    async fn revoke_api_token(&self, id: &str, now_ms: i64) -> Result<bool>;
 
     /// A cached value that has not expired.
     async fn cache_get(&self, key: &str, now_ms: i64) -> Result<Option<String>>;
@@ -172,4 +192,15 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_pipeline.sql",
         include_str!("../../../migrations/platform/0004_pipeline.sql"),
     ),
+    (
+        "0005_decision_safety.sql",
+        include_str!("../../../migrations/platform/0005_decision_safety.sql"),
+    ),
 ];
+
+/// The hash an API token is stored and looked up by (SHA-256, hex). Tokens are 256
+/// random bits, so a fast hash is enough: there is nothing to guess.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}

@@ -1,4 +1,5 @@
-//! What the store keeps: apps, proposed actions, approvals, audit rows, ledger entries.
+//! What the store keeps besides the approval records (which are the domain's, in
+//! `support_core::records`): apps, audit rows, ledger entries, approvers' API tokens.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -105,97 +106,6 @@ impl std::fmt::Debug for AppRegistration {
     }
 }
 
-/// One tool call the agent proposed instead of running it (it needs approval).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Proposal {
-    /// The tool's name (`processRefund`).
-    pub tool: String,
-    /// Its exact input.
-    pub input: Value,
-    /// The ledger key its execution is recorded under (`refund:<purchase>:<amount>`).
-    pub ledger_key: String,
-}
-
-/// Where an action is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionStatus {
-    /// Waiting for a human.
-    Pending,
-    /// Approved, not yet executed.
-    Approved,
-    /// A human said no.
-    Rejected,
-    /// Nobody decided in time (never a "no").
-    Expired,
-    /// Executed.
-    Executed,
-    /// Execution failed (the reason is kept).
-    Failed,
-}
-
-impl ActionStatus {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionStatus::Pending => "pending",
-            ActionStatus::Approved => "approved",
-            ActionStatus::Rejected => "rejected",
-            ActionStatus::Expired => "expired",
-            ActionStatus::Executed => "executed",
-            ActionStatus::Failed => "failed",
-        }
-    }
-
-    /// From the stored spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "pending" => ActionStatus::Pending,
-            "approved" => ActionStatus::Approved,
-            "rejected" => ActionStatus::Rejected,
-            "expired" => ActionStatus::Expired,
-            "executed" => ActionStatus::Executed,
-            "failed" => ActionStatus::Failed,
-            _ => return None,
-        })
-    }
-}
-
-/// A proposed reply (and the tool calls that came with it), waiting for approval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActionRecord {
-    /// `act_…`, derived from the triggering event so a retried run finds its own.
-    pub id: String,
-    /// App slug.
-    pub app_id: String,
-    /// Front conversation.
-    pub conversation_id: String,
-    /// The Inngest run that proposed it.
-    pub run_id: String,
-    /// The reply to send (empty when the action is tool calls only).
-    pub reply: String,
-    /// The tool calls that need approval, with their exact inputs.
-    pub proposals: Vec<Proposal>,
-    /// SHA-256 (hex) of the canonical JSON of `proposals`: an approval is bound to it.
-    pub args_hash: String,
-    /// The Front draft showing the reply, once created.
-    pub draft_id: Option<String>,
-    /// The category and the agent's reasoning, for the approver.
-    pub context: Value,
-    /// State.
-    pub status: ActionStatus,
-    /// Unix ms.
-    pub created_at: i64,
-    /// Unix ms.
-    pub updated_at: i64,
-    /// The execution's result.
-    pub result: Option<Value>,
-    /// Why it failed.
-    pub error: Option<String>,
-}
-
 /// What kind of event an audit row records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -282,34 +192,14 @@ pub struct AuditEntry {
     pub duration_ms: Option<i64>,
     /// Tokens, for model calls.
     pub usage: Option<TokenUsage>,
-}
-
-/// An approval: a durable record of a request and its one decision.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApprovalRecord {
-    /// The action it decides.
-    pub action_id: String,
-    /// App slug.
-    pub app_id: String,
-    /// The hash of the arguments it was requested for.
-    pub args_hash: String,
-    /// `pending | approved | rejected | expired`.
-    pub status: ActionStatus,
-    /// Unix ms after which nobody can decide.
-    pub expires_at: i64,
-    /// Who decided.
-    pub decided_by: Option<String>,
-    /// When.
-    pub decided_at: Option<i64>,
-    /// Reason given on a rejection.
-    pub reason: Option<String>,
-    /// The reply as edited before approval.
-    pub edited_reply: Option<String>,
-    /// The Slack message showing it (`channel`, `ts`).
-    pub slack: Option<Value>,
-    /// Unix ms.
-    pub created_at: i64,
+    /// What a person wrote that the log keeps only for the retention window (an edited
+    /// reply, a rejection's reason): cleared by [`crate::Store::scrub_audit`] after
+    /// `sensitive_until`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitive: Option<Value>,
+    /// Unix ms after which `sensitive` is cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitive_until: Option<i64>,
 }
 
 /// How far a side effect got, by its ledger key.
@@ -325,4 +215,63 @@ pub enum LedgerState {
         /// What the side effect returned.
         result: Value,
     },
+}
+
+/// What claiming a side effect in the ledger found. The insert's change count decides
+/// who runs the effect: of concurrent claimers, exactly one gets [`LedgerClaim::Claimed`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum LedgerClaim {
+    /// Nobody had it: run the effect.
+    Claimed,
+    /// This owner claimed it before and did not finish (a retried step): check the
+    /// outside service for what the earlier attempt did, then finish it.
+    Resumed,
+    /// Done: reuse the result.
+    Completed {
+        /// What the effect returned.
+        result: Value,
+    },
+    /// Another owner claimed it and has not finished: do not run it.
+    HeldBy {
+        /// Who holds it.
+        owner: String,
+    },
+}
+
+/// What claiming an approved action for execution found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionClaim {
+    /// This execution holds the action now (or already did: a retried step).
+    Claimed(support_core::records::ActionRecord),
+    /// The action is not approved-and-unclaimed (executed, failed, held by another
+    /// execution, or never approved): its record as it is.
+    Refused(support_core::records::ActionRecord),
+    /// No such action.
+    NotFound,
+}
+
+/// A person's API token for the approvals API: stored as a SHA-256 of the token, mapped
+/// to the person's Slack user id and scoped to apps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiToken {
+    /// `tok_…` (not secret: names the token in lists and revocations).
+    pub id: String,
+    /// The person, as their Slack user id: a decision made with the token is theirs.
+    pub slack_user_id: String,
+    /// App slugs the token may see and decide for.
+    pub apps: Vec<String>,
+    /// What it is for.
+    pub label: String,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms, once revoked.
+    pub revoked_at: Option<i64>,
+}
+
+impl ApiToken {
+    /// Whether the token may act on `app_id`.
+    pub fn allows(&self, app_id: &str) -> bool {
+        self.revoked_at.is_none() && self.apps.iter().any(|a| a == app_id)
+    }
 }

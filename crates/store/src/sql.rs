@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use support_http::MaybeSendSync;
 
 use crate::model::*;
 use crate::secrets::Keyring;
 use crate::{AuditFilter, DecideOutcome, Decision, Result, Store, StoreError};
+use support_core::records::{ActionRecord, ActionStatus, ApprovalRecord};
 
 /// A bound parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,27 +96,6 @@ impl SqlStore {
     }
 }
 
-/// SHA-256 (hex) of `value`'s canonical JSON (object keys sorted at every level).
-pub fn canonical_hash(value: &Value) -> String {
-    fn canonical(value: &Value) -> Value {
-        match value {
-            Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                let mut sorted = Map::new();
-                for k in keys {
-                    sorted.insert(k.clone(), canonical(&map[k]));
-                }
-                Value::Object(sorted)
-            }
-            Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
-            other => other.clone(),
-        }
-    }
-    let text = serde_json::to_string(&canonical(value)).unwrap_or_default();
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
-
 fn text(row: &Row, column: &str) -> Option<String> {
     row.get(column).and_then(Value::as_str).map(str::to_owned)
 }
@@ -169,6 +148,7 @@ fn action_from(row: &Row) -> Result<ActionRecord> {
         draft_id: text(row, "draft_id"),
         context: json_col(row, T, "context")?,
         status: status(row, T)?,
+        executor: text(row, "executor"),
         result: text(row, "result").and_then(|r| serde_json::from_str(&r).ok()),
         error: text(row, "error"),
         created_at: int(row, "created_at").unwrap_or_default(),
@@ -214,6 +194,20 @@ fn audit_from(row: &Row) -> Result<AuditEntry> {
         error: text(row, "error"),
         duration_ms: int(row, "duration_ms"),
         usage: text(row, "usage").and_then(|u| serde_json::from_str(&u).ok()),
+        sensitive: text(row, "sensitive").and_then(|v| serde_json::from_str(&v).ok()),
+        sensitive_until: int(row, "sensitive_until"),
+    })
+}
+
+fn token_from(row: &Row) -> Result<ApiToken> {
+    const T: &str = "api_tokens";
+    Ok(ApiToken {
+        id: required(row, T, "id")?,
+        slack_user_id: required(row, T, "slack_user_id")?,
+        apps: json_col(row, T, "apps")?,
+        label: text(row, "label").unwrap_or_default(),
+        created_at: int(row, "created_at").unwrap_or_default(),
+        revoked_at: int(row, "revoked_at"),
     })
 }
 
@@ -325,8 +319,8 @@ impl Store for SqlStore {
         self.db
             .execute(vec![Statement::new(
                 "INSERT INTO actions (id, app_id, conversation_id, run_id, reply, proposals, args_hash, draft_id, \
-                 context, status, result, error, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT(id) DO NOTHING",
+                 context, status, executor, result, error, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?15, ?11, ?12, ?13, ?14) ON CONFLICT(id) DO NOTHING",
                 vec![
                     action.id.as_str().into(),
                     action.app_id.as_str().into(),
@@ -342,6 +336,7 @@ impl Store for SqlStore {
                     action.error.clone().into(),
                     action.created_at.into(),
                     action.updated_at.into(),
+                    action.executor.clone().into(),
                 ],
             )])
             .await?;
@@ -353,7 +348,7 @@ impl Store for SqlStore {
     async fn action(&self, id: &str) -> Result<Option<ActionRecord>> {
         self.one(Statement::new(
             "SELECT id, app_id, conversation_id, run_id, reply, proposals, args_hash, draft_id, context, status, \
-             result, error, created_at, updated_at FROM actions WHERE id = ?1",
+             executor, result, error, created_at, updated_at FROM actions WHERE id = ?1",
             vec![id.into()],
         ))
         .await?
@@ -400,18 +395,59 @@ impl Store for SqlStore {
         Ok(changed.first().copied().unwrap_or(0) > 0)
     }
 
-    async fn pending_actions(&self, app_id: Option<&str>, limit: u32) -> Result<Vec<ActionRecord>> {
+    async fn pending_actions(
+        &self,
+        apps: Option<&[String]>,
+        limit: u32,
+    ) -> Result<Vec<ActionRecord>> {
         self.db
             .query(Statement::new(
                 "SELECT id, app_id, conversation_id, run_id, reply, proposals, args_hash, draft_id, context, status, \
-                 result, error, created_at, updated_at FROM actions \
-                 WHERE status = 'pending' AND (?1 IS NULL OR app_id = ?1) ORDER BY created_at LIMIT ?2",
-                vec![app_id.into(), i64::from(limit).into()],
+                 executor, result, error, created_at, updated_at FROM actions \
+                 WHERE status = 'pending' AND (?1 IS NULL OR app_id IN (SELECT value FROM json_each(?1))) \
+                 ORDER BY created_at LIMIT ?2",
+                vec![apps.map(|a| to_json(&a)).into(), i64::from(limit).into()],
             ))
             .await?
             .iter()
             .map(action_from)
             .collect()
+    }
+
+    async fn pending_actions_of(&self, conversation_id: &str) -> Result<Vec<ActionRecord>> {
+        self.db
+            .query(Statement::new(
+                "SELECT id, app_id, conversation_id, run_id, reply, proposals, args_hash, draft_id, context, status, \
+                 executor, result, error, created_at, updated_at FROM actions \
+                 WHERE conversation_id = ?1 AND status = 'pending' ORDER BY created_at",
+                vec![conversation_id.into()],
+            ))
+            .await?
+            .iter()
+            .map(action_from)
+            .collect()
+    }
+
+    async fn claim_action(&self, id: &str, run_id: &str, now_ms: i64) -> Result<ActionClaim> {
+        // One conditional update: of concurrent executions, one moves it to executing;
+        // the same execution retried finds it held by itself.
+        self.db
+            .execute(vec![Statement::new(
+                "UPDATE actions SET status = 'executing', executor = ?2, updated_at = ?3 \
+                 WHERE id = ?1 AND (status = 'approved' OR (status = 'executing' AND executor = ?2))",
+                vec![id.into(), run_id.into(), now_ms.into()],
+            )])
+            .await?;
+        Ok(match self.action(id).await? {
+            None => ActionClaim::NotFound,
+            Some(action)
+                if action.status == ActionStatus::Executing
+                    && action.executor.as_deref() == Some(run_id) =>
+            {
+                ActionClaim::Claimed(action)
+            }
+            Some(action) => ActionClaim::Refused(action),
+        })
     }
 
     async fn create_approval(&self, approval: &ApprovalRecord) -> Result<ApprovalRecord> {
@@ -477,6 +513,11 @@ impl Store for SqlStore {
         if changed.first().copied().unwrap_or(0) > 0 {
             return Ok(DecideOutcome::Decided(record));
         }
+        if record.status == ActionStatus::Pending && record.expires_at <= decision.at
+            || record.status == ActionStatus::Expired
+        {
+            return Ok(DecideOutcome::Expired(record));
+        }
         if record.status == ActionStatus::Pending && record.args_hash != decision.args_hash {
             return Ok(DecideOutcome::ArgumentsChanged);
         }
@@ -492,6 +533,28 @@ impl Store for SqlStore {
             )])
             .await?;
         Ok(changed.first().copied().unwrap_or(0) > 0)
+    }
+
+    async fn supersede(&self, action_id: &str, reason: &str, now_ms: i64) -> Result<bool> {
+        // Both rows in one batch, each only from pending: a decision that won the race
+        // keeps its approval and its action as they are.
+        let changed = self
+            .db
+            .execute(vec![
+                Statement::new(
+                    "UPDATE approvals SET status = 'superseded', decided_by = 'system', decided_at = ?2, reason = ?3 \
+                     WHERE action_id = ?1 AND status = 'pending'",
+                    vec![action_id.into(), now_ms.into(), reason.into()],
+                ),
+                Statement::new(
+                    "UPDATE actions SET status = 'superseded', error = ?3, updated_at = ?2 \
+                     WHERE id = ?1 AND status = 'pending' \
+                     AND NOT EXISTS (SELECT 1 FROM approvals WHERE action_id = ?1 AND status <> 'superseded')",
+                    vec![action_id.into(), now_ms.into(), reason.into()],
+                ),
+            ])
+            .await?;
+        Ok(changed.first().copied().unwrap_or(0) > 0 || changed.get(1).copied().unwrap_or(0) > 0)
     }
 
     async fn set_approval_slack(&self, action_id: &str, slack: &Value) -> Result<()> {
@@ -513,7 +576,8 @@ impl Store for SqlStore {
             .map(|e| {
                 Statement::new(
                     "INSERT INTO audit_log (id, at_ms, app_id, conversation_id, run_id, action_id, kind, name, input, \
-                     output, error, duration_ms, usage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+                     output, error, duration_ms, usage, sensitive, sensitive_until) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
                      ON CONFLICT(id) DO NOTHING",
                     vec![
                         e.id.as_str().into(),
@@ -529,6 +593,8 @@ impl Store for SqlStore {
                         e.error.clone().into(),
                         e.duration_ms.into(),
                         e.usage.as_ref().map(to_json).into(),
+                        e.sensitive.as_ref().map(to_json).into(),
+                        e.sensitive_until.into(),
                     ],
                 )
             })
@@ -560,6 +626,17 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn scrub_audit(&self, now_ms: i64) -> Result<u64> {
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "UPDATE audit_log SET sensitive = NULL WHERE sensitive IS NOT NULL AND sensitive_until <= ?1",
+                vec![now_ms.into()],
+            )])
+            .await?;
+        Ok(changed.first().copied().unwrap_or(0))
+    }
+
     async fn ledger(&self, key: &str) -> Result<LedgerState> {
         let row = self
             .one(Statement::new(
@@ -578,18 +655,42 @@ impl Store for SqlStore {
         })
     }
 
-    async fn ledger_start(&self, key: &str, action_id: &str, now_ms: i64) -> Result<LedgerState> {
-        let before = self.ledger(key).await?;
-        if before == LedgerState::New {
-            self.db
-                .execute(vec![Statement::new(
-                    "INSERT INTO idempotency_ledger (key, action_id, state, updated_at) VALUES (?1, ?2, 'started', ?3) \
-                     ON CONFLICT(key) DO NOTHING",
-                    vec![key.into(), action_id.into(), now_ms.into()],
-                )])
-                .await?;
+    async fn ledger_claim(
+        &self,
+        key: &str,
+        action_id: &str,
+        owner: &str,
+        now_ms: i64,
+    ) -> Result<LedgerClaim> {
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "INSERT INTO idempotency_ledger (key, action_id, state, owner, updated_at) \
+                 VALUES (?1, ?2, 'started', ?3, ?4) ON CONFLICT(key) DO NOTHING",
+                vec![key.into(), action_id.into(), owner.into(), now_ms.into()],
+            )])
+            .await?;
+        if changed.first().copied().unwrap_or(0) > 0 {
+            return Ok(LedgerClaim::Claimed);
         }
-        Ok(before)
+        let row = self
+            .one(Statement::new(
+                "SELECT state, result, owner FROM idempotency_ledger WHERE key = ?1",
+                vec![key.into()],
+            ))
+            .await?
+            .ok_or_else(|| {
+                StoreError::Database("the ledger entry vanished after its insert".into())
+            })?;
+        Ok(
+            match (text(&row, "state").as_deref(), text(&row, "owner")) {
+                (Some("completed"), _) => LedgerClaim::Completed {
+                    result: json_col(&row, "idempotency_ledger", "result")?,
+                },
+                (_, Some(holder)) if holder != owner => LedgerClaim::HeldBy { owner: holder },
+                _ => LedgerClaim::Resumed,
+            },
+        )
     }
 
     async fn ledger_complete(&self, key: &str, result: &Value, now_ms: i64) -> Result<()> {
@@ -600,6 +701,65 @@ impl Store for SqlStore {
             )])
             .await?;
         Ok(())
+    }
+
+    async fn create_api_token(&self, token: &ApiToken, token_hash: &str) -> Result<()> {
+        if token.apps.is_empty() || token.slack_user_id.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "a token needs a person (Slack user id) and at least one app".into(),
+            ));
+        }
+        self.db
+            .execute(vec![Statement::new(
+                "INSERT INTO api_tokens (id, token_hash, slack_user_id, apps, label, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                vec![
+                    token.id.as_str().into(),
+                    token_hash.into(),
+                    token.slack_user_id.as_str().into(),
+                    to_json(&token.apps).into(),
+                    token.label.as_str().into(),
+                    token.created_at.into(),
+                ],
+            )])
+            .await?;
+        Ok(())
+    }
+
+    async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        self.one(Statement::new(
+            "SELECT id, slack_user_id, apps, label, created_at, revoked_at FROM api_tokens \
+             WHERE token_hash = ?1 AND revoked_at IS NULL",
+            vec![token_hash.into()],
+        ))
+        .await?
+        .as_ref()
+        .map(token_from)
+        .transpose()
+    }
+
+    async fn api_tokens(&self) -> Result<Vec<ApiToken>> {
+        self.db
+            .query(Statement::new(
+                "SELECT id, slack_user_id, apps, label, created_at, revoked_at FROM api_tokens \
+                 ORDER BY created_at DESC, id",
+                vec![],
+            ))
+            .await?
+            .iter()
+            .map(token_from)
+            .collect()
+    }
+
+    async fn revoke_api_token(&self, id: &str, now_ms: i64) -> Result<bool> {
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                vec![id.into(), now_ms.into()],
+            )])
+            .await?;
+        Ok(changed.first().copied().unwrap_or(0) > 0)
     }
 
     async fn cache_get(&self, key: &str, now_ms: i64) -> Result<Option<String>> {

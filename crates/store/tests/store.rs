@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use serde_json::json;
+use support_core::effect::{Account, Effect, UpdateName};
 use support_store::secrets::Keyring;
 use support_store::*;
 
@@ -31,11 +32,14 @@ fn registration() -> AppRegistration {
 }
 
 fn action(id: &str) -> ActionRecord {
-    let proposals = vec![Proposal {
-        tool: "processRefund".into(),
-        input: json!({"purchaseId": "pur_1", "amount": 4900}),
-        ledger_key: "refund:pur_1:4900".into(),
-    }];
+    let proposals = vec![Effect::UpdateName(UpdateName {
+        account: Account {
+            user_id: "usr_1".into(),
+            email: "dana@example.com".into(),
+            name: None,
+        },
+        new_name: "Dana".into(),
+    })];
     ActionRecord {
         id: id.into(),
         app_id: "total-typescript".into(),
@@ -47,6 +51,7 @@ fn action(id: &str) -> ActionRecord {
         draft_id: None,
         context: json!({"category": "support_refund"}),
         status: ActionStatus::Pending,
+        executor: None,
         created_at: 1_000,
         updated_at: 1_000,
         result: None,
@@ -190,7 +195,7 @@ async fn pending_actions_are_listed_oldest_first_per_app() {
     let ids = |v: Vec<ActionRecord>| v.into_iter().map(|a| a.id).collect::<Vec<_>>();
     assert_eq!(
         ids(store
-            .pending_actions(Some("total-typescript"), 10)
+            .pending_actions(Some(&["total-typescript".to_owned()]), 10)
             .await
             .unwrap()),
         ["act_b", "act_a"]
@@ -284,7 +289,7 @@ async fn changed_arguments_and_expiry_void_a_decision() {
         )
         .await
         .unwrap();
-    assert!(matches!(late, DecideOutcome::AlreadyDecided(r) if r.status == ActionStatus::Pending));
+    assert!(matches!(late, DecideOutcome::Expired(r) if r.status == ActionStatus::Pending));
     assert!(store.expire_approval("act_1", 10_001).await.unwrap());
     assert_eq!(
         store.approval("act_1").await.unwrap().unwrap().status,
@@ -345,6 +350,8 @@ async fn audit_rows_are_written_once_per_id_and_read_in_order() {
             cache_read: 3,
             cache_write: 4,
         }),
+        sensitive: None,
+        sensitive_until: None,
     };
     store
         .audit(&[row("run_1:b", 2), row("run_1:a", 1)])
@@ -378,28 +385,234 @@ async fn audit_rows_are_written_once_per_id_and_read_in_order() {
 }
 
 #[tokio::test]
-async fn the_ledger_tells_a_retry_what_already_happened() {
+async fn the_ledger_gives_an_effect_to_one_claimer_and_tells_a_retry_what_happened() {
     let (_db, store) = store();
-    let key = "refund:pur_1:4900";
+    let key = "total-typescript:act_1:0:refund";
     assert_eq!(store.ledger(key).await.unwrap(), LedgerState::New);
     assert_eq!(
-        store.ledger_start(key, "act_1", 1).await.unwrap(),
-        LedgerState::New
+        store.ledger_claim(key, "act_1", "run_1", 1).await.unwrap(),
+        LedgerClaim::Claimed
+    );
+    // The same execution retried resumes it; another one is kept out.
+    assert_eq!(
+        store.ledger_claim(key, "act_1", "run_1", 2).await.unwrap(),
+        LedgerClaim::Resumed
     );
     assert_eq!(
-        store.ledger_start(key, "act_1", 2).await.unwrap(),
-        LedgerState::Started
+        store.ledger_claim(key, "act_1", "run_2", 2).await.unwrap(),
+        LedgerClaim::HeldBy {
+            owner: "run_1".into()
+        }
     );
     store
         .ledger_complete(key, &json!({"refundId": "re_1"}), 3)
         .await
         .unwrap();
-    assert_eq!(
-        store.ledger_start(key, "act_1", 4).await.unwrap(),
-        LedgerState::Completed {
-            result: json!({"refundId": "re_1"})
+    for owner in ["run_1", "run_2"] {
+        assert_eq!(
+            store.ledger_claim(key, "act_1", owner, 4).await.unwrap(),
+            LedgerClaim::Completed {
+                result: json!({"refundId": "re_1"})
+            }
+        );
+    }
+}
+
+#[tokio::test]
+async fn of_concurrent_claimers_exactly_one_runs_the_effect() {
+    let (_db, store) = store();
+    let store = Arc::new(store);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .ledger_claim("tt:act_1:0:refund", "act_1", &format!("run_{i}"), 1)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut claimed = 0;
+    for t in tasks {
+        if t.await.unwrap() == LedgerClaim::Claimed {
+            claimed += 1;
         }
+    }
+    assert_eq!(claimed, 1);
+}
+
+#[tokio::test]
+async fn an_approved_action_is_claimed_by_one_execution() {
+    let (_db, store) = store();
+    store.insert_action(&action("act_1")).await.unwrap();
+    assert!(matches!(
+        store.claim_action("act_1", "run_1", 2).await.unwrap(),
+        ActionClaim::Refused(a) if a.status == ActionStatus::Pending
+    ));
+    store
+        .transition_action(
+            "act_1",
+            &[ActionStatus::Pending],
+            ActionStatus::Approved,
+            None,
+            None,
+            3,
+        )
+        .await
+        .unwrap();
+    let ActionClaim::Claimed(claimed) = store.claim_action("act_1", "run_1", 4).await.unwrap()
+    else {
+        panic!("the first execution claims it")
+    };
+    assert_eq!(
+        (claimed.status, claimed.executor.as_deref()),
+        (ActionStatus::Executing, Some("run_1"))
     );
+    assert!(matches!(
+        store.claim_action("act_1", "run_1", 5).await.unwrap(),
+        ActionClaim::Claimed(_)
+    ));
+    assert!(matches!(
+        store.claim_action("act_1", "run_2", 5).await.unwrap(),
+        ActionClaim::Refused(a) if a.executor.as_deref() == Some("run_1")
+    ));
+    assert_eq!(
+        store.claim_action("act_nope", "run_1", 5).await.unwrap(),
+        ActionClaim::NotFound
+    );
+}
+
+#[tokio::test]
+async fn a_pending_approval_is_superseded_unless_decided_first() {
+    let (_db, store) = store();
+    for id in ["act_1", "act_2"] {
+        let act = store.insert_action(&action(id)).await.unwrap();
+        store.create_approval(&approval(&act)).await.unwrap();
+    }
+    assert_eq!(store.pending_actions_of("cnv_1").await.unwrap().len(), 2);
+    let act = store.action("act_2").await.unwrap().unwrap();
+    store
+        .decide(
+            "act_2",
+            &decision(ActionStatus::Approved, "U1", 2_000, &act.args_hash),
+        )
+        .await
+        .unwrap();
+    assert!(store
+        .supersede("act_1", "the customer wrote again", 2_001)
+        .await
+        .unwrap());
+    assert!(!store.supersede("act_1", "again", 2_002).await.unwrap());
+    assert!(!store
+        .supersede("act_2", "the customer wrote again", 2_003)
+        .await
+        .unwrap());
+    let superseded = store.approval("act_1").await.unwrap().unwrap();
+    assert_eq!(superseded.status, ActionStatus::Superseded);
+    assert_eq!(
+        superseded.reason.as_deref(),
+        Some("the customer wrote again")
+    );
+    assert_eq!(
+        store.action("act_1").await.unwrap().unwrap().status,
+        ActionStatus::Superseded
+    );
+    assert_eq!(
+        store.approval("act_2").await.unwrap().unwrap().status,
+        ActionStatus::Approved
+    );
+    assert!(store
+        .pending_actions_of("cnv_1")
+        .await
+        .unwrap()
+        .iter()
+        .all(|a| a.id == "act_2"));
+    // A decision after the supersession is told what happened.
+    let late = store
+        .decide(
+            "act_1",
+            &decision(ActionStatus::Approved, "U1", 2_004, &act.args_hash),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(late, DecideOutcome::AlreadyDecided(r) if r.status == ActionStatus::Superseded)
+    );
+}
+
+#[tokio::test]
+async fn what_people_wrote_leaves_the_audit_log_after_its_window() {
+    let (_db, store) = store();
+    let row = |id: &str, until: i64| AuditEntry {
+        id: id.into(),
+        at_ms: 1,
+        app_id: None,
+        conversation_id: Some("cnv_1".into()),
+        run_id: None,
+        action_id: Some("act_1".into()),
+        kind: AuditKind::Decision,
+        name: "rejected".into(),
+        input: json!({"by": "U1"}),
+        output: None,
+        error: None,
+        duration_ms: None,
+        usage: None,
+        sensitive: Some(json!({"reason": "Wrong tone"})),
+        sensitive_until: Some(until),
+    };
+    store.audit(&[row("a", 100), row("b", 200)]).await.unwrap();
+    assert_eq!(store.scrub_audit(150).await.unwrap(), 1);
+    let trail = store
+        .audit_trail(AuditFilter::Conversation("cnv_1"))
+        .await
+        .unwrap();
+    assert_eq!(trail[0].sensitive, None);
+    assert_eq!(
+        trail[0].input,
+        json!({"by": "U1"}),
+        "the decision itself stays"
+    );
+    assert_eq!(trail[1].sensitive, Some(json!({"reason": "Wrong tone"})));
+    assert_eq!(store.scrub_audit(150).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn api_tokens_are_stored_hashed_scoped_and_revocable() {
+    let (db, store) = store();
+    let token = ApiToken {
+        id: "tok_1".into(),
+        slack_user_id: "U1".into(),
+        apps: vec!["total-typescript".into()],
+        label: "dashboard".into(),
+        created_at: 1,
+        revoked_at: None,
+    };
+    let hash = token_hash("secret-token-value");
+    store.create_api_token(&token, &hash).await.unwrap();
+    let raw = db
+        .query(Statement {
+            sql: "SELECT * FROM api_tokens",
+            params: vec![],
+        })
+        .await
+        .unwrap();
+    let raw = serde_json::to_string(&raw).unwrap();
+    assert!(!raw.contains("secret-token-value"), "{raw}");
+    let found = store.api_token(&hash).await.unwrap().unwrap();
+    assert_eq!(found, token);
+    assert!(found.allows("total-typescript") && !found.allows("other-app"));
+    assert_eq!(store.api_token(&token_hash("guess")).await.unwrap(), None);
+    assert!(store.revoke_api_token("tok_1", 5).await.unwrap());
+    assert!(!store.revoke_api_token("tok_1", 6).await.unwrap());
+    assert_eq!(store.api_token(&hash).await.unwrap(), None);
+    assert_eq!(store.api_tokens().await.unwrap()[0].revoked_at, Some(5));
+    let mut unscoped = token.clone();
+    unscoped.id = "tok_2".into();
+    unscoped.apps.clear();
+    assert!(store
+        .create_api_token(&unscoped, &token_hash("x"))
+        .await
+        .is_err());
 }
 
 #[tokio::test]

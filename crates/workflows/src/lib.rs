@@ -79,6 +79,14 @@ pub fn functions(ports: &Ports, settings: &WorkflowSettings) -> Vec<ServeFunctio
             store.clone(),
             services.clone(),
         ));
+        functions.push(approvals::supersede::function(
+            store.clone(),
+            services.clone(),
+        ));
+        functions.push(approvals::retention::function(
+            store.clone(),
+            services.clone(),
+        ));
         functions.push(approvals::escalation::function(store, services));
     }
     functions

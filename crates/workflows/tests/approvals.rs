@@ -5,10 +5,11 @@
 mod support;
 
 use serde_json::{json, Value};
+use support_core::approval::{Choice, Refused};
 use support_inngest::serve::EventSender;
 use support_store::{ActionStatus, Store};
 use support_testkit::inngest::Outcome;
-use support_workflows::approvals::decide::{self, Choice, Recorded};
+use support_workflows::approvals::decide::{self, Recorded};
 use support_workflows::approvals::names;
 use support_workflows::pipeline;
 
@@ -109,16 +110,19 @@ async fn an_approved_refund_is_executed_once_with_the_real_refund_id() {
     let text = message.to_string();
     for expected in [
         "Why:",
-        "processRefund",
-        "49900",
+        "Refund $499.00 USD",
         "ch_3Dana001",
-        "Proposed reply",
+        "Total TypeScript (pur_dana_tt)",
+        "Customer (the sender): Dana Lee (dana@example.com, user usr_dana)",
+        "I bought Total TypeScript and want a refund.",
+        "Reply to the customer",
         "approve_action",
         "reject_action",
         "edit_action",
     ] {
         assert!(text.contains(expected), "no {expected} in {text}");
     }
+    assert!(!text.contains("49900"), "money as money: {text}");
     assert!(
         !text.contains("native-sdk-secret") && !text.contains("acct_dev_tt"),
         "{text}"
@@ -178,7 +182,10 @@ async fn an_approval_nobody_decides_expires_and_sends_nothing() {
     let world = world(true).await;
     let requested = proposed_refund(&world).await;
     let action_id = requested["data"]["actionId"].as_str().unwrap().to_owned();
-    let outcome = run_one(&world, "support-request-approval", requested, |_| {
+    // Nobody decides: every slice of the wait times out, and time passes with it.
+    let clock = world.clock.clone();
+    let outcome = run_one(&world, "support-request-approval", requested, move |opts| {
+        clock.pass(opts);
         Value::Null
     })
     .await;
@@ -264,11 +271,11 @@ async fn only_approvers_decide_and_a_changed_amount_voids_the_approval() {
     };
     assert_eq!(
         record("U0DEVOTHER", Choice::Approve, None).await,
-        Recorded::NotAllowed
+        Recorded::Refused(Refused::NotAllowed)
     );
     assert_eq!(
         record("U0DEVAPPROVER", Choice::Approve, Some("stale".into())).await,
-        Recorded::ArgumentsChanged
+        Recorded::Refused(Refused::ArgumentsChanged)
     );
     assert_eq!(
         world
@@ -288,9 +295,9 @@ async fn only_approvers_decide_and_a_changed_amount_voids_the_approval() {
     );
     assert!(matches!(
         record("U0DEVAPPROVER", Choice::Approve, None).await,
-        Recorded::AlreadyDecided {
+        Recorded::Refused(Refused::AlreadyDecided {
             status: ActionStatus::Rejected,
             ..
-        }
+        })
     ));
 }

@@ -6,6 +6,8 @@
 mod support;
 
 use serde_json::json;
+use support_core::effect::Effect;
+use support_core::money::Money;
 use support_store::{AuditFilter, Store};
 use support_testkit::inngest::Outcome;
 use support_workflows::pipeline;
@@ -35,10 +37,15 @@ async fn a_refund_request_is_drafted_and_proposed_with_its_exact_arguments() {
         .unwrap()
         .unwrap();
     assert_eq!(action.proposals.len(), 1);
-    assert_eq!(action.proposals[0].tool, "processRefund");
-    assert_eq!(action.proposals[0].input["amount"], 49_900);
-    assert_eq!(action.proposals[0].input["chargeId"], "ch_3Dana001");
-    assert_eq!(action.proposals[0].ledger_key, "refund:pur_dana_tt:49900");
+    // Every fact of the refund comes from Dana's records: her purchase, its charge, what
+    // Stripe says is still refundable on it.
+    let Effect::Refund(refund) = &action.proposals[0] else {
+        panic!("{:?}", action.proposals)
+    };
+    assert_eq!(refund.purchase.purchase_id, "pur_dana_tt");
+    assert_eq!(refund.charge_id, "ch_3Dana001");
+    assert_eq!(refund.amount, Money::new(49_900, "usd"));
+    assert_eq!(refund.customer.email, "dana@example.com");
     assert!(action.draft_id.is_some());
     assert!(!action.reply.is_empty());
 
@@ -183,7 +190,7 @@ async fn a_draft_step_retried_after_a_lost_answer_does_not_draft_twice() {
     // ledger says "started" and Front has the draft.
     world
         .store
-        .ledger_start("draft:act_lost", "act_lost", 1)
+        .ledger_claim("draft:act_lost", "act_lost", "act_lost", 1)
         .await
         .unwrap();
     let channel = ops

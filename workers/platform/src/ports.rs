@@ -377,6 +377,8 @@ pub mod store {
 pub mod pipeline {
     use std::sync::Arc;
 
+    use std::time::Duration;
+
     use support_agent::AgentConfig;
     use support_anthropic::AnthropicClient;
     use support_core::settings::Settings;
@@ -437,6 +439,10 @@ pub mod pipeline {
             classifier_model: services.classifier_model.clone(),
             clock: Arc::new(support_signing::SystemClock),
             sdk_timeout: std::time::Duration::from_secs(5),
+            approval_slice: Duration::from_secs(settings.approval_wait_slice_secs),
+            execution_watch: Duration::from_secs(settings.execution_watch_secs),
+            audit_retention: Duration::from_secs(settings.audit_retention_days * 24 * 3600),
+            warn: |line| worker::console_warn!("{line}"),
             transport,
         };
         Some(PipelinePorts {

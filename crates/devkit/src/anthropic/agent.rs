@@ -5,8 +5,9 @@
 //!   input schema: a `category` enum gets a keyword-based choice, `confidence` and
 //!   `reasoning` get matching values, other required fields a neutral value.
 //! - Otherwise it acts as an agent: `lookupUser` with the customer's email first, then
-//!   `processRefund` (with the first purchase id the tool results show) for a refund or
-//!   `generateMagicLink` for an access problem, then a short reply. Only offered tools are
+//!   `processRefund` (with the first active purchase the tool results show) for a refund
+//!   or `generateMagicLink` for an access problem, then a short reply (which carries the
+//!   link the tool answered, or the platform's placeholder for it). Only offered tools are
 //!   called (names compared case-insensitively), each at most once, at most 4 tool turns.
 //!
 //! Keywords are read from the user turns only (not the system prompt, not tool results).
@@ -194,6 +195,16 @@ impl<'a> Conversation<'a> {
         })
     }
 
+    /// The login link `generateMagicLink` answered (`link` or `url`).
+    fn link(&self) -> Option<String> {
+        let (_, text, _) = self.result_of("generateMagicLink")?;
+        let value: Value = serde_json::from_str(text).ok()?;
+        ["link", "url"]
+            .iter()
+            .find_map(|k| value.get(*k)?.as_str())
+            .map(str::to_owned)
+    }
+
     fn customer_first_name(&self) -> Option<String> {
         let (_, text, _) = self.result_of("lookupUser")?;
         let value: Value = serde_json::from_str(text).ok()?;
@@ -274,10 +285,17 @@ fn reply(c: &Conversation<'_>, intent: Intent) -> String {
         match intent {
             Intent::Refund if ok("processRefund") => "I've started the refund for your purchase. You'll get a confirmation email once it goes through, and the money usually shows up within 5 to 10 business days.".to_owned(),
             Intent::Refund => "Sorry it wasn't the right fit. I couldn't find a purchase under this email address. Could you reply with the email you used at checkout?".to_owned(),
-            Intent::Access if ok("generateMagicLink") => format!(
-                "Sorry about the trouble getting in. I've sent a fresh login link to {}, so check your inbox and spam folder in a minute. Let me know if it doesn't show up.",
-                c.email.as_deref().unwrap_or("your email address")
-            ),
+            // The link as the tool gave it: a URL, or the platform's placeholder for one.
+            Intent::Access if ok("generateMagicLink") => match c.link() {
+                Some(link) => format!(
+                    "Sorry about the trouble getting in. Here is a fresh login link for {}: {link}\n\nIt works once. Let me know if it gives you any trouble.",
+                    c.email.as_deref().unwrap_or("your account")
+                ),
+                None => format!(
+                    "Sorry about the trouble getting in. I've sent a fresh login link to {}, so check your inbox and spam folder in a minute. Let me know if it doesn't show up.",
+                    c.email.as_deref().unwrap_or("your email address")
+                ),
+            },
             Intent::Access => "Sorry about the trouble getting in. Could you reply with the email address you bought with? I'll send you a fresh login link.".to_owned(),
             Intent::Transfer => "I can move that for you. Could you confirm the email address the purchase should go to?".to_owned(),
             Intent::Billing => "You can download invoices from your account page, and I can send one over if you tell me the company details to put on it.".to_owned(),

@@ -137,11 +137,14 @@ fn contains_word(haystack: &str, needle: &str) -> bool {
 pub(super) fn find_purchase_id(value: &Value) -> Option<String> {
     match value {
         Value::Object(map) => {
-            if let Some(first) = map
-                .get("purchases")
-                .and_then(Value::as_array)
-                .and_then(|p| p.first())
-            {
+            // The first purchase still active (a refunded one cannot be refunded again),
+            // else the first.
+            let purchases = map.get("purchases").and_then(Value::as_array);
+            let active = purchases.and_then(|p| {
+                p.iter()
+                    .find(|p| p.get("status").and_then(Value::as_str) == Some("active"))
+            });
+            if let Some(first) = active.or_else(|| purchases.and_then(|p| p.first())) {
                 if let Some(id) = ["id", "purchaseId", "purchase_id"]
                     .iter()
                     .find_map(|k| first.get(*k)?.as_str())

@@ -146,11 +146,7 @@ fn block_html(html: &mut String, channel: &str, ts: &str, block: &Value) {
             let _ = write!(html, "<h3>{}</h3>", esc(&block["text"]["text"]));
         }
         "section" => {
-            let _ = write!(
-                html,
-                "<div>{}</div>",
-                mrkdwn(str_of(&block["text"]["text"]))
-            );
+            let _ = write!(html, "<div>{}</div>", text_html(&block["text"]));
             let fields = list(&block["fields"]);
             if !fields.is_empty() {
                 html.push_str("<div class=fields>");
@@ -245,6 +241,15 @@ fn modal_html(html: &mut String, open: &Value) {
         "<button type=submit class=primary>{}</button></form>",
         esc_str(submit)
     );
+}
+
+/// A text object as Slack shows it: `plain_text` literally (line breaks kept), `mrkdwn`
+/// rendered.
+fn text_html(text: &Value) -> String {
+    match str_of(&text["type"]) {
+        "plain_text" => esc_str(str_of(&text["text"])).replace('\n', "<br>"),
+        _ => mrkdwn(str_of(&text["text"])),
+    }
 }
 
 /// Slack's mrkdwn, readably: `<url|label>` links, `<@U…>` mentions, `*bold*`, `_italic_`,

@@ -4,7 +4,12 @@
 //! first deployment.
 //!
 //!     APP_SECRETS_KEYS=dev1:<base64> apps-sql fixtures/platform-dev-apps.json \
-//!         [--sdk-secret app_dev_tt=<secret>] [--integration-url app_dev_tt=<url>] > apps.sql
+//!         [--sdk-secret app_dev_tt=<secret>] [--integration-url app_dev_tt=<url>] \
+//!         [--approver-token <Slack user id>=<token>] > apps.sql
+//!
+//! `--approver-token` adds an approvals-API token for that person, scoped to every app
+//! in the file (stored as its SHA-256); a local setup's stand-in for
+//! `skill tokens create`.
 
 use std::process::ExitCode;
 
@@ -25,8 +30,21 @@ fn run() -> Result<String, String> {
         .next()
         .ok_or("usage: apps-sql <registrations.json> [--sdk-secret <app id>=<secret>]...")?;
     let mut overrides = Vec::new();
+    let mut tokens = Vec::new();
     while let Some(flag) = args.next() {
         match flag.as_str() {
+            "--approver-token" => {
+                let value = args
+                    .next()
+                    .ok_or("--approver-token needs <Slack user id>=<token>")?;
+                let (person, token) = value
+                    .split_once('=')
+                    .filter(|(p, t)| !p.is_empty() && t.len() >= 16)
+                    .ok_or(
+                        "--approver-token needs <Slack user id>=<token of 16 characters or more>",
+                    )?;
+                tokens.push((person.to_owned(), token.to_owned()));
+            }
             "--sdk-secret" | "--integration-url" => {
                 let value = args
                     .next()
@@ -90,6 +108,18 @@ fn run() -> Result<String, String> {
                 quote(&app.id), quote(name), quote(keyring.current_id()), quote(&value)
             ));
         }
+    }
+    let slugs: Vec<&str> = apps.iter().map(|a| a.slug.as_str()).collect();
+    let slugs = serde_json::to_string(&slugs).map_err(|e| e.to_string())?;
+    for (i, (person, token)) in tokens.iter().enumerate() {
+        sql.push_str(&format!(
+            "INSERT INTO api_tokens (id, token_hash, slack_user_id, apps, label, created_at) VALUES ({}, {}, {}, {}, 'seeded by apps-sql', 0) \
+             ON CONFLICT(id) DO UPDATE SET token_hash = excluded.token_hash, slack_user_id = excluded.slack_user_id, apps = excluded.apps, revoked_at = NULL;\n",
+            quote(&format!("tok_seed_{i}")),
+            quote(&support_store::token_hash(token)),
+            quote(person),
+            quote(&slugs)
+        ));
     }
     Ok(sql)
 }

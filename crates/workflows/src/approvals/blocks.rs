@@ -1,11 +1,20 @@
-//! What approvals look like in Slack (Block Kit). Only what an approver needs: the app,
-//! the customer, the conversation, the agent's reasoning, the proposed reply and tool
-//! calls with their parameters; never a secret. The buttons carry the action id and the
+//! What approvals look like in Slack (Block Kit), read the way a person checks them:
+//! who wrote (the sender) and what they asked for, then one block per proposed effect
+//! with every argument that will execute (money as money, each purchase with its
+//! product and date, the sender and the target named where they differ), then the
+//! reply, whole. Nothing a customer, the model or an app wrote is markup: such values
+//! are escaped for mrkdwn or shown as `plain_text`. A card that cannot show every
+//! proposal and argument within Slack's limits is not built ([`CardTooLarge`]); the
+//! conversation then goes to a human instead. The buttons carry the action id and the
 //! hash of the arguments the approver saw.
 
 use serde_json::Value;
-use support_slack::{Block, ButtonStyle, Element, PostMessage, Text, View};
-use support_store::{ActionRecord, AppConfig, ApprovalRecord};
+use support_core::approval::MAX_REPLY_CHARS;
+use support_core::effect::{Account, Effect, PurchaseFacts, RefundReason, LOGIN_LINK_PLACEHOLDER};
+use support_core::escape::mrkdwn;
+use support_core::records::{ActionRecord, ApprovalRecord};
+use support_slack::limits::{fit_blocks, MAX_INPUT_VALUE, MAX_SECTION_TEXT};
+use support_slack::{Block, ButtonStyle, Confirm, Element, PostMessage, Text, View};
 
 /// Button and modal ids.
 pub mod ids {
@@ -26,6 +35,11 @@ pub mod ids {
     /// The reason block.
     pub const REASON_BLOCK: &str = "reason";
 }
+
+/// A card that cannot show everything that would execute.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the approval card cannot show everything that would execute: {0}")]
+pub struct CardTooLarge(pub String);
 
 /// `<action id>:<arguments hash>`, as the buttons carry it.
 pub fn button_value(action: &ActionRecord) -> String {
@@ -51,145 +65,401 @@ fn open_in_front(conversation_id: &str) -> Element {
     }
 }
 
-fn quote(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("> {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+fn section(text: String) -> Block {
+    // `verbatim`: no auto-linking of bare URLs, names or channels in what we show.
+    Block::Section {
+        block_id: None,
+        text: Some(Text::Mrkdwn {
+            text,
+            verbatim: Some(true),
+        }),
+        fields: Vec::new(),
+        accessory: None,
+    }
 }
 
-fn describe(action: &ActionRecord) -> Vec<String> {
-    action
-        .proposals
-        .iter()
-        .map(|p| {
-            let params: Vec<String> = p
-                .input
-                .as_object()
-                .map(|o| {
-                    o.iter()
-                        .map(|(k, v)| {
-                            format!(
-                                "{k}: {}",
-                                v.as_str()
-                                    .map(str::to_owned)
-                                    .unwrap_or_else(|| v.to_string())
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            format!("• *{}* ({})", p.tool, params.join(", "))
-        })
-        .collect()
+fn plain(text: String) -> Block {
+    Block::Section {
+        block_id: None,
+        text: Some(Text::plain(text)),
+        fields: Vec::new(),
+        accessory: None,
+    }
 }
 
-fn summary_blocks(action: &ActionRecord, app_name: &str) -> Vec<Block> {
+/// `text` cut to `max` characters, saying so: a value shown in part is marked.
+fn capped(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        text.to_owned()
+    } else {
+        let kept: String = text.chars().take(max).collect();
+        format!("{kept}… [cut: {} more characters]", count - max)
+    }
+}
+
+/// Plain text in sections of at most `max` characters, cut at line ends where it can.
+fn chunks(text: &str, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while !rest.is_empty() {
+        if rest.len() <= max {
+            out.push(rest.iter().collect());
+            break;
+        }
+        let window = &rest[..max];
+        let cut = window
+            .iter()
+            .rposition(|c| *c == '\n')
+            .filter(|i| *i > max / 2)
+            .map_or(max, |i| i + 1);
+        out.push(rest[..cut].iter().collect());
+        rest.drain(..cut);
+    }
+    out
+}
+
+fn person(account: &Account) -> String {
+    match &account.name {
+        Some(name) => format!(
+            "{} ({}, user {})",
+            mrkdwn(name),
+            mrkdwn(&account.email),
+            mrkdwn(&account.user_id)
+        ),
+        None => format!(
+            "{} (user {})",
+            mrkdwn(&account.email),
+            mrkdwn(&account.user_id)
+        ),
+    }
+}
+
+fn purchase(p: &PurchaseFacts) -> String {
+    format!(
+        "{} ({}), bought {}, paid {}",
+        mrkdwn(&p.product_name),
+        mrkdwn(&p.purchase_id),
+        mrkdwn(support_agent::toolbox::date(&p.purchased_at)),
+        p.paid
+    )
+}
+
+fn note(label: &str, text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!("\n{label}: “{}”", mrkdwn(text))
+    }
+}
+
+/// One proposal's block text: every argument that will execute.
+fn describe(index: usize, total: usize, effect: &Effect, sender_email: &str) -> String {
+    let head = format!("*{} of {total} · ", index + 1);
+    match effect {
+        Effect::Refund(r) => format!(
+            "{head}Refund {}* on Stripe charge {} (reason: {})\n\
+             Purchase: {}\n\
+             Still refundable on the charge when proposed: {}\n\
+             Customer (the sender): {}\n\
+             Then the app revokes access to this purchase.{}",
+            r.amount,
+            mrkdwn(&r.charge_id),
+            match r.reason {
+                RefundReason::RequestedByCustomer => "requested by customer",
+                RefundReason::Duplicate => "duplicate",
+                RefundReason::Fraudulent => "fraudulent",
+            },
+            purchase(&r.purchase),
+            r.refundable,
+            person(&r.customer),
+            note("Agent's note", &r.note),
+        ),
+        Effect::Transfer(t) => format!(
+            "{head}Transfer a purchase*\n\
+             Purchase: {}\n\
+             From (the sender): {}\n\
+             To (the target, not the sender): {}{}",
+            purchase(&t.purchase),
+            person(&t.from),
+            mrkdwn(&t.to_email),
+            note("Agent's note", &t.note),
+        ),
+        Effect::UpdateEmail(u) => format!(
+            "{head}Change the account email*\n\
+             Account (the sender): {}\n\
+             From: {}\n\
+             To (the target, not the sender): {}",
+            person(&u.account),
+            mrkdwn(&u.account.email),
+            mrkdwn(&u.new_email),
+        ),
+        Effect::UpdateName(u) => format!(
+            "{head}Change the account name*\n\
+             Account (the sender): {}\n\
+             From: {}\n\
+             To: {}",
+            person(&u.account),
+            u.account.name.as_deref().map(mrkdwn).unwrap_or_else(|| "(no name)".into()),
+            mrkdwn(&u.new_name),
+        ),
+        Effect::Assign(a) => format!(
+            "{head}Assign the conversation to the instructor*\nConversation: {}{}",
+            mrkdwn(&a.conversation_id),
+            note("Agent's reason", &a.reason),
+        ),
+        Effect::LoginLink(l) => format!(
+            "{head}Send a login link* to {} (the sender's own account{})\n\
+             Valid for {} hours. It is created when the reply is sent, in place of {} in the reply; nobody sees it before.",
+            person(&l.account),
+            if l.account.email.eq_ignore_ascii_case(sender_email.trim()) { "" } else { "; NOT the sender's address" },
+            (l.expires_in_secs as f64 / 3600.0).round(),
+            LOGIN_LINK_PLACEHOLDER,
+        ),
+    }
+}
+
+fn text_of<'a>(context: &'a Value, key: &str) -> &'a str {
+    context.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The summary every view of the approval shows: the sender and their request, each
+/// proposal, the reply.
+fn body_blocks(action: &ActionRecord, app_name: &str, reply: &str) -> Vec<Block> {
     let ctx = &action.context;
-    let text = |k: &str| ctx.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-    let mut blocks = vec![Block::section(format!(
-        "*App:* {app_name}\n*Customer:* {}\n*Subject:* {}\n*Category:* {}",
-        text("customer"),
-        text("subject"),
-        text("category"),
-    ))];
-    let reasoning = [text("reasoning"), text("route")]
+    let sender = text_of(ctx, "customer");
+    let mut who = format!("*Sender:* {}", mrkdwn(sender));
+    if let Some(name) = ctx.get("customerName").and_then(Value::as_str) {
+        who = format!("*Sender:* {} ({})", mrkdwn(name), mrkdwn(sender));
+    }
+    if let Some(id) = ctx.pointer("/account/userId").and_then(Value::as_str) {
+        who.push_str(&format!(" · account {}", mrkdwn(id)));
+    } else {
+        who.push_str(" · no account in the app");
+    }
+    let confidence = ctx.get("confidence").and_then(Value::as_f64).unwrap_or(0.0);
+    let mut summary = format!(
+        "*App:* {}\n{who}\n*Conversation:* <https://app.frontapp.com/open/{id}|{id}> · *Category:* {} ({:.0}% confident)",
+        mrkdwn(app_name),
+        mrkdwn(text_of(ctx, "category")),
+        confidence * 100.0,
+        id = mrkdwn(&action.conversation_id),
+    );
+    let why = [text_of(ctx, "reasoning"), text_of(ctx, "route")]
         .into_iter()
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    let calls: Vec<String> = ctx
-        .get("toolCalls")
+    if !why.is_empty() {
+        summary.push_str(&format!("\n*Why:* {}", mrkdwn(&capped(&why, 500))));
+    }
+    if let Some(refused) = ctx
+        .get("refused")
         .and_then(Value::as_array)
-        .map(|calls| {
-            calls
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{} ({})",
-                        c["name"].as_str().unwrap_or("?"),
-                        c["outcome"].as_str().unwrap_or("?")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if !reasoning.is_empty() || !calls.is_empty() {
-        let mut why = format!("*Why:* {reasoning}");
-        if !calls.is_empty() {
-            why.push_str(&format!("\n*Tools the agent used:* {}", calls.join(", ")));
+        .filter(|r| !r.is_empty())
+    {
+        let list: Vec<String> = refused
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} ({})",
+                    mrkdwn(r["tool"].as_str().unwrap_or("?")),
+                    mrkdwn(r["reason"].as_str().unwrap_or("?"))
+                )
+            })
+            .collect();
+        summary.push_str(&format!(
+            "\n*Refused by the records (not in this card):* {}",
+            list.join(", ")
+        ));
+    }
+    let mut blocks = vec![section(summary)];
+
+    let subject = text_of(ctx, "subject");
+    blocks.push(section(format!(
+        "*The customer wrote* · Subject: {}",
+        if subject.trim().is_empty() {
+            "(none)".to_owned()
+        } else {
+            mrkdwn(&capped(subject, 200))
         }
-        blocks.push(Block::section(why));
-    }
-    let tools = describe(action);
-    if !tools.is_empty() {
-        blocks.push(Block::section(format!(
-            "*Proposed actions*\n{}",
-            tools.join("\n")
+    )));
+    let request = text_of(ctx, "request");
+    if !request.trim().is_empty() {
+        let cut = ctx
+            .get("requestCut")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        blocks.push(plain(format!(
+            "{}{}",
+            request.trim(),
+            if cut {
+                "\n[cut here: the whole message is in Front]"
+            } else {
+                ""
+            }
         )));
     }
-    if !action.reply.is_empty() {
-        blocks.push(Block::section(format!(
-            "*Proposed reply*\n{}",
-            quote(&action.reply)
+
+    let total = action.proposals.len();
+    for (i, effect) in action.proposals.iter().enumerate() {
+        blocks.push(Block::Divider { block_id: None });
+        blocks.push(section(describe(i, total, effect, sender)));
+    }
+    if !reply.trim().is_empty() {
+        blocks.push(Block::Divider { block_id: None });
+        blocks.push(section(format!(
+            "*Reply to the customer* ({} characters, shown whole)",
+            reply.chars().count()
         )));
+        for part in chunks(reply, MAX_SECTION_TEXT) {
+            blocks.push(plain(part));
+        }
     }
     blocks
 }
 
-/// The approval request.
-pub fn approval(
-    action: &ActionRecord,
-    app: &AppConfig,
-    approval: &ApprovalRecord,
-) -> (String, Vec<Block>) {
-    let what = match action.proposals.first() {
-        None => "a reply".to_owned(),
-        Some(p) => format!("{} and a reply", p.tool),
+/// `Approval needed · Total TypeScript: 2 actions and a reply`.
+fn headline(action: &ActionRecord) -> String {
+    let n = action.proposals.len();
+    let actions = match n {
+        0 => String::new(),
+        1 => "1 action".to_owned(),
+        n => format!("{n} actions"),
     };
-    let text = format!("Approval needed for {what} on {}", app.name);
-    let mut blocks = vec![Block::header(format!("Approval needed: {}", app.name))];
-    blocks.extend(summary_blocks(action, &app.name));
-    let value = button_value(action);
-    blocks.push(Block::actions(
-        "decision",
-        vec![
-            Element::button(ids::APPROVE, "Approve", value.clone()).styled(ButtonStyle::Primary),
-            Element::button(ids::EDIT, "Edit", value.clone()),
-            Element::button(ids::REJECT, "Reject", value).styled(ButtonStyle::Danger),
-            open_in_front(&action.conversation_id),
-        ],
-    ));
-    let expires = approval.expires_at / 1000;
-    blocks.push(Block::context(format!(
-        "Expires <!date^{expires}^{{date_short_pretty}} at {{time}}|at {expires} (Unix time)>"
-    )));
-    (text, blocks)
+    match (n, action.reply.trim().is_empty()) {
+        (0, _) => "a reply".to_owned(),
+        (_, true) => actions,
+        (_, false) => format!("{actions} and a reply"),
+    }
 }
 
-/// The same message once decided (no buttons), with a status line.
+/// The notification text: every proposal named.
+fn fallback(action: &ActionRecord, app_name: &str) -> String {
+    let mut what: Vec<String> = action.proposals.iter().map(Effect::headline).collect();
+    if !action.reply.trim().is_empty() {
+        what.push("a reply".into());
+    }
+    format!(
+        "Approval needed on {}: {} for {}",
+        mrkdwn(app_name),
+        what.join("; "),
+        mrkdwn(text_of(&action.context, "customer"))
+    )
+}
+
+/// Whether the blocks fit Slack's limits untouched: a cut would hide what executes.
+fn fits(blocks: &[Block]) -> Result<(), CardTooLarge> {
+    let mut check = blocks.to_vec();
+    match fit_blocks(&mut check) {
+        Ok(0) => Ok(()),
+        Ok(cuts) => Err(CardTooLarge(format!("{cuts} text(s) over Slack's limits"))),
+        Err(e) => Err(CardTooLarge(e.to_string())),
+    }
+}
+
+/// The approval request: every proposal and the reply, then the buttons.
+pub fn approval(
+    action: &ActionRecord,
+    app_name: &str,
+    approval: &ApprovalRecord,
+) -> Result<(String, Vec<Block>), CardTooLarge> {
+    let mut blocks = vec![Block::header(capped(
+        &format!("Approval needed: {} · {app_name}", headline(action)),
+        150,
+    ))];
+    blocks.extend(body_blocks(action, app_name, &action.reply));
+    let value = button_value(action);
+    let mut approve =
+        Element::button(ids::APPROVE, "Approve", value.clone()).styled(ButtonStyle::Primary);
+    if let Element::Button { confirm, .. } = &mut approve {
+        if !action.proposals.is_empty() {
+            let what: Vec<String> = action.proposals.iter().map(Effect::headline).collect();
+            *confirm = Some(Confirm {
+                title: Text::plain("Approve and run?"),
+                text: Text::plain(capped(
+                    &format!("This runs: {}; then sends the reply.", what.join("; ")),
+                    280,
+                )),
+                confirm: Text::plain("Approve"),
+                deny: Text::plain("Cancel"),
+                style: Some(ButtonStyle::Primary),
+            });
+        }
+    }
+    let mut buttons = vec![approve];
+    let editable = !action.reply.trim().is_empty()
+        && action.reply.chars().count() <= MAX_INPUT_VALUE.min(MAX_REPLY_CHARS);
+    if editable {
+        buttons.push(Element::button(ids::EDIT, "Edit", value.clone()));
+    }
+    buttons.push(Element::button(ids::REJECT, "Reject", value).styled(ButtonStyle::Danger));
+    buttons.push(open_in_front(&action.conversation_id));
+    blocks.push(Block::actions("decision", buttons));
+    let mut footer = vec![format!(
+        "Expires {} · {}",
+        expiry(approval.expires_at),
+        mrkdwn(&action.id)
+    )];
+    if !editable && !action.reply.trim().is_empty() {
+        footer.push(format!(
+            "The reply is too long to edit in Slack ({} characters; Slack's limit is {MAX_INPUT_VALUE}): edit it with POST /api/approvals/{}/edit, or reject it and answer in Front.",
+            action.reply.chars().count(),
+            mrkdwn(&action.id)
+        ));
+    }
+    blocks.push(Block::context(footer.join("\n")));
+    fits(&blocks)?;
+    Ok((fallback(action, app_name), blocks))
+}
+
+/// `<!date^…|2026-12-08 11:30 UTC>`: the reader's local time in Slack, a UTC date
+/// wherever the token is not understood.
+fn expiry(expires_at_ms: i64) -> String {
+    let secs = expires_at_ms / 1000;
+    let utc = chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| secs.to_string());
+    format!("<!date^{secs}^{{date_short_pretty}} at {{time}}|{utc}>")
+}
+
+/// The same card once decided (no buttons), with a status line. When even that does
+/// not fit, a short card that points at Front.
 pub fn decided(
     action: &ActionRecord,
     approval: &ApprovalRecord,
+    app_name: &str,
     status_line: &str,
 ) -> (String, Vec<Block>) {
-    let mut blocks = vec![Block::header("Approval decided")];
-    blocks.extend(summary_blocks(action, &action.app_id));
-    let by = approval
-        .decided_by
-        .as_deref()
-        .map(|b| format!(" by <@{b}>"))
-        .unwrap_or_default();
-    blocks.push(Block::context(format!("*{status_line}*{by}")));
-    (format!("{status_line}{by}"), blocks)
+    let by = match approval.decided_by.as_deref() {
+        Some("system") | None => String::new(),
+        Some(b) => format!(" by <@{}>", mrkdwn(b)),
+    };
+    let line = format!("*{}*{by}", mrkdwn(status_line));
+    let reply = support_core::approval::reply_to_send(action, approval);
+    let mut blocks = vec![Block::header(capped(
+        &format!("Approval decided · {app_name}"),
+        150,
+    ))];
+    blocks.extend(body_blocks(action, app_name, reply));
+    blocks.push(Block::context(line.clone()));
+    if fits(&blocks).is_err() {
+        blocks = vec![
+            Block::header(capped(&format!("Approval decided · {app_name}"), 150)),
+            section(line.clone()),
+            Block::actions("decided", vec![open_in_front(&action.conversation_id)]),
+        ];
+    }
+    (format!("{}{by}", mrkdwn(status_line)), blocks)
 }
 
 /// A message in a thread.
 pub fn thread_reply(channel: &str, ts: &str, text: &str) -> PostMessage {
-    PostMessage::new(channel, text, vec![Block::section(text)]).in_thread(ts)
+    PostMessage::new(channel, text, vec![section(text.to_owned())]).in_thread(ts)
 }
 
-/// The edit modal, prefilled with the proposed reply.
+/// The edit modal, prefilled with the proposed reply (only offered for a reply the
+/// modal can hold whole).
 pub fn edit_modal(action: &ActionRecord) -> View {
     View::Modal {
         callback_id: ids::EDIT_VIEW.into(),
@@ -205,6 +475,11 @@ pub fn edit_modal(action: &ActionRecord) -> View {
         )],
         private_metadata: button_value(action),
     }
+}
+
+/// Whether the edit modal can hold the reply whole.
+pub fn editable(action: &ActionRecord) -> bool {
+    action.reply.chars().count() <= MAX_INPUT_VALUE
 }
 
 /// The rejection modal, asking why.
@@ -225,7 +500,8 @@ pub fn reject_modal(action: &ActionRecord) -> View {
     }
 }
 
-/// An escalation notice.
+/// An escalation notice. The subject and the reason are the customer's and the model's
+/// words: escaped, never live.
 pub fn escalation(
     channel: &str,
     app_name: &str,
@@ -235,12 +511,256 @@ pub fn escalation(
     reason: &str,
 ) -> PostMessage {
     let here = if priority == "urgent" { "<!here> " } else { "" };
-    let text = format!("{here}Escalation ({priority}) on {app_name}: {subject}");
+    let (app, subject, reason) = (
+        mrkdwn(app_name),
+        mrkdwn(&capped(subject, 200)),
+        mrkdwn(&capped(reason, 1_000)),
+    );
+    let text = format!("{here}Escalation ({priority}) on {app}: {subject}");
     let blocks = vec![
-        Block::section(format!(
-            "{here}*Escalation ({priority})* on {app_name}\n*Subject:* {subject}\n*Why:* {reason}"
+        section(format!(
+            "{here}*Escalation ({priority})* on {app}\n*Subject:* {subject}\n*Why:* {reason}"
         )),
         Block::actions("escalation", vec![open_in_front(conversation_id)]),
     ];
     PostMessage::new(channel, text, blocks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use support_core::effect::{LoginLink, Refund, UpdateEmail};
+    use support_core::money::Money;
+    use support_core::records::ActionStatus;
+
+    fn dana() -> Account {
+        Account {
+            user_id: "usr_dana".into(),
+            email: "dana@example.com".into(),
+            name: Some("Dana Lee".into()),
+        }
+    }
+
+    fn refund(note: &str) -> Effect {
+        Effect::Refund(Refund {
+            customer: dana(),
+            purchase: PurchaseFacts {
+                purchase_id: "pur_dana_tt".into(),
+                product_name: "Total TypeScript".into(),
+                purchased_at: "2026-11-30T10:00:00.000Z".into(),
+                paid: Money::new(49_900, "usd"),
+            },
+            charge_id: "ch_3Dana001".into(),
+            amount: Money::new(49_900, "usd"),
+            refundable: Money::new(49_900, "usd"),
+            reason: RefundReason::RequestedByCustomer,
+            note: note.into(),
+        })
+    }
+
+    fn action(proposals: Vec<Effect>, reply: &str, subject: &str) -> ActionRecord {
+        let mut a = ActionRecord {
+            id: "act_1".into(),
+            app_id: "tt".into(),
+            conversation_id: "cnv_1".into(),
+            run_id: "run".into(),
+            reply: reply.into(),
+            proposals,
+            args_hash: String::new(),
+            draft_id: None,
+            context: json!({"customer": "dana@example.com", "customerName": "Dana Lee", "subject": subject,
+                            "request": "I bought Total TypeScript and want a refund", "category": "support_refund",
+                            "confidence": 0.9, "account": {"userId": "usr_dana"}}),
+            status: ActionStatus::Pending,
+            executor: None,
+            created_at: 0,
+            updated_at: 0,
+            result: None,
+            error: None,
+        };
+        a.args_hash = a.current_hash();
+        a
+    }
+
+    fn approval_of(a: &ActionRecord) -> ApprovalRecord {
+        ApprovalRecord {
+            action_id: a.id.clone(),
+            app_id: "tt".into(),
+            args_hash: a.args_hash.clone(),
+            status: ActionStatus::Pending,
+            expires_at: 1_796_000_000_000,
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+            edited_reply: None,
+            slack: None,
+            created_at: 0,
+        }
+    }
+
+    fn all_text(blocks: &[Block]) -> String {
+        serde_json::to_string(blocks).unwrap()
+    }
+
+    #[test]
+    fn the_card_shows_money_as_money_and_every_argument() {
+        let a = action(
+            vec![refund("changed my mind")],
+            "Hi Dana, refunded.",
+            "Refund",
+        );
+        let (text, blocks) = approval(&a, "Total TypeScript", &approval_of(&a)).unwrap();
+        let all = all_text(&blocks);
+        for expected in [
+            "Refund $499.00 USD",
+            "ch_3Dana001",
+            "Total TypeScript (pur_dana_tt), bought 2026-11-30, paid $499.00 USD",
+            "Customer (the sender): Dana Lee (dana@example.com, user usr_dana)",
+            "1 of 1",
+            "revokes access",
+            "I bought Total TypeScript and want a refund",
+            "Hi Dana, refunded.",
+            "2026-11-30",
+        ] {
+            assert!(all.contains(expected), "no {expected:?} in {all}");
+        }
+        assert!(!all.contains("49900"), "minor units never shown");
+        assert!(
+            text.contains("refund $499.00 USD") && text.contains("a reply"),
+            "{text}"
+        );
+        assert!(all.contains("Approval needed: 1 action and a reply"));
+        assert!(
+            all.contains("|2026-12-") || all.contains("|2026-11-"),
+            "the expiry as a date: {all}"
+        );
+    }
+
+    #[test]
+    fn nothing_a_customer_or_the_model_wrote_is_live_markup() {
+        let evil = "<!channel> <https://evil.example/login|Open in Stripe> & <@U0ADMIN>";
+        let a = action(vec![refund(evil)], evil, evil);
+        let (text, blocks) = approval(&a, "TT", &approval_of(&a)).unwrap();
+        for block in &blocks {
+            let Block::Section { text: Some(t), .. } = block else {
+                continue;
+            };
+            if let Text::Mrkdwn { text, .. } = t {
+                assert!(
+                    !text.contains("<!channel>")
+                        && !text.contains("<https://evil")
+                        && !text.contains("<@U0ADMIN>"),
+                    "{text}"
+                );
+            }
+        }
+        assert!(
+            !text.contains("<!channel>") && !text.contains("<https://evil"),
+            "{text}"
+        );
+        // Shown as text: escaped in mrkdwn, literal in plain text.
+        let all = all_text(&blocks);
+        assert!(all.contains("&lt;!channel&gt;"), "{all}");
+    }
+
+    #[test]
+    fn every_proposal_has_its_own_block_and_the_header_counts_them() {
+        let change = Effect::UpdateEmail(UpdateEmail {
+            account: dana(),
+            new_email: "new@example.com".into(),
+        });
+        let a = action(vec![refund(&"x".repeat(500)), change], "ok", "s");
+        let (text, blocks) = approval(&a, "TT", &approval_of(&a)).unwrap();
+        let all = all_text(&blocks);
+        assert!(all.contains("2 of 2 · Change the account email"), "{all}");
+        assert!(all.contains("To (the target, not the sender): new@example.com"));
+        assert!(all.contains("Approval needed: 2 actions and a reply"));
+        assert!(text.contains("change the account email"), "{text}");
+    }
+
+    #[test]
+    fn a_long_reply_is_shown_whole_and_not_offered_for_editing_in_slack() {
+        let reply = "A line of the reply.\n".repeat(400);
+        let a = action(vec![], &reply, "s");
+        let (_, blocks) = approval(&a, "TT", &approval_of(&a)).unwrap();
+        let shown: String = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Section {
+                    text: Some(Text::Plain { text, .. }),
+                    ..
+                } if text.starts_with("A line") => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(shown, reply, "every character of the reply is on the card");
+        let all = all_text(&blocks);
+        assert!(
+            !all.contains(ids::EDIT),
+            "no Edit button for a reply the modal cannot hold"
+        );
+        assert!(all.contains("too long to edit in Slack"));
+    }
+
+    #[test]
+    fn a_card_that_cannot_show_everything_is_not_built() {
+        let reply = "word ".repeat(40_000);
+        let a = action(vec![refund("r")], &reply, "s");
+        assert!(approval(&a, "TT", &approval_of(&a)).is_err());
+        let many: Vec<Effect> = (0..30).map(|_| refund("r")).collect();
+        let a = action(many, "ok", "s");
+        assert!(approval(&a, "TT", &approval_of(&a)).is_err());
+    }
+
+    #[test]
+    fn a_login_link_is_described_and_never_shown() {
+        let link = Effect::LoginLink(LoginLink {
+            account: dana(),
+            expires_in_secs: 86_400,
+        });
+        let a = action(vec![link], "Log in here: {{login_link}}", "Can't log in");
+        let (_, blocks) = approval(&a, "TT", &approval_of(&a)).unwrap();
+        let all = all_text(&blocks);
+        assert!(all.contains("Send a login link* to Dana Lee (dana@example.com, user usr_dana) (the sender's own account)"), "{all}");
+        assert!(all.contains("Valid for 24 hours"));
+    }
+
+    #[test]
+    fn the_decided_card_has_no_buttons_and_names_the_decider() {
+        let a = action(vec![refund("r")], "ok", "s");
+        let mut ap = approval_of(&a);
+        ap.status = ActionStatus::Approved;
+        ap.decided_by = Some("U1".into());
+        let (text, blocks) = decided(&a, &ap, "TT", "Approved");
+        let all = all_text(&blocks);
+        assert!(!all.contains(ids::APPROVE));
+        assert!(text.contains("<@U1>"));
+        assert!(all.contains("Refund $499.00 USD"));
+    }
+
+    #[test]
+    fn chunks_keep_every_character() {
+        let text = "ab\ncd\nef".repeat(1000);
+        let parts = chunks(&text, 100);
+        assert!(parts.iter().all(|p| p.chars().count() <= 100));
+        assert_eq!(parts.concat(), text);
+    }
+
+    #[test]
+    fn escalation_notices_escape_the_subject_and_reason() {
+        let m = escalation(
+            "C1",
+            "TT",
+            "cnv_1",
+            "<!channel> hi",
+            "normal",
+            "<https://x|y>",
+        );
+        let all = serde_json::to_string(&m).unwrap();
+        assert!(
+            !all.contains("<!channel>") && !all.contains("<https://x|y>"),
+            "{all}"
+        );
+    }
 }

@@ -1,53 +1,93 @@
 //! Recording a human's decision, wherever it comes from (a Slack button or modal, the
-//! HTTP API): only an allowed approver decides, a decision is recorded once (the store's
-//! conditional update), and the approval's wait is woken with
-//! `support/approval.decided`. Framework-neutral: the worker's routes parse and verify,
-//! then call these.
+//! HTTP API): [`support_core::approval::decide`] says what may be recorded (only an
+//! app's approvers, only while pending and unexpired, only for the arguments they saw),
+//! the store records it once (one conditional update), then the approval's wait is
+//! woken with `support/approval.decided` before the audit row is written, so a failing
+//! audit write never loses the wake-up. Framework-neutral: the worker's routes parse
+//! and verify, then call these.
 
 use serde::Serialize;
 use serde_json::{json, Value};
+use support_core::approval::{self, Choice, Refused};
+use support_core::events::{self, names as event_names, ApprovalDecided};
 use support_inngest::serve::EventSender;
-use support_store::{ActionStatus, AuditEntry, AuditKind, DecideOutcome, Decision, Store};
+use support_store::{ActionStatus, AuditEntry, AuditKind, DecideOutcome, Store};
 
-use super::names;
 use crate::pipeline::{load_app, Services};
 
-/// What the human chose.
+/// What recording did, as the decider is told. As JSON: `{"result": "decided",
+/// "status"}`, a [`Refused`] as itself (`{"result": "already_decided", ...}`), or
+/// `{"result": "not_found"}`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Choice {
-    /// Send as proposed.
-    Approve,
-    /// Send this text instead (and run the proposed tool calls).
-    Edit(String),
-    /// Send nothing.
-    Reject(Option<String>),
-}
-
-/// What recording it did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "result")]
 pub enum Recorded {
     /// This decision is the one.
     Decided {
         /// `approved` or `rejected`.
         status: ActionStatus,
     },
-    /// Someone decided first, or it expired.
-    AlreadyDecided {
-        /// What it is.
-        status: ActionStatus,
-        /// By whom.
-        by: Option<String>,
-    },
-    /// The decider is not an approver of the app.
-    NotAllowed,
-    /// The arguments changed since the request: the approval is void.
-    ArgumentsChanged,
+    /// Nothing was recorded, and why.
+    Refused(Refused),
     /// No such action.
     NotFound,
 }
 
-/// Record `choice` on `action_id` by `user`, who saw the arguments hashed `seen_hash`
+impl Serialize for Recorded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Recorded::Decided { status } => {
+                json!({"result": "decided", "status": status}).serialize(serializer)
+            }
+            Recorded::Refused(refused) => refused.serialize(serializer),
+            Recorded::NotFound => json!({"result": "not_found"}).serialize(serializer),
+        }
+    }
+}
+
+impl Recorded {
+    /// The HTTP status the API answers with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Recorded::Decided { .. } => 200,
+            Recorded::Refused(Refused::NotAllowed) => 403,
+            Recorded::Refused(Refused::InvalidEdit { .. }) => 400,
+            Recorded::Refused(_) => 409,
+            Recorded::NotFound => 404,
+        }
+    }
+
+    /// What the decider reads (Slack's ephemeral message or modal error).
+    pub fn message(&self) -> String {
+        match self {
+            Recorded::Decided { status } => format!("Recorded: {}.", status.as_str()),
+            Recorded::Refused(Refused::NotAllowed) => {
+                "You are not an approver for this app, so nothing changed.".into()
+            }
+            Recorded::Refused(Refused::AlreadyDecided { status, by }) => {
+                let by = match by.as_deref() {
+                    Some("system") | None => String::new(),
+                    Some(by) => format!(" by <@{by}>"),
+                };
+                match status {
+                    ActionStatus::Superseded => format!(
+                        "This approval was superseded{by} (the customer wrote again or a teammate replied); nothing changed and nothing will run."
+                    ),
+                    status => format!("This was already {}{by}; your decision was not applied.", status.as_str()),
+                }
+            }
+            Recorded::Refused(Refused::Expired) => {
+                "This approval expired: nobody decided in time, so nothing changed and nothing will run.".into()
+            }
+            Recorded::Refused(Refused::ArgumentsChanged) => {
+                "The proposed actions changed since this request; this approval no longer applies.".into()
+            }
+            Recorded::Refused(Refused::InvalidEdit { reason }) => reason.clone(),
+            Recorded::NotFound => "This approval no longer exists.".into(),
+        }
+    }
+}
+
+/// Record `choice` on `action_id` by `user` (a Slack user id, from Slack's verified
+/// payload or from the API token's person), who saw the arguments hashed `seen_hash`
 /// (the Slack button carries it; `None` when the caller did not show one).
 pub async fn record(
     store: &dyn Store,
@@ -61,79 +101,92 @@ pub async fn record(
     let Some(action) = store.action(action_id).await.map_err(|e| e.to_string())? else {
         return Ok(Recorded::NotFound);
     };
+    let Some(pending) = store.approval(action_id).await.map_err(|e| e.to_string())? else {
+        return Ok(Recorded::NotFound);
+    };
     let app = load_app(store, &action.app_id)
         .await
         .map_err(|e| e.to_string())?;
-    if !app.settings.approvers.iter().any(|a| a == user) {
-        return Ok(Recorded::NotAllowed);
-    }
     let now = services.now_ms();
-    let (status, reason, edited) = match choice {
-        Choice::Approve => (ActionStatus::Approved, None, None),
-        Choice::Edit(text) => (ActionStatus::Approved, None, Some(text)),
-        Choice::Reject(reason) => (ActionStatus::Rejected, reason, None),
+    let decision = match approval::decide(
+        &action,
+        &pending,
+        &app.settings.approvers,
+        user,
+        choice,
+        seen_hash,
+        now,
+    ) {
+        Ok(decision) => decision,
+        Err(refused) => return Ok(Recorded::Refused(refused)),
     };
-    // The hash of the arguments as they are now: if they changed since the request,
-    // it differs from the one the approval was requested for, and nothing is decided.
-    let current = support_store::canonical_hash(
-        &serde_json::to_value(&action.proposals).unwrap_or(Value::Null),
-    );
-    if seen_hash.is_some_and(|seen| seen != current) {
-        return Ok(Recorded::ArgumentsChanged);
-    }
-    let decision = Decision {
-        status,
-        by: user.to_owned(),
-        at: now,
-        reason: reason.clone(),
-        edited_reply: edited.clone(),
-        args_hash: current,
-    };
-    let outcome = store
+    let record = match store
         .decide(action_id, &decision)
         .await
-        .map_err(|e| e.to_string())?;
-    match outcome {
-        DecideOutcome::Decided(record) => {
-            let audit = AuditEntry {
-                id: format!("decision:{action_id}"),
-                at_ms: now,
-                app_id: Some(action.app_id.clone()),
-                conversation_id: Some(action.conversation_id.clone()),
-                run_id: None,
-                action_id: Some(action_id.to_owned()),
-                kind: AuditKind::Decision,
-                name: record.status.as_str().to_owned(),
-                input: json!({"by": user, "reason": reason, "edited": edited.is_some()}),
-                output: edited.as_ref().map(|e| json!({"editedReply": e})),
-                error: None,
-                duration_ms: None,
-                usage: None,
-            };
-            store.audit(&[audit]).await.map_err(|e| e.to_string())?;
-            // Wake the approval's wait. If this send is lost, the wait's timeout still
-            // reads the recorded decision.
-            let event = json!({"id": format!("decided-{action_id}"), "name": names::APPROVAL_DECIDED,
-                               "data": {"version": 1, "actionId": action_id, "appId": action.app_id,
-                                        "conversationId": action.conversation_id, "status": record.status, "by": user}});
-            let _ = events.send(&[event]).await;
-            Ok(Recorded::Decided {
+        .map_err(|e| e.to_string())?
+    {
+        DecideOutcome::Decided(record) => record,
+        DecideOutcome::AlreadyDecided(record) => {
+            return Ok(Recorded::Refused(Refused::AlreadyDecided {
                 status: record.status,
-            })
+                by: record.decided_by,
+            }))
         }
-        DecideOutcome::AlreadyDecided(record) => Ok(Recorded::AlreadyDecided {
-            status: record.status,
-            by: record.decided_by,
-        }),
-        DecideOutcome::ArgumentsChanged => Ok(Recorded::ArgumentsChanged),
-        DecideOutcome::NotFound => Ok(Recorded::NotFound),
-    }
+        DecideOutcome::Expired(_) => return Ok(Recorded::Refused(Refused::Expired)),
+        DecideOutcome::ArgumentsChanged => return Ok(Recorded::Refused(Refused::ArgumentsChanged)),
+        DecideOutcome::NotFound => return Ok(Recorded::NotFound),
+    };
+    // Wake the approval's wait first. If this send is lost, the wait's slices still
+    // read the recorded decision.
+    let decided = ApprovalDecided {
+        version: events::ENVELOPE_VERSION,
+        action_id: action_id.to_owned(),
+        app_id: action.app_id.clone(),
+        conversation_id: action.conversation_id.clone(),
+        status: record.status,
+        by: user.to_owned(),
+    };
+    let _ = events
+        .send(&[events::event(
+            event_names::APPROVAL_DECIDED,
+            format!("decided-{action_id}"),
+            &decided,
+        )])
+        .await;
+    let sensitive = json!({"reason": decision.reason, "editedReply": decision.edited_reply});
+    let audit = AuditEntry {
+        id: format!("decision:{action_id}"),
+        at_ms: now,
+        app_id: Some(action.app_id.clone()),
+        conversation_id: Some(action.conversation_id.clone()),
+        run_id: None,
+        action_id: Some(action_id.to_owned()),
+        kind: AuditKind::Decision,
+        name: record.status.as_str().to_owned(),
+        input: json!({"by": user, "hasReason": decision.reason.is_some(), "edited": decision.edited_reply.is_some(), "argsHash": decision.args_hash}),
+        output: None,
+        error: None,
+        duration_ms: None,
+        usage: None,
+        sensitive: (decision.reason.is_some() || decision.edited_reply.is_some())
+            .then_some(sensitive),
+        sensitive_until: Some(now + services.audit_retention.as_millis() as i64),
+    };
+    store.audit(&[audit]).await.map_err(|e| e.to_string())?;
+    Ok(Recorded::Decided {
+        status: record.status,
+    })
 }
 
-/// The pending actions an app's dashboard shows, with what an approver needs.
-pub async fn pending(store: &dyn Store, app_id: Option<&str>, limit: u32) -> Result<Value, String> {
+/// The pending actions the caller may see (of `apps`, all when `None`), with what an
+/// approver needs.
+pub async fn pending(
+    store: &dyn Store,
+    apps: Option<&[String]>,
+    limit: u32,
+) -> Result<Value, String> {
     let actions = store
-        .pending_actions(app_id, limit)
+        .pending_actions(apps, limit)
         .await
         .map_err(|e| e.to_string())?;
     Ok(json!({"approvals": actions.iter().map(|a| json!({

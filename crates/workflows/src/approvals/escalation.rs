@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
+use support_core::events::{Escalated, Stage};
 use support_inngest::serve::{FunctionConfig, Input, ServeFunction, Step, Trigger};
 use support_store::{AuditKind, Store};
 use web_time::Instant;
@@ -16,19 +16,6 @@ use crate::pipeline::{load_app, names, Audit, AuditRow, Services};
 /// The function's id.
 pub const ID: &str = "support-escalation-notice";
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Escalated {
-    app_id: String,
-    conversation_id: String,
-    #[serde(default)]
-    subject: String,
-    #[serde(default)]
-    priority: String,
-    #[serde(default)]
-    reason: String,
-}
-
 /// The function.
 pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction {
     let config = FunctionConfig::new(ID)
@@ -38,7 +25,13 @@ pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction
     ServeFunction::new(config, move |input: Input, step: Step| {
         let (store, services) = (store.clone(), services.clone());
         async move {
-            let e: Escalated = crate::pipeline::event_data(&input)?;
+            let Stage {
+                message: e,
+                data: Escalated {
+                    priority, reason, ..
+                },
+                ..
+            } = crate::pipeline::event_data(&input)?;
             let posted: Value = step
                 .run("notify", || async {
                     let started = Instant::now();
@@ -47,7 +40,7 @@ pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction
                     };
                     let app = load_app(store.as_ref(), &e.app_id).await?;
                     let settings = &app.settings;
-                    let channel = match e.priority.as_str() {
+                    let channel = match priority.as_str() {
                         "urgent" => settings
                             .urgent_channel
                             .clone()
@@ -66,8 +59,8 @@ pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction
                         &app.name,
                         &e.conversation_id,
                         &e.subject,
-                        &e.priority,
-                        &e.reason,
+                        &priority,
+                        &reason,
                     );
                     let posted = slack.post_message(&message).await.map_err(slack_error)?;
                     let audit = Audit {
@@ -80,7 +73,7 @@ pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction
                     let mut row = AuditRow::new(
                         AuditKind::Step,
                         "escalation notice",
-                        json!({"priority": e.priority, "channel": channel}),
+                        json!({"priority": priority, "channel": channel}),
                         started,
                     );
                     row.output = Some(json!({"ts": posted.ts}));

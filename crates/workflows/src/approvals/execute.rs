@@ -1,36 +1,47 @@
-//! `support-execute`: runs an approved action exactly once.
+//! `support-execute`: runs an approved action's effects exactly once.
 //!
-//! Every side effect has a ledger key made of its inputs (`refund:<purchase>:<amount>`),
-//! checked before and committed after it, so a retried step never repeats a completed
-//! one; a refund also carries a Stripe `Idempotency-Key` derived from the same key, so
-//! even a retry that cannot tell whether the first try reached Stripe gets Stripe's
-//! first answer back. A failure marks the action failed with its reason, tells the
-//! approvers in the Slack thread, and keeps the ledger.
+//! - **Claimed, not assumed**: the execution first claims the action (approved →
+//!   executing, one conditional update naming its run); a second execution of the same
+//!   action finds it held and runs nothing.
+//! - **One ledger entry and one step per effect**: a refund is two effects, the Stripe
+//!   refund then the app's `revokeAccess`, each under its own key
+//!   (`<app>:<action>:<n>:<part>`), claimed by one insert before it runs and committed
+//!   (with its audit row) as soon as it happened. A later failure says exactly what
+//!   already happened ("refunded, access not revoked").
+//! - **Re-read at the moment of the effect**: inside each step, before each effect, the
+//!   action and its approval are read again and [`may_execute`] checks the approval,
+//!   the arguments' hash and the claim; nothing is taken from a memoized earlier step.
+//! - A refund never exceeds what the charge still holds (Stripe's `amount_refunded`),
+//!   an earlier attempt's refund is found at Stripe by its ledger key, and Stripe's
+//!   `Idempotency-Key` is derived from the same key.
+//! - A login link is minted inside the reply's step, right before the reply goes out,
+//!   and exists nowhere else: not in D1, step state, Slack, logs or the Front draft.
 
+use std::future::Future;
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use support_agent::{EffectError, Effects, Refunded};
+use support_core::approval::{may_execute, reply_to_send};
+use support_core::effect::{ledger_key, reply_ledger_key, Effect, LOGIN_LINK_PLACEHOLDER};
+use support_core::escape::{html, html_text, mrkdwn};
+use support_core::events::ActionApproved;
 use support_front::NewReply;
 use support_inngest::serve::{
     FnError, FunctionConfig, Input, ServeFunction, Step, StepError, Trigger,
 };
-use support_store::{ActionRecord, ActionStatus, AuditKind, LedgerState, Proposal, Store};
-use support_stripe::{RefundParams, RefundReason};
+use support_store::{ActionClaim, ActionRecord, ActionStatus, AuditKind, LedgerClaim, Store};
 use web_time::Instant;
 
 use super::{names, notify_thread};
-use crate::pipeline::{front_error, load_app, retryable, Audit, AuditRow, Services};
+use crate::pipeline::{front_error, load_app, redact, retryable, Audit, AuditRow, Services};
+
+pub use support_agent::stripe_idempotency_key;
 
 /// The function's id.
 pub const ID: &str = "support-execute";
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Approved {
-    action_id: String,
-}
 
 /// The function.
 pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction {
@@ -44,18 +55,99 @@ pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction
     })
 }
 
-/// The Stripe `Idempotency-Key` of a ledger key (Stripe allows 255 characters; a hash
-/// keeps customer ids out of Stripe's logs).
-pub fn stripe_idempotency_key(ledger_key: &str) -> String {
-    let digest = Sha256::digest(ledger_key.as_bytes());
-    format!(
-        "support-{}",
-        digest
-            .iter()
-            .take(20)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
+fn store_error(e: support_store::StoreError) -> FnError {
+    FnError::new(e.to_string())
+}
+
+fn effect_error(e: EffectError) -> FnError {
+    match e.retry {
+        None => FnError::non_retriable(e.message),
+        Some(after) => retryable("effect", e.message, after),
+    }
+}
+
+/// One execution: who it is and what it acts on.
+struct Execution<'a> {
+    store: &'a dyn Store,
+    services: &'a Services,
+    audit: &'a Audit<'a>,
+    run_id: &'a str,
+    action_id: &'a str,
+    app_id: &'a str,
+}
+
+impl Execution<'_> {
+    /// The action and its approval as they are now, checked for this execution.
+    async fn current(&self) -> Result<(ActionRecord, support_store::ApprovalRecord), FnError> {
+        let action = self
+            .store
+            .action(self.action_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| FnError::non_retriable("the action vanished"))?;
+        let approval = self
+            .store
+            .approval(self.action_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| FnError::non_retriable("the approval vanished"))?;
+        may_execute(&action, &approval, self.run_id).map_err(FnError::non_retriable)?;
+        Ok((action, approval))
+    }
+
+    /// Run one part of one effect under its ledger entry, in the step it is called
+    /// from: re-read and check, claim, run, commit and audit at once.
+    async fn once<T, F, Fut>(
+        &self,
+        index: usize,
+        part: &str,
+        tool: &str,
+        effect: F,
+    ) -> Result<T, FnError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(ActionRecord) -> Fut,
+        Fut: Future<Output = Result<T, EffectError>>,
+    {
+        let started = Instant::now();
+        let (action, _) = self.current().await?;
+        let key = ledger_key(self.app_id, self.action_id, index, part);
+        match self
+            .store
+            .ledger_claim(&key, self.action_id, self.run_id, self.services.now_ms())
+            .await
+            .map_err(store_error)?
+        {
+            LedgerClaim::Completed { result } => {
+                return serde_json::from_value(result)
+                    .map_err(|e| FnError::non_retriable(format!("ledger {key}: {e}")))
+            }
+            LedgerClaim::HeldBy { owner } => {
+                return Err(FnError::non_retriable(format!(
+                    "{key} is held by another execution ({owner}); not run twice"
+                )))
+            }
+            LedgerClaim::Claimed | LedgerClaim::Resumed => {}
+        }
+        let done = effect(action).await.map_err(effect_error)?;
+        let result = serde_json::to_value(&done).unwrap_or(Value::Null);
+        self.store
+            .ledger_complete(&key, &result, self.services.now_ms())
+            .await
+            .map_err(store_error)?;
+        let mut row = AuditRow::new(
+            AuditKind::Execution,
+            format!("{tool}:{part}"),
+            json!({"ledgerKey": key, "index": index}),
+            started,
+        );
+        row.action_id = Some(self.action_id.to_owned());
+        row.output = Some(redact(&result));
+        self.audit
+            .write(&format!("execute {index} {part}"), row)
+            .await?;
+        Ok(done)
+    }
 }
 
 async fn run(
@@ -64,82 +156,157 @@ async fn run(
     input: Input,
     step: Step,
 ) -> Result<Value, FnError> {
-    let Approved { action_id } = crate::pipeline::event_data(&input)?;
-    let action: ActionRecord = step
-        .run("load action", || async {
-            let action = store
-                .action(&action_id)
-                .await
-                .map_err(|e| FnError::new(e.to_string()))?
-                .ok_or_else(|| FnError::non_retriable(format!("no action {action_id}")))?;
-            let approval = store
-                .approval(&action_id)
-                .await
-                .map_err(|e| FnError::new(e.to_string()))?
-                .ok_or_else(|| FnError::non_retriable(format!("no approval for {action_id}")))?;
-            if approval.status != ActionStatus::Approved {
-                return Err(FnError::non_retriable(format!(
-                    "the approval is {:?}, not approved",
-                    approval.status
-                )));
-            }
-            // The approval is bound to the exact arguments: changed ones void it.
-            let current = support_store::canonical_hash(
-                &serde_json::to_value(&action.proposals).unwrap_or(Value::Null),
-            );
-            if approval.args_hash != current {
-                return Err(FnError::non_retriable(
-                    "the action's arguments changed after approval",
-                ));
-            }
-            let mut action = action;
-            if let Some(edited) = approval.edited_reply.filter(|e| !e.trim().is_empty()) {
-                action.reply = edited;
-            }
-            Ok(action)
-        })
-        .await?;
+    let ActionApproved {
+        action_id,
+        app_id,
+        conversation_id,
+        ..
+    } = crate::pipeline::event_data(&input)?;
     let audit = Audit {
         store: store.as_ref(),
         services: &services,
         run_id: &input.run_id,
+        app_id: &app_id,
+        conversation_id: &conversation_id,
+    };
+
+    // Claim the action: of two executions, one runs its effects.
+    let claimed: Option<ActionRecord> = step
+        .run("claim", || async {
+            match store
+                .claim_action(&action_id, &input.run_id, services.now_ms())
+                .await
+                .map_err(store_error)?
+            {
+                ActionClaim::Claimed(action) => {
+                    let approval = store
+                        .approval(&action_id)
+                        .await
+                        .map_err(store_error)?
+                        .ok_or_else(|| FnError::non_retriable("no approval"))?;
+                    may_execute(&action, &approval, &input.run_id)
+                        .map_err(FnError::non_retriable)?;
+                    Ok(Some(action))
+                }
+                ActionClaim::Refused(action) => {
+                    let mut row = AuditRow::new(
+                        AuditKind::Execution,
+                        "not claimed",
+                        json!({"status": action.status, "executor": action.executor}),
+                        Instant::now(),
+                    );
+                    row.action_id = Some(action_id.clone());
+                    audit.write("claim", row).await?;
+                    Ok(None)
+                }
+                ActionClaim::NotFound => {
+                    Err(FnError::non_retriable(format!("no action {action_id}")))
+                }
+            }
+        })
+        .await?;
+    let Some(action) = claimed else {
+        return Ok(
+            json!({"actionId": action_id, "skipped": "the action is not approved and unclaimed (executed, failed, or held by another execution)"}),
+        );
+    };
+    if action.app_id != app_id {
+        return Err(FnError::non_retriable(
+            "the event names another app than the action",
+        ));
+    }
+    let exec = Execution {
+        store: store.as_ref(),
+        services: &services,
+        audit: &audit,
+        run_id: &input.run_id,
+        action_id: &action_id,
         app_id: &action.app_id,
-        conversation_id: &action.conversation_id,
+    };
+    let effects = || async {
+        let app = load_app(store.as_ref(), &app_id).await?;
+        Ok::<_, FnError>(Effects {
+            sdk: services.sdk(&app),
+            stripe: services.stripe_for(&app),
+        })
     };
 
     let mut results = Vec::new();
     let mut failure: Option<String> = None;
-    for (i, proposal) in action.proposals.iter().enumerate() {
-        let step_id = format!("execute {i} {}", proposal.tool);
-        let outcome = step
-            .run(&step_id, || async {
-                let started = Instant::now();
-                let result = execute_once(store.as_ref(), &services, &action, proposal).await;
-                let mut row = AuditRow::new(
-                    AuditKind::Execution,
-                    proposal.tool.clone(),
-                    json!({"ledgerKey": proposal.ledger_key}),
-                    started,
-                );
-                row.action_id = Some(action.id.clone());
-                match &result {
-                    Ok(v) => row.output = Some(v.clone()),
-                    Err(e) => row.error = Some(e.to_string()),
+    'effects: for (i, effect) in action.proposals.iter().enumerate() {
+        let tool = effect.tool().name();
+        match effect {
+            Effect::Refund(refund) => {
+                let refunded = step
+                    .run(&format!("execute {i} refund"), || async {
+                        let effects = effects().await?;
+                        exec.once(i, "refund", tool, |action| async move {
+                            let key = ledger_key(&action.app_id, &action.id, i, "refund");
+                            effects.refund(refund, &action.id, &key).await
+                        })
+                        .await
+                    })
+                    .await;
+                let refunded: Refunded = match refunded {
+                    Ok(r) => r,
+                    Err(StepError::Failed(body)) => {
+                        failure = Some(format!(
+                            "the refund of {} failed: {}",
+                            refund.amount, body.message
+                        ));
+                        break 'effects;
+                    }
+                    Err(other) => return Err(other.into()),
+                };
+                results.push(json!({"tool": tool, "part": "refund", "result": refunded}));
+                let revoked = step
+                    .run(&format!("execute {i} revoke"), || async {
+                        let effects = effects().await?;
+                        let refund_id = refunded.refund_id.clone();
+                        exec.once(i, "revoke", tool, |_| async move {
+                            effects
+                                .revoke(refund, &refund_id)
+                                .await
+                                .map(|()| json!({"revoked": true, "refundId": refund_id}))
+                        })
+                        .await
+                    })
+                    .await;
+                match revoked {
+                    Ok(v) => results.push(json!({"tool": tool, "part": "revoke", "result": v})),
+                    Err(StepError::Failed(body)) => {
+                        failure = Some(format!(
+                            "refunded {} ({}), access not revoked: {}",
+                            refunded.amount, refunded.refund_id, body.message
+                        ));
+                        break 'effects;
+                    }
+                    Err(other) => return Err(other.into()),
                 }
-                // Only the final outcome of the step is audited once (the id is per step).
-                if result.is_ok() {
-                    audit.write(&step_id, row).await?;
-                }
-                result
-            })
-            .await;
-        match outcome {
-            Ok(v) => results.push(json!({"tool": proposal.tool, "result": v})),
-            Err(StepError::Failed(body)) => {
-                failure = Some(format!("{} failed: {}", proposal.tool, body.message));
-                break;
             }
-            Err(other) => return Err(other.into()),
+            Effect::LoginLink(_) => {
+                // Minted in the reply's step, right before the reply goes out.
+            }
+            other => {
+                let part = effect.parts()[0];
+                let outcome = step
+                    .run(&format!("execute {i} {part}"), || async {
+                        let effects = effects().await?;
+                        exec.once(i, part, tool, |action| {
+                            run_other(other.clone(), effects, store.as_ref(), &services, action)
+                        })
+                        .await
+                    })
+                    .await;
+                match outcome {
+                    Ok(v) => results.push(json!({"tool": tool, "part": part, "result": v})),
+                    Err(StepError::Failed(body)) => {
+                        failure = Some(format!("{} failed: {}", effect.headline(), body.message));
+                        break 'effects;
+                    }
+                    Err(other) => return Err(other.into()),
+                }
+            }
         }
     }
 
@@ -147,11 +314,14 @@ async fn run(
         let outcome = step
             .run("send reply", || async {
                 let started = Instant::now();
-                let result = send_reply_once(store.as_ref(), &services, &action).await?;
+                let (action, approval) = exec.current().await?;
+                let reply = reply_to_send(&action, &approval).to_owned();
+                let effects = effects().await?;
+                let result = send_reply_once(&exec, &effects, &action, &reply).await?;
                 let mut row = AuditRow::new(
                     AuditKind::Execution,
                     "reply",
-                    json!({"chars": action.reply.len(), "draftId": action.draft_id}),
+                    json!({"chars": reply.chars().count(), "draftId": action.draft_id, "edited": approval.edited_reply.is_some()}),
                     started,
                 );
                 row.action_id = Some(action.id.clone());
@@ -180,14 +350,14 @@ async fn run(
         store
             .transition_action(
                 &action.id,
-                &[ActionStatus::Approved],
+                &[ActionStatus::Executing],
                 final_status,
                 Some(&result),
                 failure.as_deref(),
                 services.now_ms(),
             )
             .await
-            .map_err(|e| FnError::new(e.to_string()))?;
+            .map_err(store_error)?;
         let mut row = AuditRow::new(
             AuditKind::Execution,
             "outcome",
@@ -196,14 +366,19 @@ async fn run(
         );
         row.action_id = Some(action.id.clone());
         row.error = failure.clone();
-        row.output = Some(result);
+        row.output = Some(redact(&result));
         audit.write("record outcome", row).await?;
         Ok(true)
     })
     .await?;
     if let Some(reason) = &failure {
         step.run("tell the approvers", || async {
-            notify_thread(store.as_ref(), &services, &action.id, &format!(":warning: Execution failed: {reason}. Nothing else was done; the ledger keeps what completed.")).await?;
+            let done: Vec<String> = results.iter().map(|r| format!("{}:{}", r["tool"].as_str().unwrap_or("?"), r["part"].as_str().unwrap_or("done"))).collect();
+            notify_thread(store.as_ref(), &services, &action.id, &format!(
+                ":warning: Execution stopped: {}. Done before it: {}. Nothing after it ran; the ledger keeps what completed.",
+                mrkdwn(reason),
+                if done.is_empty() { "nothing".to_owned() } else { mrkdwn(&done.join(", ")) }
+            )).await?;
             Ok(true)
         })
         .await?;
@@ -211,160 +386,149 @@ async fn run(
     Ok(json!({"actionId": action.id, "status": final_status, "error": failure}))
 }
 
-/// Run one approved tool call unless the ledger says it completed.
-async fn execute_once(
+/// The effects that are one call each: a transfer, an email or name change, the
+/// instructor's assignment.
+async fn run_other(
+    effect: Effect,
+    effects: Effects,
     store: &dyn Store,
     services: &Services,
-    action: &ActionRecord,
-    proposal: &Proposal,
-) -> Result<Value, FnError> {
-    let key = &proposal.ledger_key;
-    let before = store
-        .ledger_start(key, &action.id, services.now_ms())
-        .await
-        .map_err(|e| FnError::new(format!("ledger: {e}")))?;
-    if let LedgerState::Completed { result } = before {
-        return Ok(json!({"alreadyDone": true, "result": result}));
-    }
-    let app = load_app(store, &action.app_id).await?;
-    let input = &proposal.input;
-    let text = |k: &str| {
-        input
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
+    action: ActionRecord,
+) -> Result<Value, EffectError> {
+    let never = |message: String| EffectError {
+        message,
+        retry: None,
     };
-    let sdk = || {
-        services
-            .sdk(&app)
-            .ok_or_else(|| FnError::non_retriable("the app has no SDK endpoint"))
-    };
-    let result = match proposal.tool.as_str() {
-        "processRefund" => {
-            let stripe = services
-                .stripe
-                .as_ref()
-                .ok_or_else(|| FnError::non_retriable("Stripe is not configured"))?;
-            let account = app
-                .stripe_account_id
-                .as_deref()
-                .ok_or_else(|| FnError::non_retriable("the app has no Stripe account"))?;
-            let charge = text("chargeId");
-            let amount = input.get("amount").and_then(Value::as_u64);
-            if charge.is_empty() || amount.is_none() {
-                return Err(FnError::non_retriable(
-                    "the refund names no charge or amount",
-                ));
-            }
-            let params = RefundParams::charge(charge)
-                .amount(amount.unwrap_or_default())
-                .reason(RefundReason::RequestedByCustomer)
-                .metadata("action_id", action.id.clone())
-                .metadata("purchase_id", text("purchaseId"));
-            let created = stripe
-                .create_refund(account, &params, &stripe_idempotency_key(key))
-                .await
-                .map_err(|e| {
-                    if e.is_retryable() {
-                        retryable("Stripe refund", &e, e.retry_after())
-                    } else {
-                        FnError::non_retriable(format!("Stripe refund: {e}"))
-                    }
-                })?;
-            let refund_id = created.refund.id.clone();
-            // The app revokes access with the real refund id.
-            let params = json!({"purchaseId": text("purchaseId"), "reason": text("reason"), "refundId": refund_id});
-            sdk_action(&sdk()?, "revokeAccess", params).await?;
-            json!({"refundId": refund_id, "amount": created.refund.amount, "replayed": created.replayed})
-        }
-        "transferPurchase" | "updateEmail" | "updateName" => {
-            sdk_action(&sdk()?, &proposal.tool, input.clone()).await?
-        }
-        "assignToInstructor" => {
+    match &effect {
+        Effect::Transfer(t) => effects
+            .transfer(t)
+            .await
+            .map(|()| json!({"transferred": true, "to": t.to_email})),
+        Effect::UpdateEmail(u) => effects
+            .update_email(u)
+            .await
+            .map(|()| json!({"updated": "email"})),
+        Effect::UpdateName(u) => effects
+            .update_name(u)
+            .await
+            .map(|()| json!({"updated": "name"})),
+        Effect::Assign(a) => {
             let front = services
                 .front
                 .as_ref()
-                .ok_or_else(|| FnError::non_retriable("Front is not configured"))?;
+                .ok_or_else(|| never("Front is not configured".into()))?;
+            let app = store
+                .app(&action.app_id)
+                .await
+                .map_err(|e| EffectError {
+                    message: e.to_string(),
+                    retry: Some(None),
+                })?
+                .ok_or_else(|| never("the app is not registered".into()))?;
             let teammate = app
                 .settings
                 .instructor_teammate_id
                 .clone()
-                .ok_or_else(|| FnError::non_retriable("the app has no instructor teammate"))?;
+                .ok_or_else(|| never("the app has no instructor teammate".into()))?;
             front
-                .set_assignee(&action.conversation_id, &teammate)
+                .set_assignee(&a.conversation_id, &teammate)
                 .await
-                .map_err(|e| front_error("assign", e))?;
-            json!({"assignee": teammate})
+                .map_err(|e| {
+                    let retry = e.is_retryable().then_some(None);
+                    EffectError {
+                        message: format!("assign: {e}"),
+                        retry,
+                    }
+                })?;
+            Ok(json!({"assignee": teammate}))
         }
-        other => {
-            return Err(FnError::non_retriable(format!(
-                "{other} cannot be executed"
-            )))
+        Effect::Refund(_) | Effect::LoginLink(_) => {
+            Err(never(format!("{} has steps of its own", effect.tool())))
         }
-    };
-    store
-        .ledger_complete(key, &result, services.now_ms())
-        .await
-        .map_err(|e| FnError::new(format!("ledger: {e}")))?;
-    Ok(result)
-}
-
-async fn sdk_action(
-    sdk: &support_sdk::IntegrationClient<Arc<dyn support_http::Transport>>,
-    action: &str,
-    params: Value,
-) -> Result<Value, FnError> {
-    let mut body = params.as_object().cloned().unwrap_or_default();
-    body.insert("action".into(), json!(action));
-    let request: support_sdk::Request = serde_json::from_value(Value::Object(body))
-        .map_err(|e| FnError::non_retriable(format!("{action}: bad arguments: {e}")))?;
-    match sdk.call_raw(&request).await {
-        Ok((status, body)) if (200..300).contains(&status) => {
-            if body.get("success") == Some(&json!(false)) {
-                return Err(FnError::non_retriable(format!(
-                    "{action}: the app refused: {}",
-                    body.get("error")
-                        .and_then(Value::as_str)
-                        .unwrap_or("no reason")
-                )));
-            }
-            Ok(body)
-        }
-        Ok((501, _)) => Err(FnError::non_retriable(format!(
-            "{action}: the app does not offer it"
-        ))),
-        Ok((status, _)) if status >= 500 || status == 429 => {
-            Err(FnError::new(format!("{action}: the app answered {status}")))
-        }
-        Ok((status, _)) => Err(FnError::non_retriable(format!(
-            "{action}: the app answered {status}"
-        ))),
-        Err(e) => Err(FnError::new(format!("{action}: {e}"))),
     }
 }
 
-/// Send the reply through Front once, then remove the draft it replaces.
+/// Plain text of a Front message (its `text`, else its body without tags), to find a
+/// reply an earlier attempt sent.
+fn plain_of(message: &support_front::Message) -> String {
+    if let Some(text) = message.text.as_deref() {
+        return text.to_owned();
+    }
+    let body = message
+        .body
+        .as_deref()
+        .unwrap_or_default()
+        .replace("<br>", "\n");
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Whether `sent` is `reply` as sent, its login links being whatever was minted.
+fn is_sent_reply(sent: &str, reply: &str) -> bool {
+    let parts: Vec<&str> = reply.trim().split(LOGIN_LINK_PLACEHOLDER).collect();
+    let sent = sent.trim();
+    match parts.as_slice() {
+        [whole] => sent == *whole,
+        [first, .., last] => sent.starts_with(first) && sent.ends_with(last),
+        [] => false,
+    }
+}
+
+/// The reply's HTML: the text escaped, each placeholder a link to `link`.
+fn reply_html(reply: &str, link: Option<&str>) -> String {
+    match link {
+        Some(link) => reply
+            .split(LOGIN_LINK_PLACEHOLDER)
+            .map(html_text)
+            .collect::<Vec<_>>()
+            .join(&format!("<a href=\"{}\">{}</a>", html(link), html(link))),
+        None => html_text(reply),
+    }
+}
+
+/// Send the reply through Front once (minting the login link right before, when the
+/// reply has one), then remove the draft it replaces.
 async fn send_reply_once(
-    store: &dyn Store,
-    services: &Services,
+    exec: &Execution<'_>,
+    effects: &Effects,
     action: &ActionRecord,
+    reply: &str,
 ) -> Result<Value, FnError> {
+    let services = exec.services;
     let front = services
         .front
         .as_ref()
         .ok_or_else(|| FnError::non_retriable("Front is not configured"))?;
-    let key = format!("reply:{}", action.id);
-    let before = store
-        .ledger_start(&key, &action.id, services.now_ms())
+    let key = reply_ledger_key(&action.app_id, &action.id);
+    let claim = exec
+        .store
+        .ledger_claim(&key, &action.id, exec.run_id, services.now_ms())
         .await
-        .map_err(|e| FnError::new(format!("ledger: {e}")))?;
-    let sent = match before {
-        LedgerState::Completed { result } => result,
-        state => {
+        .map_err(store_error)?;
+    let sent = match claim {
+        LedgerClaim::Completed { result } => result,
+        LedgerClaim::HeldBy { owner } => {
+            return Err(FnError::non_retriable(format!(
+                "the reply is held by another execution ({owner}); not sent twice"
+            )))
+        }
+        claim => {
             // After an attempt that may have reached Front, look before sending again.
-            let already = if state == LedgerState::Started {
-                front
+            let already = claim == LedgerClaim::Resumed
+                && front
                     .list_conversation_messages(&action.conversation_id)
                     .await
                     .map_err(|e| front_error("list messages", e))?
@@ -372,32 +536,43 @@ async fn send_reply_once(
                     .any(|m| {
                         !m.is_inbound
                             && m.draft_mode.is_none()
-                            && m.text.as_deref().or(m.body.as_deref()).map(str::trim)
-                                == Some(action.reply.trim())
-                    })
-            } else {
-                false
-            };
+                            && is_sent_reply(&plain_of(m), reply)
+                    });
             let result = if already {
                 json!({"sent": true, "found": true})
             } else {
+                let link = if reply.contains(LOGIN_LINK_PLACEHOLDER) {
+                    let Some(Effect::LoginLink(link)) = action
+                        .proposals
+                        .iter()
+                        .find(|p| matches!(p, Effect::LoginLink(_)))
+                    else {
+                        return Err(FnError::non_retriable(
+                            "the reply has a login link's place but no login link was approved",
+                        ));
+                    };
+                    Some(effects.mint_login_link(link).await.map_err(effect_error)?)
+                } else {
+                    None
+                };
                 let accepted = front
                     .reply(
                         &action.conversation_id,
                         &NewReply {
-                            body: action.reply.clone(),
+                            body: reply_html(reply, link.as_deref()),
                             channel_id: None,
                             author_id: None,
                         },
                     )
                     .await
                     .map_err(|e| front_error("send the reply", e))?;
-                json!({"sent": true, "messageUid": accepted.message_uid})
+                // The link itself is not kept: only that one went out.
+                json!({"sent": true, "messageUid": accepted.message_uid, "loginLink": link.is_some()})
             };
-            store
+            exec.store
                 .ledger_complete(&key, &result, services.now_ms())
                 .await
-                .map_err(|e| FnError::new(format!("ledger: {e}")))?;
+                .map_err(store_error)?;
             result
         }
     };
@@ -426,4 +601,27 @@ pub(crate) async fn remove_draft(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_with_a_link_is_found_whatever_link_was_minted() {
+        let reply = "Hi Dana,\nLog in here: {{login_link}}\nSam";
+        let sent = "Hi Dana,\nLog in here: https://app.test/login?t=abc\nSam";
+        assert!(is_sent_reply(sent, reply));
+        assert!(!is_sent_reply("Hi Sam,\nLog in here: x\nSam", reply));
+        assert!(is_sent_reply("Hello", "Hello"));
+    }
+
+    #[test]
+    fn the_reply_html_escapes_the_text_and_links_the_minted_link() {
+        assert_eq!(
+            reply_html("<b>Hi</b>\nLog in: {{login_link}}", Some("https://a.test/?x=1&y=\"2\"")),
+            "&lt;b&gt;Hi&lt;/b&gt;<br>Log in: <a href=\"https://a.test/?x=1&amp;y=&quot;2&quot;\">https://a.test/?x=1&amp;y=&quot;2&quot;</a>"
+        );
+        assert_eq!(reply_html("a & b", None), "a &amp; b");
+    }
 }

@@ -8,12 +8,17 @@
 //! - [`execute`]: `support/action.approved` → each tool call under the ledger, the reply
 //!   through Front (the draft replaced), the outcome.
 //! - [`escalation`]: `support/inbound.escalated` → a notice in the app's channel.
+//! - [`supersede`]: a new customer message or a teammate's reply supersedes the
+//!   conversation's pending approvals.
+//! - [`retention`]: what people wrote leaves the audit log after its window.
 
 pub mod blocks;
 pub mod decide;
 pub mod escalation;
 pub mod execute;
 pub mod request;
+pub mod retention;
+pub mod supersede;
 
 use serde_json::Value;
 use support_inngest::serve::FnError;
@@ -21,13 +26,12 @@ use support_store::Store;
 
 use crate::pipeline::{retryable, Services};
 
-/// Event names of the approval flow.
+/// Event names of the approval flow (the catalogue is `support_core::events`).
 pub mod names {
-    pub use crate::pipeline::names::APPROVAL_REQUESTED;
-    /// A human decided (the record is already written).
-    pub const APPROVAL_DECIDED: &str = "support/approval.decided";
-    /// An approved action is to be executed.
-    pub const ACTION_APPROVED: &str = "support/action.approved";
+    pub use support_core::events::names::{
+        ACTION_APPROVED, APPROVAL_DECIDED, APPROVAL_REQUESTED, CONVERSATION_SNOOZED,
+        INBOUND_RECEIVED, OUTBOUND_MESSAGE,
+    };
 }
 
 /// A Slack error as a step error (rate limits retried when Slack says).
@@ -47,7 +51,8 @@ fn slack_ref(view: &Option<Value>) -> Option<(String, String)> {
     ))
 }
 
-/// A message in the approval's Slack thread (nothing when it has no Slack view).
+/// A message in the approval's Slack thread (nothing when it has no Slack view). `text`
+/// is mrkdwn: escape what others wrote before it gets here.
 pub(crate) async fn notify_thread(
     store: &dyn Store,
     services: &Services,
@@ -98,7 +103,11 @@ pub async fn redraw(
     else {
         return Ok(());
     };
-    let (text, blocks) = blocks::decided(&action, &approval, status_line);
+    let app_name = match store.app(&action.app_id).await {
+        Ok(Some(app)) => app.name,
+        _ => action.app_id.clone(),
+    };
+    let (text, blocks) = blocks::decided(&action, &approval, &app_name, status_line);
     slack
         .update(&support_slack::Update {
             channel,

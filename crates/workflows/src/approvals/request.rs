@@ -1,14 +1,21 @@
 //! `support-request-approval`: the durable approval record, its Slack view, and the
-//! wait for a decision. A timeout is its own outcome (`expired`), never a rejection.
+//! wait for a decision. The record decides, never the event: it is read before the
+//! first wait and again after every slice of waiting, so a decision made before the
+//! wait registered (or whose event got lost) is seen within a slice. A timeout is its
+//! own outcome (`expired`), never a rejection; a supersession is its own too. Once
+//! approved, a watch reports an action that was not executed within minutes.
+//!
 //! `support-approval-reminder`: a reminder in the Slack thread after 4 hours while the
-//! approval is still pending; snoozing the conversation in Front cancels it.
+//! approval is still pending; snoozing the conversation cancels it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
-use support_core::events::names as intake;
+use support_core::approval::{settle, Settled};
+use support_core::classify::{Classification, Signals, Source};
+use support_core::events::{self, ActionApproved, ApprovalRequested, Stage};
+use support_core::routing::RouteAction;
 use support_inngest::serve::{
     Cancel, FnError, FunctionConfig, Input, ServeFunction, Step, Trigger, WaitOpts,
 };
@@ -26,13 +33,11 @@ pub const REMINDER_ID: &str = "support-approval-reminder";
 pub const REMINDER_AFTER: Duration = Duration::from_secs(4 * 3600);
 /// How long an approval waits by default (24 h).
 pub const DEFAULT_TTL_MINUTES: u32 = 24 * 60;
+/// Waits at most this many slices (a guard; the TTL and the slice decide).
+const MAX_SLICES: usize = 400;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Requested {
-    action_id: String,
-    app_id: String,
-    conversation_id: String,
+fn store_error(e: support_store::StoreError) -> FnError {
+    FnError::new(e.to_string())
 }
 
 /// The function.
@@ -53,11 +58,17 @@ async fn run(
     input: Input,
     step: Step,
 ) -> Result<Value, FnError> {
-    let Requested {
-        action_id,
-        app_id,
-        conversation_id,
+    let Stage {
+        message,
+        data:
+            ApprovalRequested {
+                action_id,
+                category,
+                ..
+            },
+        ..
     } = crate::pipeline::event_data(&input)?;
+    let (app_id, conversation_id) = (message.app_id.clone(), message.conversation_id.clone());
     let audit = Audit {
         store: store.as_ref(),
         services: &services,
@@ -72,7 +83,7 @@ async fn run(
             let action = store
                 .action(&action_id)
                 .await
-                .map_err(|e| FnError::new(e.to_string()))?
+                .map_err(store_error)?
                 .ok_or_else(|| FnError::non_retriable(format!("no action {action_id}")))?;
             let app = load_app(store.as_ref(), &app_id).await?;
             let ttl_ms = i64::from(
@@ -97,7 +108,7 @@ async fn run(
                     created_at: now,
                 })
                 .await
-                .map_err(|e| FnError::new(e.to_string()))?;
+                .map_err(store_error)?;
             let mut row = AuditRow::new(
                 AuditKind::Decision,
                 "approval requested",
@@ -114,10 +125,7 @@ async fn run(
         .run("post to slack", || async {
             let (Some(slack), Some(action)) = (
                 &services.slack,
-                store
-                    .action(&action_id)
-                    .await
-                    .map_err(|e| FnError::new(e.to_string()))?,
+                store.action(&action_id).await.map_err(store_error)?,
             ) else {
                 return Ok(Value::Null);
             };
@@ -125,7 +133,10 @@ async fn run(
             let Some(channel) = app.settings.approval_channel.clone() else {
                 return Ok(json!({"skipped": "the app has no approval channel"}));
             };
-            let (text, blocks) = blocks::approval(&action, &app, &approval);
+            let (text, blocks) = match blocks::approval(&action, &app.name, &approval) {
+                Ok(card) => card,
+                Err(too_large) => return Ok(json!({"notPosted": too_large.to_string()})),
+            };
             // Slack is a view: when it refuses for good (a bad channel, say) the approval
             // still waits, and the HTTP API can decide it.
             let posted = match slack
@@ -140,114 +151,258 @@ async fn run(
             store
                 .set_approval_slack(&action_id, &view)
                 .await
-                .map_err(|e| FnError::new(e.to_string()))?;
+                .map_err(store_error)?;
             Ok(view)
         })
         .await?;
 
-    let ttl = Duration::from_millis((approval.expires_at - approval.created_at).max(1_000) as u64);
-    let decided = step
-        .wait_for_event(
-            "decision",
+    if let Some(why) = slack.get("notPosted").and_then(Value::as_str) {
+        // A card that cannot show everything is not posted: the approval is
+        // superseded (nothing will run) and a person takes the conversation.
+        let reason = format!("{why}; a teammate should handle this conversation in Front");
+        step.run("withdraw", || async {
+            let started = Instant::now();
+            store
+                .supersede(&action_id, &reason, services.now_ms())
+                .await
+                .map_err(store_error)?;
+            let mut row = AuditRow::new(
+                AuditKind::Decision,
+                "superseded",
+                json!({"by": "system", "reason": reason}),
+                started,
+            );
+            row.action_id = Some(action_id.clone());
+            audit.write("withdraw", row).await?;
+            Ok(true)
+        })
+        .await?;
+        let classification = Classification {
+            category,
+            confidence: 1.0,
+            reasoning: String::new(),
+            signals: Signals::default(),
+            source: Source::FastPath,
+        };
+        crate::pipeline::route::escalate(
+            &step,
+            &store,
+            &services,
+            &audit,
+            &message,
+            &classification,
+            &reason,
+            RouteAction::EscalateHuman,
+            "escalate",
+        )
+        .await?;
+        close(
+            &step,
+            &store,
+            &services,
+            &action_id,
+            &conversation_id,
+            "superseded",
+            None,
+        )
+        .await?;
+        return Ok(
+            json!({"actionId": action_id, "outcome": {"status": "superseded", "reason": why}}),
+        );
+    }
+
+    // Wait in slices, reading the record before each: the record decides.
+    let slice = services.approval_slice.max(Duration::from_secs(1));
+    let mut last_check = 0;
+    for n in 0..MAX_SLICES {
+        last_check = n;
+        let (settled, now): (Settled, i64) = step
+            .run(&format!("check decision {n}"), || async {
+                let record = store
+                    .approval(&action_id)
+                    .await
+                    .map_err(store_error)?
+                    .ok_or_else(|| FnError::non_retriable("the approval vanished"))?;
+                let now = services.now_ms();
+                Ok((settle(&record, now), now))
+            })
+            .await?;
+        if settled != Settled::Waiting {
+            break;
+        }
+        let left = Duration::from_millis((approval.expires_at - now).max(1_000) as u64);
+        step.wait_for_event(
+            &format!("decision {n}"),
             WaitOpts {
                 event: names::APPROVAL_DECIDED.into(),
-                timeout: ttl,
+                timeout: left.min(slice),
                 if_expr: Some("event.data.actionId == async.data.actionId".into()),
             },
         )
         .await?;
+    }
 
-    // The record decides, not the event: a decision made before the wait began (or an
-    // event that got lost) is still the decision.
     let outcome: Value = step
         .run("settle", || async {
             let started = Instant::now();
             let now = services.now_ms();
-            if decided.is_none() && store.expire_approval(&action_id, now).await.map_err(|e| FnError::new(e.to_string()))? {
-                store.transition_action(&action_id, &[ActionStatus::Pending], ActionStatus::Expired, None, None, now)
-                    .await.map_err(|e| FnError::new(e.to_string()))?;
-            }
-            let record = store.approval(&action_id).await.map_err(|e| FnError::new(e.to_string()))?
+            let record = store.approval(&action_id).await.map_err(store_error)?
                 .ok_or_else(|| FnError::non_retriable("the approval vanished"))?;
-            let status = match record.status {
-                ActionStatus::Approved => {
+            let status = match settle(&record, now) {
+                Settled::Expire => {
+                    if store.expire_approval(&action_id, now).await.map_err(store_error)? {
+                        store.transition_action(&action_id, &[ActionStatus::Pending], ActionStatus::Expired, None, None, now)
+                            .await.map_err(store_error)?;
+                        "expired"
+                    } else {
+                        // Decided at the last moment: read it again on retry.
+                        return Err(FnError::new("the approval was decided while expiring"));
+                    }
+                }
+                Settled::Approved => {
                     store.transition_action(&action_id, &[ActionStatus::Pending], ActionStatus::Approved, None, None, now)
-                        .await.map_err(|e| FnError::new(e.to_string()))?;
+                        .await.map_err(store_error)?;
                     "approved"
                 }
-                ActionStatus::Rejected => {
-                    store.transition_action(&action_id, &[ActionStatus::Pending], ActionStatus::Rejected, None, record.reason.as_deref(), now)
-                        .await.map_err(|e| FnError::new(e.to_string()))?;
+                Settled::Rejected => {
+                    store.transition_action(&action_id, &[ActionStatus::Pending], ActionStatus::Rejected, None, None, now)
+                        .await.map_err(store_error)?;
                     "rejected"
                 }
-                ActionStatus::Expired => "expired",
-                _ => return Err(FnError::new("the approval is still pending after the wait")),
+                Settled::Expired => "expired",
+                Settled::Superseded => "superseded",
+                Settled::Waiting => return Err(FnError::new(format!("the approval is still pending after {} slices", last_check + 1))),
             };
-            let mut row = AuditRow::new(AuditKind::Decision, status, json!({"by": record.decided_by, "reason": record.reason, "edited": record.edited_reply.is_some()}), started);
+            let mut row = AuditRow::new(AuditKind::Decision, status, json!({"by": record.decided_by}), started);
             row.action_id = Some(action_id.clone());
             audit.write("settle", row).await?;
-            Ok(json!({"status": status, "by": record.decided_by}))
+            Ok(json!({"status": status, "by": record.decided_by, "reason": (status == "superseded").then_some(record.reason)}))
         })
         .await?;
 
     match outcome["status"].as_str() {
         Some("approved") => {
-            let event = json!({"id": format!("approved-{action_id}"), "name": names::ACTION_APPROVED,
-                               "data": {"version": 1, "actionId": action_id, "appId": app_id, "conversationId": conversation_id}});
-            step.send_event("emit approved", vec![event]).await?;
+            let approved = ActionApproved {
+                version: events::ENVELOPE_VERSION,
+                action_id: action_id.clone(),
+                app_id: app_id.clone(),
+                conversation_id: conversation_id.clone(),
+            };
+            step.send_event(
+                "emit approved",
+                vec![events::event(
+                    names::ACTION_APPROVED,
+                    format!("approved-{action_id}"),
+                    &approved,
+                )],
+            )
+            .await?;
+            // An approved action nobody executes is reported, not forgotten.
+            step.sleep("watch the execution", services.execution_watch)
+                .await?;
+            let stuck: bool = step
+                .run("check the execution", || async {
+                    let action = store.action(&action_id).await.map_err(store_error)?;
+                    let stuck = action.as_ref().is_some_and(|a| {
+                        matches!(a.status, ActionStatus::Approved | ActionStatus::Executing)
+                    });
+                    if stuck {
+                        let minutes = services.execution_watch.as_secs() / 60;
+                        (services.warn)(&format!(
+                            "support-request-approval: action {action_id} was approved {minutes} minutes ago and is not executed"
+                        ));
+                        notify_thread(
+                            store.as_ref(),
+                            &services,
+                            &action_id,
+                            &format!(":warning: Approved {minutes} minutes ago and not executed yet (status {}). Check `support-execute` for this action; nothing was sent twice.",
+                                action.map(|a| a.status.as_str()).unwrap_or("unknown")),
+                        )
+                        .await?;
+                    }
+                    Ok(stuck)
+                })
+                .await?;
+            return Ok(
+                json!({"actionId": action_id, "outcome": outcome, "slack": slack, "executionLate": stuck}),
+            );
         }
         Some(status) => {
-            // Rejected or expired: nothing is sent, the draft goes, the views say so.
-            let status = status.to_owned();
-            step.run("close", || async {
-                let action = store
-                    .action(&action_id)
-                    .await
-                    .map_err(|e| FnError::new(e.to_string()))?;
-                if let (Some(front), Some(action)) = (&services.front, &action) {
-                    if let Some(draft) = &action.draft_id {
-                        super::execute::remove_draft(front, &conversation_id, draft).await?;
-                    }
-                    let ops = FrontOps {
-                        front,
-                        store: store.as_ref(),
-                        services: &services,
-                    };
-                    let note = if status == "expired" {
-                        "The proposed reply expired: nobody decided in time. Nothing was sent."
-                            .to_owned()
-                    } else {
-                        format!(
-                            "The proposed reply was rejected{}. Nothing was sent.",
-                            outcome["by"]
-                                .as_str()
-                                .map(|b| format!(" by {b}"))
-                                .unwrap_or_default()
-                        )
-                    };
-                    ops.comment(&conversation_id, &note).await?;
-                }
-                if status == "expired" {
-                    if let Err(e) = redraw(
-                        store.as_ref(),
-                        &services,
-                        &action_id,
-                        "Expired: nobody decided in time",
-                    )
-                    .await
-                    {
-                        if e.is_retriable() {
-                            return Err(e);
-                        }
-                    }
-                }
-                Ok(true)
-            })
+            let reason = outcome["reason"].as_str().map(str::to_owned);
+            close(
+                &step,
+                &store,
+                &services,
+                &action_id,
+                &conversation_id,
+                status,
+                reason.as_deref(),
+            )
             .await?;
         }
         None => {}
     }
     Ok(json!({"actionId": action_id, "outcome": outcome, "slack": slack}))
+}
+
+/// Rejected, expired or superseded: nothing is sent, the draft goes, the views say so.
+async fn close(
+    step: &Step,
+    store: &Arc<dyn Store>,
+    services: &Arc<Services>,
+    action_id: &str,
+    conversation_id: &str,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<(), FnError> {
+    step.run("close", || async {
+        let action = store.action(action_id).await.map_err(store_error)?;
+        let approval = store.approval(action_id).await.map_err(store_error)?;
+        if let (Some(front), Some(action)) = (&services.front, &action) {
+            if let Some(draft) = &action.draft_id {
+                super::execute::remove_draft(front, conversation_id, draft).await?;
+            }
+            let ops = FrontOps {
+                front,
+                store: store.as_ref(),
+                services,
+            };
+            let note = match status {
+                "expired" => {
+                    "The proposed reply expired: nobody decided in time. Nothing was sent."
+                        .to_owned()
+                }
+                "superseded" => format!(
+                    "The proposed reply was superseded ({}). Nothing was sent.",
+                    support_core::escape::markdown(reason.unwrap_or("overtaken"))
+                ),
+                _ => format!(
+                    "The proposed reply was rejected{}. Nothing was sent.",
+                    approval
+                        .as_ref()
+                        .and_then(|a| a.decided_by.as_deref())
+                        .map(|b| format!(" by {}", support_core::escape::markdown(b)))
+                        .unwrap_or_default()
+                ),
+            };
+            ops.comment(conversation_id, &note).await?;
+        }
+        let line = match status {
+            "expired" => Some("Expired: nobody decided in time".to_owned()),
+            "superseded" => Some(format!("Superseded: {}", reason.unwrap_or("overtaken"))),
+            _ => None,
+        };
+        if let Some(line) = line {
+            if let Err(e) = redraw(store.as_ref(), services, action_id, &line).await {
+                if e.is_retriable() {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(true)
+    })
+    .await?;
+    Ok(())
 }
 
 /// The reminder.
@@ -256,18 +411,21 @@ pub fn reminder(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction
         .name("Remind the approvers of a pending approval")
         .trigger(Trigger::event(names::APPROVAL_REQUESTED))
         .retries(2)
-        .cancel_on(Cancel::on(intake::CONVERSATION_SNOOZED).matching("data.conversationId"));
+        .cancel_on(Cancel::on(names::CONVERSATION_SNOOZED).matching("data.conversationId"));
     ServeFunction::new(config, move |input: Input, step: Step| {
         let (store, services) = (store.clone(), services.clone());
         async move {
-            let Requested { action_id, .. } = crate::pipeline::event_data(&input)?;
+            let Stage {
+                data: ApprovalRequested { action_id, .. },
+                ..
+            } = crate::pipeline::event_data(&input)?;
             step.sleep("wait 4h", REMINDER_AFTER).await?;
             let reminded: bool = step
                 .run("remind", || async {
                     let pending = store
                         .approval(&action_id)
                         .await
-                        .map_err(|e| FnError::new(e.to_string()))?
+                        .map_err(store_error)?
                         .is_some_and(|a| a.status == ActionStatus::Pending);
                     if pending {
                         notify_thread(

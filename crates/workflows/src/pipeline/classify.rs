@@ -104,7 +104,9 @@ async fn run(
         names::CLASSIFIED,
         format!("classified-{}", message.front_event_id),
         &message,
-        json!({"classification": classification}),
+        &support_core::events::Classified {
+            classification: classification.clone(),
+        },
     );
     step.send_event("emit classified", vec![outgoing]).await?;
     Ok(

@@ -3,9 +3,10 @@
 //! the reply channel of each inbox, and drafts created exactly once.
 
 use serde_json::{json, Value};
+use support_core::escape;
 use support_front::{ConversationUpdate, FrontClient, FrontError, Highlight, NewDraft};
 use support_inngest::serve::FnError;
-use support_store::{LedgerState, Store};
+use support_store::{LedgerClaim, Store};
 
 use super::{retryable, Services};
 
@@ -164,7 +165,7 @@ impl FrontOps<'_> {
 
     /// Create the draft for `action_id` exactly once: the ledger says whether an
     /// earlier attempt got as far as Front; if it did, the draft it made is found
-    /// instead of making another.
+    /// instead of making another. `body` is plain text: it is HTML-escaped here.
     pub async fn draft_once(
         &self,
         action_id: &str,
@@ -174,18 +175,21 @@ impl FrontOps<'_> {
     ) -> Result<String, FnError> {
         let key = format!("draft:{action_id}");
         let now = self.services.now_ms();
+        // The action's own run is the only writer of its draft.
         let before = self
             .store
-            .ledger_start(&key, action_id, now)
+            .ledger_claim(&key, action_id, action_id, now)
             .await
             .map_err(|e| FnError::new(format!("ledger: {e}")))?;
+        let body = escape::html_text(body);
+        let body = body.as_str();
         match before {
-            LedgerState::Completed { result } => {
+            LedgerClaim::Completed { result } => {
                 if let Some(id) = result.get("draftId").and_then(Value::as_str) {
                     return Ok(id.to_owned());
                 }
             }
-            LedgerState::Started => {
+            LedgerClaim::Resumed | LedgerClaim::HeldBy { .. } => {
                 // An earlier attempt may have created it and lost the answer.
                 let drafts = self
                     .front
@@ -200,7 +204,7 @@ impl FrontOps<'_> {
                     return Ok(found.id.clone());
                 }
             }
-            LedgerState::New => {}
+            LedgerClaim::Claimed => {}
         }
         let draft = self
             .front

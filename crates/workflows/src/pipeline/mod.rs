@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use web_time::Instant;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use support_agent::AgentConfig;
 use support_anthropic::AnthropicClient;
 use support_front::FrontClient;
@@ -36,16 +36,11 @@ use support_stripe::StripeClient;
 pub(crate) use front_ops::front_error;
 pub use front_ops::FrontOps;
 
-/// Event names of the pipeline.
+/// Event names of the pipeline (the catalogue is `support_core::events`).
 pub mod names {
-    /// Classified.
-    pub const CLASSIFIED: &str = "support/inbound.classified";
-    /// Routed to a reply.
-    pub const ROUTED: &str = "support/inbound.routed";
-    /// Handed to a human, the instructor or urgent handling.
-    pub const ESCALATED: &str = "support/inbound.escalated";
-    /// A proposed reply or action waits for approval.
-    pub const APPROVAL_REQUESTED: &str = "support/approval.requested";
+    pub use support_core::events::names::{
+        APPROVAL_REQUESTED, CLASSIFIED, ESCALATED, INBOUND_RECEIVED, OUTBOUND_MESSAGE, ROUTED,
+    };
 }
 
 /// The outside services, each a typed client over the HTTP port; `None` when not
@@ -69,12 +64,28 @@ pub struct Services {
     pub clock: SharedClock,
     /// Each SDK call gives up after this long.
     pub sdk_timeout: Duration,
+    /// An approval's wait re-reads its record at least this often.
+    pub approval_slice: Duration,
+    /// An approved action not executed after this long is reported.
+    pub execution_watch: Duration,
+    /// What people wrote stays in the audit log this long.
+    pub audit_retention: Duration,
+    /// Where warnings for the operators go (the Workers console at the edge).
+    pub warn: fn(&str),
 }
 
 impl Services {
     /// Milliseconds since the epoch.
     pub fn now_ms(&self) -> i64 {
         self.clock.now_unix_millis()
+    }
+
+    /// Stripe on the app's connected account, when both are configured.
+    pub fn stripe_for(&self, app: &AppConfig) -> Option<(Arc<StripeClient>, String)> {
+        match (&self.stripe, &app.stripe_account_id) {
+            (Some(stripe), Some(account)) => Some((stripe.clone(), account.clone())),
+            _ => None,
+        }
     }
 
     /// The app's SDK client, signed with its current secret.
@@ -88,33 +99,8 @@ impl Services {
     }
 }
 
-/// What every pipeline event carries.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Message {
-    /// App slug.
-    pub app_id: String,
-    /// Correlation id.
-    pub trace_id: String,
-    /// `cnv_…`.
-    pub conversation_id: String,
-    /// `msg_…`.
-    pub message_id: String,
-    /// Front's event id: what makes ids of later records deterministic.
-    pub front_event_id: String,
-    /// The inbox the app was found by.
-    pub inbox_id: Option<String>,
-    /// Subject (may be empty).
-    pub subject: String,
-    /// Plain-text body.
-    pub body: String,
-    /// Set when the body in the event was cut.
-    pub body_truncated: bool,
-    /// Customer address.
-    pub sender_email: String,
-    /// Customer name.
-    pub sender_name: Option<String>,
-}
+/// What every pipeline event carries (the typed catalogue's [`StageMessage`]).
+pub use support_core::events::StageMessage as Message;
 
 /// Read an event's data, or fail without retries (a malformed event never gets better).
 pub(crate) fn event_data<T: serde::de::DeserializeOwned>(input: &Input) -> Result<T, FnError> {
@@ -153,12 +139,66 @@ pub(crate) fn retryable(
 /// `d***@example.com`: enough to tell customers apart in an audit row, not to mail them.
 pub fn redact_email(email: &str) -> String {
     match email.split_once('@') {
-        Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("{first}***@{domain}")
-        }
+        Some((local, domain)) => format!("{}***@{domain}", mask_head(local)),
         None if email.is_empty() => String::new(),
         None => "***".into(),
+    }
+}
+
+fn mask_head(text: &str) -> String {
+    text.chars().take(1).collect()
+}
+
+/// `u***`: a name or a user id, masked like an email.
+pub fn mask(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!("{}***", mask_head(text))
+    }
+}
+
+/// Keys whose values name a person or their account: masked in the audit log.
+const PERSONAL_KEYS: &[&str] = &[
+    "userId",
+    "fromUserId",
+    "user_id",
+    "name",
+    "newName",
+    "customerName",
+    "currentName",
+];
+
+/// A value for the audit log: emails, names and user ids masked at every level.
+pub fn redact(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::String(s) if PERSONAL_KEYS.contains(&k.as_str()) => {
+                            Value::String(mask(s))
+                        }
+                        Value::String(s) if s.contains('@') => Value::String(redact_email(s)),
+                        other => redact(other),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
+        Value::String(s) if s.contains('@') => Value::String(redact_email(s)),
+        other => other.clone(),
+    }
+}
+
+/// Tokens a model call used, as the audit log keeps them.
+pub(crate) fn usage(u: &support_anthropic::Usage) -> TokenUsage {
+    TokenUsage {
+        input: u.input_tokens,
+        output: u.output_tokens,
+        cache_read: u.cache_read_input_tokens,
+        cache_write: u.cache_creation_input_tokens,
     }
 }
 
@@ -215,6 +255,8 @@ impl Audit<'_> {
             error: row.error,
             duration_ms: Some(row.started.elapsed().as_millis() as i64),
             usage: row.usage,
+            sensitive: None,
+            sensitive_until: None,
         };
         self.store
             .audit(&[entry])
@@ -223,12 +265,32 @@ impl Audit<'_> {
     }
 }
 
-/// The data of a pipeline event: the message plus what this stage adds.
-pub(crate) fn stage_event(name: &str, id: String, message: &Message, extra: Value) -> Value {
-    let mut data = serde_json::to_value(message).unwrap_or_else(|_| json!({}));
-    if let (Some(data), Value::Object(extra)) = (data.as_object_mut(), extra) {
-        data.insert("version".into(), json!(1));
-        data.extend(extra);
+/// A stage event: the message plus what this stage adds, typed
+/// (`support_core::events`).
+pub(crate) fn stage_event<T: Serialize>(
+    name: &str,
+    id: String,
+    message: &Message,
+    data: &T,
+) -> Value {
+    support_core::events::Stage::event(name, id, message, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn people_and_accounts_are_masked_in_the_audit_log() {
+        let input = json!({"email": "dana@example.com", "userId": "usr_dana", "newName": "Dana Lee",
+                           "account": {"userId": "usr_dana", "email": "dana@example.com", "name": "Dana"},
+                           "purchaseId": "pur_1", "amount": {"amount": 100, "currency": "usd"}});
+        assert_eq!(
+            redact(&input),
+            json!({"email": "d***@example.com", "userId": "u***", "newName": "D***",
+                   "account": {"userId": "u***", "email": "d***@example.com", "name": "D***"},
+                   "purchaseId": "pur_1", "amount": {"amount": 100, "currency": "usd"}})
+        );
     }
-    json!({"id": id, "name": name, "data": data, "v": "1"})
 }

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use support_core::classify::Classification;
+use support_core::events::{Classified, Escalated, Routed, Stage};
 use support_core::routing::{self, Route, RouteAction};
 use support_core::tags;
 use support_inngest::serve::{FnError, FunctionConfig, Input, ServeFunction, Step, Trigger};
@@ -16,13 +16,6 @@ use super::{event_data, names, stage_event, Audit, AuditRow, FrontOps, Message, 
 
 /// The function's id.
 pub const ID: &str = "support-route";
-
-#[derive(Deserialize)]
-struct Classified {
-    #[serde(flatten)]
-    message: Message,
-    classification: Classification,
-}
 
 /// The function.
 pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction {
@@ -42,9 +35,10 @@ async fn run(
     input: Input,
     step: Step,
 ) -> Result<Value, FnError> {
-    let Classified {
+    let Stage {
         message,
-        classification,
+        data: Classified { classification },
+        ..
     } = event_data(&input)?;
     let audit = Audit {
         store: store.as_ref(),
@@ -121,7 +115,10 @@ async fn run(
                 names::ROUTED,
                 format!("routed-{}", message.front_event_id),
                 &message,
-                json!({"classification": classification, "route": route}),
+                &Routed {
+                    classification: classification.clone(),
+                    route: route.clone(),
+                },
             );
             step.send_event("emit routed", vec![outgoing]).await?;
         }
@@ -170,8 +167,10 @@ pub(crate) async fn escalate(
                 store: store.as_ref(),
                 services,
             };
+            // The reason may hold the model's words: markdown-escaped, never live.
             let comment = format!(
-                "Escalated ({priority}): {reason}\nCategory: {} ({:.0}% confident)",
+                "Escalated ({priority}): {}\nCategory: {} ({:.0}% confident)",
+                support_core::escape::markdown(reason),
                 classification.category.as_str(),
                 classification.confidence * 100.0
             );
@@ -198,7 +197,11 @@ pub(crate) async fn escalate(
         names::ESCALATED,
         format!("escalated-{}", message.front_event_id),
         message,
-        json!({"priority": priority, "reason": reason, "classification": classification}),
+        &Escalated {
+            priority: priority.into(),
+            reason: reason.into(),
+            classification: classification.clone(),
+        },
     );
     step.send_event(&format!("{step_id} event"), vec![outgoing])
         .await?;

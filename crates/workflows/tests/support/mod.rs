@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use support_inngest::SendError;
 use support_sdk::action::{MagicLinkParams, RevokeAccessParams, TransferPurchaseParams};
 use support_sdk::types::{ActionResult, MagicLink, Purchase, PurchaseStatus, User};
 use support_sdk::{SupportHandler, SupportIntegration};
+use support_signing::Clock;
 use support_slack::SlackClient;
 use support_store::secrets::Keyring;
 use support_store::{AppRegistration, AppSettings, SqlStore, SqliteExec, Store};
@@ -106,8 +108,37 @@ impl SupportIntegration for App {
     }
 }
 
+/// The platform's time in these tests: the real time, moved on by the waits a test
+/// lets time out (so an approval's slices and its expiry pass as they would).
+pub struct TestClock(pub AtomicI64);
+
+impl Clock for TestClock {
+    fn now_unix_millis(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl TestClock {
+    /// Move on by a wait's `timeout` (`1h30m`, `45s`).
+    pub fn pass(&self, opts: &Value) {
+        let text = opts["timeout"].as_str().unwrap_or("0s");
+        let (mut secs, mut number) = (0i64, 0i64);
+        for c in text.chars() {
+            match c {
+                '0'..='9' => number = number * 10 + i64::from(c as u8 - b'0'),
+                'h' => (secs, number) = (secs + number * 3600, 0),
+                'm' => (secs, number) = (secs + number * 60, 0),
+                's' => (secs, number) = (secs + number, 0),
+                _ => {}
+            }
+        }
+        self.0.fetch_add(secs * 1000, Ordering::SeqCst);
+    }
+}
+
 pub struct World {
     pub devkit: support_devkit::Running,
+    pub clock: Arc<TestClock>,
     pub store: Arc<SqlStore>,
     pub handler: ServeHandler,
     pub sent: Arc<Sent>,
@@ -185,6 +216,9 @@ pub async fn world(sdk_up: bool) -> World {
 
     let transport: Arc<dyn Transport> = Arc::new(ReqwestTransport::new());
     let base = devkit.url();
+    let clock = Arc::new(TestClock(AtomicI64::new(
+        support_signing::SystemClock.now_unix_millis(),
+    )));
     let services = Services {
         front: Some(FrontClient::new(
             format!("{base}/front"),
@@ -208,8 +242,12 @@ pub async fn world(sdk_up: bool) -> World {
         )),
         agent: AgentConfig::default(),
         classifier_model: "claude-haiku-4-5".into(),
-        clock: Arc::new(support_signing::SystemClock),
+        clock: clock.clone(),
         sdk_timeout: Duration::from_secs(2),
+        approval_slice: Duration::from_secs(6 * 3600),
+        execution_watch: Duration::from_secs(600),
+        audit_retention: Duration::from_secs(30 * 24 * 3600),
+        warn: |line| eprintln!("warn: {line}"),
         transport,
     };
     let services = Arc::new(services);
@@ -234,6 +272,7 @@ pub async fn world(sdk_up: bool) -> World {
     }
     World {
         devkit,
+        clock,
         store,
         handler,
         sent,

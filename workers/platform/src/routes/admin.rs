@@ -7,6 +7,9 @@
 //!   conversations' outboxes;
 //! - `GET /admin/actions[?app=slug&limit=N]`: actions waiting for approval, oldest first;
 //! - `GET /admin/audit?conversation=cnv_…` (or `action=`, `run=`): the audit trail.
+//! - `GET /admin/tokens`, `POST /admin/tokens` `{"slackUserId", "apps", "label"}`,
+//!   `POST /admin/tokens/{id}/revoke`: the approvers' API tokens (`skill tokens`). A new
+//!   token is answered once and stored only as its SHA-256.
 
 use std::collections::BTreeMap;
 
@@ -148,7 +151,7 @@ pub async fn actions(req: Request, ctx: Ctx) -> ApiResult {
         .min(500);
     let app = query(&req, "app");
     let actions = store(&ctx)?
-        .pending_actions(app.as_deref(), limit)
+        .pending_actions(app.map(|a| vec![a]).as_deref(), limit)
         .await
         .map_err(store_error)?;
     json(200, &json!({ "actions": actions }))
@@ -172,4 +175,82 @@ pub async fn audit(req: Request, ctx: Ctx) -> ApiResult {
         .await
         .map_err(store_error)?;
     json(200, &json!({ "entries": entries }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewToken {
+    slack_user_id: String,
+    apps: Vec<String>,
+    #[serde(default)]
+    label: String,
+}
+
+pub async fn tokens(_req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::Store;
+    let tokens = store(&ctx)?.api_tokens().await.map_err(store_error)?;
+    json(200, &json!({ "tokens": tokens }))
+}
+
+pub async fn create_token(mut req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::Store;
+    let body = read_body(&mut req, MAX_BODY_BYTES).await?;
+    let new: NewToken = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
+    let person = new.slack_user_id.trim().to_owned();
+    if person.is_empty() || new.apps.is_empty() {
+        return Err(ApiError::bad_request(
+            "a token needs `slackUserId` (the person) and at least one app in `apps`",
+        ));
+    }
+    let store = store(&ctx)?;
+    // A token is only for apps that exist and that this person approves for.
+    for slug in &new.apps {
+        let app = store
+            .app(slug)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| ApiError::bad_request(format!("no app {slug:?}")))?;
+        if !app.settings.approvers.iter().any(|a| a == &person) {
+            return Err(ApiError::bad_request(format!(
+                "{person} is not an approver of {slug:?}: add them to the app's approvers first"
+            )));
+        }
+    }
+    let mut secret = [0u8; 32];
+    let mut id = [0u8; 8];
+    getrandom::getrandom(&mut secret)
+        .and_then(|()| getrandom::getrandom(&mut id))
+        .map_err(|e| ApiError::new(500, "no randomness").with_cause(e))?;
+    let token = format!("sat_{}", hex::encode(secret));
+    let record = support_store::ApiToken {
+        id: format!("tok_{}", hex::encode(id)),
+        slack_user_id: person,
+        apps: new.apps,
+        label: new.label,
+        created_at: worker::Date::now().as_millis() as i64,
+        revoked_at: None,
+    };
+    store
+        .create_api_token(&record, &support_store::token_hash(&token))
+        .await
+        .map_err(store_error)?;
+    let mut answer = serde_json::to_value(&record).unwrap_or_default();
+    answer["token"] = json!(token);
+    answer["note"] = json!("Shown once: the platform keeps only its hash.");
+    json(201, &answer)
+}
+
+pub async fn revoke_token(_req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::Store;
+    let id = ctx.param(0).to_owned();
+    let revoked = store(&ctx)?
+        .revoke_api_token(&id, worker::Date::now().as_millis() as i64)
+        .await
+        .map_err(store_error)?;
+    if revoked {
+        json(200, &json!({ "revoked": id }))
+    } else {
+        Err(ApiError::new(404, format!("no unrevoked token {id}")))
+    }
 }

@@ -1,20 +1,26 @@
-//! The approvals HTTP API (what the dashboard uses), with the same rules as Slack: only
-//! an app's approvers decide, and a decision is recorded once.
+//! The approvals HTTP API (what the dashboard and scripts use), with the same rules as
+//! Slack: only an app's approvers decide, and a decision is recorded once.
 //!
-//! `Authorization: Bearer <APPROVALS_API_TOKEN>`; closed (404) without the setting.
-//! - `GET /api/approvals[?app=slug&limit=N]`: pending approvals, oldest first;
-//! - `POST /api/approvals/{action id}/approve` `{"by", "argsHash"?}`;
-//! - `POST /api/approvals/{action id}/edit` `{"by", "reply", "argsHash"?}` (edit, then approve);
-//! - `POST /api/approvals/{action id}/reject` `{"by", "reason"?}`.
+//! `Authorization: Bearer <a person's API token>` (`skill tokens create`): the token
+//! names the person (their Slack user id) and the apps it may see and decide for. The
+//! approver always comes from the token, never from the body.
+//! - `GET /api/approvals[?app=slug&limit=N]`: pending approvals of the token's apps,
+//!   oldest first;
+//! - `POST /api/approvals/{action id}/approve` `{"argsHash"?}`;
+//! - `POST /api/approvals/{action id}/edit` `{"reply", "argsHash"?}` (edit, then approve);
+//! - `POST /api/approvals/{action id}/reject` `{"reason"?}`.
 //!
-//! Answers: 200 `{"result": "decided", "status"}`; 409 when already decided (with who
-//! and what) or when the arguments changed; 403 for someone who is not an approver; 404
-//! for an unknown action.
+//! Answers: 200 `{"result": "decided", "status"}`; 409 when already decided, expired
+//! or superseded (with who and what) or when the arguments changed; 400 for an edit that
+//! cannot be sent; 401 without a valid token; 403 for an app outside the token or a
+//! person who is not its approver; 404 for an unknown action.
 
 use serde::Deserialize;
 use serde_json::json;
-use subtle::ConstantTimeEq;
-use support_workflows::approvals::decide::{self, Choice, Recorded};
+use support_core::approval::Choice;
+use support_store::ApiToken;
+use support_workflows::approvals::decide::{self, Recorded};
+use support_workflows::PipelinePorts;
 use worker::Request;
 
 use super::Ctx;
@@ -22,27 +28,29 @@ use crate::http::{bearer, json, read_body, ApiError, ApiResult};
 
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Refuse unless the request carries the approvals token (compared in constant time).
-pub fn authorize(req: &Request, ctx: &Ctx) -> Result<(), ApiError> {
-    let settings = ctx.settings()?;
-    let Some(token) = settings.services.approvals_api_token.as_deref() else {
-        return Err(ApiError::not_found());
-    };
-    let given = bearer(req).unwrap_or_default();
-    if bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
-        Ok(())
-    } else {
-        Err(ApiError::new(401, "missing or wrong API token"))
-    }
-}
-
-fn ports(ctx: &Ctx) -> Result<support_workflows::PipelinePorts, ApiError> {
+fn ports(ctx: &Ctx) -> Result<PipelinePorts, ApiError> {
     let settings = ctx.settings()?;
     crate::ports::pipeline::ports(&ctx.env, &settings)
         .ok_or_else(|| ApiError::new(503, "the approval store is not available; see the logs"))
 }
 
+/// The person behind the request's token.
+async fn approver(req: &Request, ports: &PipelinePorts) -> Result<ApiToken, ApiError> {
+    let given = bearer(req).unwrap_or_default();
+    if given.is_empty() {
+        return Err(ApiError::new(401, "missing API token"));
+    }
+    ports
+        .store
+        .api_token(&support_store::token_hash(&given))
+        .await
+        .map_err(ApiError::unavailable)?
+        .ok_or_else(|| ApiError::new(401, "unknown or revoked API token"))
+}
+
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult {
+    let ports = ports(&ctx)?;
+    let token = approver(&req, &ports).await?;
     let url = req.url()?;
     let query = |name: &str| {
         url.query_pairs()
@@ -53,17 +61,25 @@ pub async fn list(req: Request, ctx: Ctx) -> ApiResult {
         .and_then(|l| l.parse().ok())
         .unwrap_or(50)
         .min(500);
-    let ports = ports(&ctx)?;
-    let pending = decide::pending(ports.store.as_ref(), query("app").as_deref(), limit)
+    let apps = match query("app") {
+        Some(app) if token.allows(&app) => vec![app],
+        Some(app) => {
+            return Err(ApiError::new(
+                403,
+                format!("this token cannot see app {app:?}"),
+            ))
+        }
+        None => token.apps.clone(),
+    };
+    let pending = decide::pending(ports.store.as_ref(), Some(&apps), limit)
         .await
         .map_err(ApiError::unavailable)?;
     json(200, &pending)
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DecisionBody {
-    by: String,
     #[serde(default)]
     args_hash: Option<String>,
     #[serde(default)]
@@ -73,30 +89,44 @@ struct DecisionBody {
 }
 
 pub async fn decide_route(mut req: Request, ctx: Ctx) -> ApiResult {
+    let ports = ports(&ctx)?;
+    let token = approver(&req, &ports).await?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
-    let body: DecisionBody = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
-    if body.by.trim().is_empty() {
+    let raw: serde_json::Value = if body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?
+    };
+    if raw.get("by").is_some() {
         return Err(ApiError::bad_request(
-            "`by` (the approver's id) is required",
+            "`by` is not accepted: the approver is the person the API token belongs to",
         ));
     }
+    let body: DecisionBody = serde_json::from_value(raw)
+        .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
     let action_id = ctx.param(0).to_owned();
     let choice = match ctx.param(1) {
         "approve" => Choice::Approve,
-        "edit" => match body
-            .reply
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-        {
-            Some(reply) => Choice::Edit(reply.to_owned()),
-            None => return Err(ApiError::bad_request("`reply` is required to edit")),
+        "edit" => match body.reply.clone() {
+            Some(reply) if !reply.trim().is_empty() => Choice::Edit(reply),
+            _ => return Err(ApiError::bad_request("`reply` is required to edit")),
         },
-        "reject" => Choice::Reject(body.reason.clone().filter(|r| !r.trim().is_empty())),
+        "reject" => Choice::Reject(body.reason.clone()),
         _ => return Err(ApiError::not_found()),
     };
-    let ports = ports(&ctx)?;
+    let action = ports
+        .store
+        .action(&action_id)
+        .await
+        .map_err(ApiError::unavailable)?
+        .ok_or_else(ApiError::not_found)?;
+    if !token.allows(&action.app_id) {
+        return Err(ApiError::new(
+            403,
+            format!("this token cannot decide for app {:?}", action.app_id),
+        ));
+    }
     let settings = ctx.settings()?;
     let events = crate::ports::pipeline::events(&settings);
     let recorded = decide::record(
@@ -104,7 +134,7 @@ pub async fn decide_route(mut req: Request, ctx: Ctx) -> ApiResult {
         &ports.services,
         &events,
         &action_id,
-        &body.by,
+        &token.slack_user_id,
         choice,
         body.args_hash.as_deref(),
     )
@@ -130,11 +160,8 @@ pub async fn decide_route(mut req: Request, ctx: Ctx) -> ApiResult {
             }
         });
     }
-    let status = match &recorded {
-        Recorded::Decided { .. } => 200,
-        Recorded::AlreadyDecided { .. } | Recorded::ArgumentsChanged => 409,
-        Recorded::NotAllowed => 403,
-        Recorded::NotFound => 404,
-    };
-    json(status, &json!(recorded))
+    let mut answer = serde_json::to_value(&recorded).unwrap_or_default();
+    answer["message"] = json!(recorded.message());
+    answer["by"] = json!(token.slack_user_id);
+    json(recorded.http_status(), &answer)
 }

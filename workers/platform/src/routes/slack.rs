@@ -11,10 +11,11 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use serde_json::json;
+use support_core::approval::Choice;
 use support_signing::{slack as signature, SystemClock};
 use support_slack::{parse_event, parse_interaction, EventEnvelope, Interaction};
 use support_workflows::approvals::blocks::{self, ids};
-use support_workflows::approvals::decide::{self, Choice, Recorded};
+use support_workflows::approvals::decide::{self, Recorded};
 use support_workflows::PipelinePorts;
 use worker::{Request, Response};
 
@@ -141,6 +142,11 @@ pub async fn interactions(mut req: Request, ctx: Ctx) -> ApiResult {
                 _ => return ok(),
             };
             let user = submission.user.id.clone();
+            let block = if view.callback_id == ids::EDIT_VIEW {
+                ids::REPLY_BLOCK
+            } else {
+                ids::REASON_BLOCK
+            };
             let recorded = decide::record(
                 ports.store.as_ref(),
                 &ports.services,
@@ -152,6 +158,14 @@ pub async fn interactions(mut req: Request, ctx: Ctx) -> ApiResult {
             )
             .await
             .map_err(ApiError::unavailable)?;
+            if !matches!(recorded, Recorded::Decided { .. }) {
+                // The modal stays open and says what happened: an edit after someone
+                // else decided did not work, and the editor must know.
+                return json(
+                    200,
+                    &json!({"response_action": "errors", "errors": {block: recorded.message()}}),
+                );
+            }
             let action_id = action_id.to_owned();
             after_decision(&ctx, ports, action_id, user, None, recorded);
             ok()
@@ -205,23 +219,7 @@ fn after_decision(
                     worker::console_warn!("could not update the approval message: {e}");
                 }
             }
-            Recorded::AlreadyDecided { status, by } => {
-                let by = by.map(|b| format!(" by <@{b}>")).unwrap_or_default();
-                ephemeral(format!(
-                    "This was already decided ({}{by}); nothing changed.",
-                    status.as_str()
-                ))
-                .await;
-            }
-            Recorded::NotAllowed => {
-                ephemeral("You are not an approver for this app, so nothing changed.".into()).await
-            }
-            Recorded::ArgumentsChanged => ephemeral(
-                "The proposed action changed since this request; this approval no longer applies."
-                    .into(),
-            )
-            .await,
-            Recorded::NotFound => ephemeral("This approval no longer exists.".into()).await,
+            other => ephemeral(other.message()).await,
         }
     });
 }
@@ -253,6 +251,18 @@ async fn open_modal(
                     &channel,
                     &user,
                     "You are not an approver for this app, so nothing changed.",
+                )
+                .await;
+        }
+        return;
+    }
+    if editing && !blocks::editable(&action) {
+        if let Some(channel) = channel {
+            let _ = slack
+                .post_ephemeral(
+                    &channel,
+                    &user,
+                    "This reply is too long to edit in Slack without cutting it; edit it through the approvals API, or reject it and answer in Front.",
                 )
                 .await;
         }

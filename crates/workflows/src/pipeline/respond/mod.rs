@@ -1,0 +1,256 @@
+//! `support-respond`: `support/inbound.routed` (respond) → [`gather`] → [`draft`] →
+//! validate → [`propose`].
+//!
+//! The model proposes, the records decide: every tool call is bound to the verified
+//! sender's records before anything reads or is proposed; effects that move money or
+//! change accounts are recorded as bound proposals and wait for a human. When the agent
+//! wanted an effect the records refused and found no allowed one instead, the
+//! conversation goes to a human.
+
+mod draft;
+mod gather;
+mod propose;
+
+pub use propose::{action_id, DRAFT_LINK_NOTE};
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use support_agent::AgentRun;
+use support_core::classify::Classification;
+use support_core::effect::{Effect, LOGIN_LINK_PLACEHOLDER};
+use support_core::routing::{Route, RouteAction};
+use support_core::tool::Urgency;
+use support_core::validate::{self, Validation, ValidationContext};
+use support_inngest::serve::{FnError, FunctionConfig, Input, ServeFunction, Step, Trigger};
+use support_store::{AuditKind, Store};
+use web_time::Instant;
+
+use super::route::escalate;
+use super::{event_data, names, usage, Audit, AuditRow, Message, Services};
+use crate::ports::ConversationStore;
+
+/// The function's id.
+pub const ID: &str = "support-respond";
+
+#[derive(Deserialize)]
+struct Routed {
+    #[serde(flatten)]
+    message: Message,
+    classification: Classification,
+    route: Route,
+}
+
+/// The function.
+pub fn function(
+    conversations: Arc<dyn ConversationStore>,
+    store: Arc<dyn Store>,
+    services: Arc<Services>,
+) -> ServeFunction {
+    let config = FunctionConfig::new(ID)
+        .name("Draft a reply and propose it for approval")
+        .trigger(Trigger::event_if(
+            names::ROUTED,
+            "event.data.route.action == 'respond'",
+        ))
+        .retries(3);
+    ServeFunction::new(config, move |input: Input, step: Step| {
+        let (conversations, store, services) =
+            (conversations.clone(), store.clone(), services.clone());
+        async move { run(conversations, store, services, input, step).await }
+    })
+}
+
+/// The proposals that will run: a login link only where the reply has its
+/// placeholder (else nothing would carry it).
+fn proposals_for(agent: &AgentRun) -> Vec<Effect> {
+    let has_placeholder = agent.reply.contains(LOGIN_LINK_PLACEHOLDER);
+    let mut seen_link = false;
+    agent
+        .proposals()
+        .into_iter()
+        .filter(|p| match p {
+            Effect::LoginLink(_) if has_placeholder && !seen_link => {
+                seen_link = true;
+                true
+            }
+            Effect::LoginLink(_) => false,
+            _ => true,
+        })
+        .collect()
+}
+
+async fn run(
+    conversations: Arc<dyn ConversationStore>,
+    store: Arc<dyn Store>,
+    services: Arc<Services>,
+    input: Input,
+    step: Step,
+) -> Result<Value, FnError> {
+    let Routed {
+        message,
+        classification,
+        route,
+    } = event_data(&input)?;
+    if route.action != RouteAction::Respond {
+        return Ok(json!({"skipped": "not routed to a reply"}));
+    }
+    let audit = Audit {
+        store: store.as_ref(),
+        services: &services,
+        run_id: &input.run_id,
+        app_id: &message.app_id,
+        conversation_id: &message.conversation_id,
+    };
+    let hand_over = |reason: String, action: RouteAction| {
+        let (step, store, services, audit, message, classification) =
+            (&step, &store, &services, &audit, &message, &classification);
+        async move {
+            escalate(
+                step,
+                store,
+                services,
+                audit,
+                message,
+                classification,
+                &reason,
+                action,
+                "escalate",
+            )
+            .await
+        }
+    };
+
+    let gathered: gather::Gathered = step
+        .run("gather", || {
+            gather::gather(
+                &message,
+                &classification,
+                conversations.as_ref(),
+                store.as_ref(),
+                &services,
+                &audit,
+            )
+        })
+        .await?;
+
+    if services.anthropic.is_none() {
+        hand_over(
+            "no language model is configured, so a teammate should answer".into(),
+            RouteAction::EscalateHuman,
+        )
+        .await?;
+        return Ok(json!({"outcome": "escalated", "reason": "no model"}));
+    }
+
+    let agent = draft::draft(
+        &step,
+        store.as_ref(),
+        &services,
+        &audit,
+        &message,
+        &gathered,
+    )
+    .await?;
+
+    // Validate: a deliberately silent agent is a valid outcome.
+    let company_names = gathered.company_names.clone();
+    let reply = agent.reply.clone();
+    let links = agent
+        .proposals()
+        .iter()
+        .filter(|p| matches!(p, Effect::LoginLink(_)))
+        .count();
+    let validation: Option<Validation> = step
+        .run("validate", || async {
+            let started = Instant::now();
+            let result = (!reply.is_empty()).then(|| {
+                let mut v = validate::validate(&reply, &ValidationContext { has_knowledge: !gathered.context.knowledge.is_empty(), company_names });
+                validate::check_login_link(&mut v, &reply, links > 0);
+                v
+            });
+            let mut row = AuditRow::new(AuditKind::AgentRun, "agent", json!({"turns": agent.turns, "ending": agent.ending}), started);
+            row.output = Some(json!({
+                "replyChars": reply.len(),
+                "toolCalls": agent.tool_calls.iter().map(|c| json!({"name": c.name, "outcome": c.outcome.name()})).collect::<Vec<_>>(),
+                "validation": result,
+            }));
+            row.usage = Some(usage(&agent.usage));
+            audit.write("validate", row).await?;
+            Ok(result)
+        })
+        .await?;
+
+    if let Some((reason, urgency)) = agent.handed_off() {
+        let action = match urgency {
+            Urgency::High => RouteAction::EscalateUrgent,
+            _ => RouteAction::EscalateHuman,
+        };
+        hand_over(reason.to_owned(), action).await?;
+        return Ok(json!({"outcome": "escalated", "by": "agent"}));
+    }
+    let unmet = agent.unmet_effects();
+    if !unmet.is_empty() {
+        let what: Vec<String> = unmet
+            .iter()
+            .map(|(call, refusal)| format!("{} ({})", call.name, refusal.reason.as_str()))
+            .collect();
+        let reason = format!(
+            "the agent wanted {} and the sender's records do not allow it; a teammate should look",
+            what.join(", ")
+        );
+        hand_over(reason, RouteAction::EscalateHuman).await?;
+        return Ok(json!({"outcome": "escalated", "reason": "refused", "refused": what}));
+    }
+    if let Some(validation) = &validation {
+        if !validation.valid {
+            let kinds: Vec<String> = validation
+                .issues
+                .iter()
+                .filter(|i| matches!(i.severity, validate::Severity::Error))
+                .map(|i| format!("{:?}", i.kind))
+                .collect();
+            let reason = format!("the drafted reply failed validation ({})", kinds.join(", "));
+            hand_over(reason, RouteAction::EscalateHuman).await?;
+            return Ok(json!({"outcome": "escalated", "reason": "validation", "issues": kinds}));
+        }
+    }
+    let proposals = proposals_for(&agent);
+    if agent.reply.is_empty() && proposals.is_empty() {
+        step.run("silent", || async {
+            audit
+                .write(
+                    "silent",
+                    AuditRow::new(
+                        AuditKind::Step,
+                        "silent",
+                        json!({"turns": agent.turns}),
+                        Instant::now(),
+                    ),
+                )
+                .await?;
+            Ok(true)
+        })
+        .await?;
+        return Ok(json!({"outcome": "silent"}));
+    }
+
+    propose::propose(
+        &step,
+        store.as_ref(),
+        &services,
+        &audit,
+        propose::Proposed {
+            run_id: &input.run_id,
+            message: &message,
+            classification: &classification,
+            route: &route,
+            agent: &agent,
+            proposals,
+            validation: validation.as_ref(),
+            gathered: &gathered,
+        },
+    )
+    .await
+}

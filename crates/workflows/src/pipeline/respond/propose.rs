@@ -1,0 +1,172 @@
+//! Propose: the action (the reply and the bound effects, hashed), its Front draft
+//! (created exactly once; a login link shows as a note, never as a link), then
+//! `support/approval.requested`.
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use support_agent::AgentRun;
+use support_core::classify::Classification;
+use support_core::effect::{Effect, LOGIN_LINK_PLACEHOLDER};
+use support_core::events::ApprovalRequested;
+use support_core::records::{proposals_hash, ActionRecord, ActionStatus};
+use support_core::routing::Route;
+use support_core::validate::Validation;
+use support_inngest::serve::{FnError, Step};
+use support_store::{AuditKind, Store};
+use web_time::Instant;
+
+use super::gather::{errors_for_card, Gathered};
+use crate::pipeline::{names, redact, stage_event, Audit, AuditRow, FrontOps, Message, Services};
+
+/// What the Front draft shows where the login link will go.
+pub const DRAFT_LINK_NOTE: &str =
+    "[login link: created for the customer when the approved reply is sent]";
+
+/// Longest part of the customer's message the approver's card carries.
+const REQUEST_CHARS: usize = 1_500;
+
+pub(crate) struct Proposed<'a> {
+    pub run_id: &'a str,
+    pub message: &'a Message,
+    pub classification: &'a Classification,
+    pub route: &'a Route,
+    pub agent: &'a AgentRun,
+    pub proposals: Vec<Effect>,
+    pub validation: Option<&'a Validation>,
+    pub gathered: &'a Gathered,
+}
+
+fn hex_sha256(s: &str) -> String {
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The action id of the proposal made for one Front event (a retried run finds it).
+pub fn action_id(front_event_id: &str) -> String {
+    format!("act_{}", &hex_sha256(front_event_id)[..24])
+}
+
+pub(crate) async fn propose(
+    step: &Step,
+    store: &dyn Store,
+    services: &Services,
+    audit: &Audit<'_>,
+    p: Proposed<'_>,
+) -> Result<Value, FnError> {
+    let message = p.message;
+    let action_id = action_id(&message.front_event_id);
+    let request: String = message.body.chars().take(REQUEST_CHARS).collect();
+    let request_cut = message.body.chars().count() > REQUEST_CHARS || message.body_truncated;
+    let action: ActionRecord = step
+        .run("record action", || async {
+            let started = Instant::now();
+            let now = services.now_ms();
+            let record = ActionRecord {
+                id: action_id.clone(),
+                app_id: message.app_id.clone(),
+                conversation_id: message.conversation_id.clone(),
+                run_id: p.run_id.to_owned(),
+                reply: p.agent.reply.clone(),
+                args_hash: proposals_hash(&p.proposals),
+                proposals: p.proposals.clone(),
+                draft_id: None,
+                // What the approver reads beside the proposals; nothing here executes.
+                context: json!({
+                    "category": p.classification.category,
+                    "confidence": p.classification.confidence,
+                    "reasoning": p.classification.reasoning,
+                    "route": p.route.reason,
+                    "subject": message.subject,
+                    "customer": message.sender_email,
+                    "customerName": message.sender_name,
+                    "request": request,
+                    "requestCut": request_cut,
+                    "account": p.gathered.context.sender.account,
+                    "validation": p.validation,
+                    "gatherErrors": errors_for_card(&p.gathered.errors),
+                    "toolCalls": p.agent.tool_calls.iter().map(|c| json!({"name": c.name, "outcome": c.outcome.name()})).collect::<Vec<_>>(),
+                    "refused": p.agent.refusals().iter().map(|(c, r)| json!({"tool": c.name, "reason": r.reason})).collect::<Vec<_>>(),
+                }),
+                status: ActionStatus::Pending,
+                executor: None,
+                created_at: now,
+                updated_at: now,
+                result: None,
+                error: None,
+            };
+            let stored = store.insert_action(&record).await.map_err(|e| FnError::new(format!("record the action: {e}")))?;
+            for (i, effect) in stored.proposals.iter().enumerate() {
+                let mut row = AuditRow::new(AuditKind::ToolCall, effect.tool().name(), redact(&serde_json::to_value(effect).unwrap_or(Value::Null)), started);
+                row.output = Some(json!({"status": "pending_approval", "index": i}));
+                row.action_id = Some(stored.id.clone());
+                audit.write(&format!("proposal {i}"), row).await?;
+            }
+            let mut row = AuditRow::new(AuditKind::Step, "propose", json!({"proposals": stored.proposals.len()}), started);
+            row.action_id = Some(stored.id.clone());
+            row.output = Some(json!({"argsHash": stored.args_hash}));
+            audit.write("record action", row).await?;
+            Ok(stored)
+        })
+        .await?;
+
+    let draft_id: Option<String> = step
+        .run("front draft", || async {
+            if action.reply.is_empty() {
+                return Ok(None);
+            }
+            let Some(front) = &services.front else {
+                return Ok(None);
+            };
+            let started = Instant::now();
+            let ops = FrontOps {
+                front,
+                store,
+                services,
+            };
+            let channel = ops
+                .reply_channel(&message.conversation_id, message.inbox_id.as_deref())
+                .await?;
+            let shown = action
+                .reply
+                .replace(LOGIN_LINK_PLACEHOLDER, DRAFT_LINK_NOTE);
+            let draft = ops
+                .draft_once(&action.id, &message.conversation_id, &channel, &shown)
+                .await?;
+            store
+                .set_action_draft(&action.id, Some(&draft), services.now_ms())
+                .await
+                .map_err(|e| FnError::new(format!("remember the draft: {e}")))?;
+            let mut row = AuditRow::new(
+                AuditKind::Step,
+                "front draft",
+                json!({"channel": channel}),
+                started,
+            );
+            row.output = Some(json!({"draftId": draft}));
+            row.action_id = Some(action.id.clone());
+            audit.write("front draft", row).await?;
+            Ok(Some(draft))
+        })
+        .await?;
+
+    let requested = ApprovalRequested {
+        action_id: action.id.clone(),
+        args_hash: action.args_hash.clone(),
+        draft_id: draft_id.clone(),
+        category: p.classification.category,
+        proposals: action.proposals.len(),
+    };
+    let outgoing = stage_event(
+        names::APPROVAL_REQUESTED,
+        format!("approval-{}", action.id),
+        message,
+        &requested,
+    );
+    step.send_event("emit approval requested", vec![outgoing])
+        .await?;
+    Ok(
+        json!({"outcome": "proposed", "actionId": action.id, "draftId": draft_id, "proposals": action.proposals.len()}),
+    )
+}
