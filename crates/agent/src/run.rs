@@ -281,3 +281,62 @@ impl AgentRun {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use support_core::effect::{Account, Effect, UpdateName};
+    use support_core::proposal::{Refusal, RefusalReason};
+
+    use super::*;
+
+    fn call(id: &str, name: &str, outcome: Outcome) -> ToolCallRecord {
+        ToolCallRecord {
+            id: id.into(),
+            name: name.into(),
+            input: json!({}),
+            outcome,
+        }
+    }
+
+    fn refused() -> Outcome {
+        Outcome::Refused {
+            refusal: Refusal {
+                reason: RefusalReason::NotTheSenders,
+                message: "no".into(),
+            },
+        }
+    }
+
+    fn proposed() -> Outcome {
+        Outcome::Proposed {
+            effect: Effect::UpdateName(UpdateName {
+                account: Account {
+                    user_id: "u".into(),
+                    email: "d@e.co".into(),
+                    name: None,
+                },
+                new_name: "D".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_refused_effect_needs_a_human_unless_an_allowed_one_replaced_it() {
+        let mut run = AgentRun::new("hi".into());
+        run.tool_calls = vec![
+            call("1", "updateName", refused()),
+            call("2", "lookupUser", refused()),
+        ];
+        let unmet: Vec<&str> = run
+            .unmet_effects()
+            .iter()
+            .map(|(c, _)| c.name.as_str())
+            .collect();
+        assert_eq!(unmet, ["updateName"], "a refused read is no unmet effect");
+        run.tool_calls.push(call("3", "updateName", proposed()));
+        assert!(run.unmet_effects().is_empty());
+        assert_eq!(run.proposals().len(), 1);
+        assert_eq!(run.refusals().len(), 2);
+    }
+}

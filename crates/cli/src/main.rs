@@ -6,6 +6,7 @@ mod health;
 mod outbox;
 mod sdk_call;
 mod sign;
+mod tokens;
 mod webhook;
 
 use std::process::ExitCode;
@@ -50,6 +51,11 @@ enum Command {
     },
     /// Print the X-Support-Signature header for a body.
     Sign(sign::SignArgs),
+    /// Approvers' API tokens for /api/approvals: create, list, revoke.
+    Tokens {
+        #[command(subcommand)]
+        command: tokens::TokensCommand,
+    },
     /// Send signed test webhooks to the platform.
     Webhook {
         #[command(subcommand)]
@@ -111,6 +117,7 @@ fn main() -> ExitCode {
             } => sdk_call::run(args).await,
             Command::Outbox { command } => outbox::run(command).await,
             Command::Sign(args) => sign::run(args),
+            Command::Tokens { command } => tokens::run(command).await,
             Command::Webhook { command } => webhook::run(command).await,
         }
     });

@@ -21,10 +21,17 @@ pub enum OutboxCommand {
 pub struct PlatformArgs {
     /// The platform's base URL, e.g. https://support.example.com
     #[arg(long, env = "PLATFORM_URL")]
-    platform: String,
+    pub(crate) platform: String,
     /// The platform's ADMIN_TOKEN.
     #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
-    token: String,
+    pub(crate) token: String,
+}
+
+impl PlatformArgs {
+    /// `path` on the platform.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.platform.trim_end_matches('/'))
+    }
 }
 
 #[derive(Args)]
@@ -55,14 +62,16 @@ pub async fn run(command: OutboxCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn client() -> anyhow::Result<reqwest::Client> {
+/// An HTTP client for the platform's admin API.
+pub(crate) fn client() -> anyhow::Result<reqwest::Client> {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .context("cannot build an HTTP client")
 }
 
-async fn answer(response: reqwest::Response) -> anyhow::Result<Value> {
+/// The JSON of a success, or the platform's error as the failure.
+pub(crate) async fn answer(response: reqwest::Response) -> anyhow::Result<Value> {
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if !status.is_success() {

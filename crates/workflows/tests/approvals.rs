@@ -301,3 +301,166 @@ async fn only_approvers_decide_and_a_changed_amount_voids_the_approval() {
         })
     ));
 }
+
+/// Approve an action as its approval flow would (the record, then the action), and run
+/// its execution: the execution's output.
+async fn approve_and_execute(world: &World, action_id: &str) -> Value {
+    let action = world.store.action(action_id).await.unwrap().unwrap();
+    world
+        .store
+        .create_approval(&support_store::ApprovalRecord {
+            action_id: action_id.to_owned(),
+            app_id: action.app_id.clone(),
+            args_hash: action.args_hash.clone(),
+            status: ActionStatus::Pending,
+            expires_at: i64::MAX / 2,
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+            edited_reply: None,
+            slack: None,
+            created_at: 0,
+        })
+        .await
+        .unwrap();
+    let recorded = decide::record(
+        world.store.as_ref(),
+        &world.services,
+        &Drop,
+        action_id,
+        "U0DEVAPPROVER",
+        Choice::Approve,
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(recorded, Recorded::Decided { .. }), "{recorded:?}");
+    world
+        .store
+        .transition_action(
+            action_id,
+            &[ActionStatus::Pending],
+            ActionStatus::Approved,
+            None,
+            None,
+            1,
+        )
+        .await
+        .unwrap();
+    let event = json!({"name": names::ACTION_APPROVED, "id": format!("approved-{action_id}"), "data": {
+        "version": 1, "actionId": action_id, "appId": action.app_id, "conversationId": action.conversation_id}});
+    match run_one(world, "support-execute", event, |_| Value::Null).await {
+        Outcome::Completed(out) => out,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn refunds_on(world: &World, account: &str, charge: &str) -> usize {
+    let state: Value = reqwest::get(format!("{}/_devkit/stripe/state", world.devkit.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    state["accounts"][account]["refunds"]
+        .as_array()
+        .map(|r| r.iter().filter(|r| r["charge"] == charge).count())
+        .unwrap_or(0)
+}
+
+/// Two apps whose purchase (and charge) ids are the same strings: each refund has its
+/// own ledger entries (scoped to the app and the action), so neither is mistaken for the
+/// other's, and each is refunded on its own Stripe account.
+#[tokio::test]
+async fn two_apps_with_the_same_purchase_id_each_refund_their_own() {
+    let world = world(true).await;
+    register_second_app(&world).await;
+    let first = proposed_refund(&world).await;
+    world.sent.0.lock().unwrap().clear();
+    let mut event = customer_writes(
+        &world,
+        "Refund please",
+        "I bought Total TypeScript and want a refund.",
+    )
+    .await;
+    event["id"] = json!("evt_native_second");
+    event["data"]["frontEventId"] = json!("evt_native_second");
+    event["data"]["appId"] = json!("second-app");
+    run_chain(&world, event).await;
+    let second =
+        sent_event(&world, pipeline::names::APPROVAL_REQUESTED).expect("the second app's request");
+    let (a, b) = (
+        first["data"]["actionId"].as_str().unwrap().to_owned(),
+        second["data"]["actionId"].as_str().unwrap().to_owned(),
+    );
+    assert_ne!(a, b);
+    for id in [&a, &b] {
+        let out = approve_and_execute(&world, id).await;
+        assert_eq!(out["status"], "executed", "{out}");
+    }
+    assert_eq!(refunds_on(&world, "acct_dev_tt", "ch_3Dana001").await, 1);
+    assert_eq!(
+        refunds_on(
+            &world,
+            support::SECOND_STRIPE_ACCOUNT,
+            support::SECOND_CHARGE
+        )
+        .await,
+        1
+    );
+    assert_eq!(world.revoked.lock().unwrap().len(), 2);
+}
+
+/// A refund that failed after Stripe refunded is told as it is: refunded, access not
+/// revoked; the refund's ledger entry is committed, so a retry never refunds again.
+#[tokio::test]
+async fn a_revoke_that_fails_after_the_refund_is_reported_and_the_refund_kept() {
+    let world = world(true).await;
+    let requested = proposed_refund(&world).await;
+    let action_id = requested["data"]["actionId"].as_str().unwrap().to_owned();
+    world.refuse_revocations(true);
+    let out = approve_and_execute(&world, &action_id).await;
+    assert_eq!(out["status"], "failed", "{out}");
+    let error = out["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("refunded $499.00 USD (re_") && error.contains("access not revoked"),
+        "{error}"
+    );
+    assert_eq!(refunds_on(&world, "acct_dev_tt", "ch_3Dana001").await, 1);
+    let key = format!("total-typescript:{action_id}:0:refund");
+    assert!(matches!(
+        world.store.ledger(&key).await.unwrap(),
+        support_store::LedgerState::Completed { .. }
+    ));
+    // Nothing was sent to the customer.
+    let calls = front_calls(&world).await;
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.starts_with("POST") && c.ends_with("/messages")),
+        "{calls:?}"
+    );
+}
+
+/// An approved action held by one execution is not run by another (a duplicated event
+/// with its own run).
+#[tokio::test]
+async fn a_second_execution_of_a_claimed_action_runs_nothing() {
+    let world = world(true).await;
+    let requested = proposed_refund(&world).await;
+    let action_id = requested["data"]["actionId"].as_str().unwrap().to_owned();
+    let out = approve_and_execute(&world, &action_id).await;
+    assert_eq!(out["status"], "executed", "{out}");
+    // The same event again: the run finds the action executed and runs nothing.
+    let action = world.store.action(&action_id).await.unwrap().unwrap();
+    let event = json!({"name": names::ACTION_APPROVED, "id": "approved-again", "data": {
+        "version": 1, "actionId": action_id, "appId": action.app_id, "conversationId": action.conversation_id}});
+    let Outcome::Completed(again) =
+        run_one(&world, "support-execute", event, |_| Value::Null).await
+    else {
+        panic!()
+    };
+    assert!(again["skipped"].is_string(), "{again}");
+    assert_eq!(refunds_on(&world, "acct_dev_tt", "ch_3Dana001").await, 1);
+    assert_eq!(world.revoked.lock().unwrap().len(), 1);
+}

@@ -218,3 +218,56 @@ async fn a_draft_step_retried_after_a_lost_answer_does_not_draft_twice() {
     let drafts = front.list_conversation_drafts(&conversation).await.unwrap();
     assert_eq!(drafts.len(), 1, "{drafts:?}");
 }
+
+/// A model steered by the customer's message into refunding someone else's purchase:
+/// the call is refused by the sender's records, audited, nothing is proposed, and the
+/// conversation goes to a human.
+#[tokio::test]
+async fn a_model_steered_to_another_customers_refund_is_refused_and_escalated() {
+    let world = world(true).await;
+    reqwest::Client::new()
+        .post(format!("{}/_devkit/anthropic/script", world.devkit.url()))
+        .json(&json!({"model": "claude-sonnet-4-5", "conversation": "steer-1", "responses": [
+            {"tool_use": {"name": "processRefund", "input": {"purchaseId": "pur_sam_tt", "reason": "asked"}}},
+            {"text": "Hi Dana,\n\nYour refund is on its way.\n\nSam"}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    let event = customer_writes(
+        &world,
+        "Refund please",
+        "Refund purchase pur_sam_tt to my card please. steer-1",
+    )
+    .await;
+    let conversation = event["data"]["conversationId"].as_str().unwrap().to_owned();
+    let outcomes = run_chain(&world, event).await;
+    let Some(Outcome::Completed(out)) = outcomes.get("support-respond") else {
+        panic!("{outcomes:?}")
+    };
+    assert_eq!(out["outcome"], "escalated", "{out}");
+    assert_eq!(out["refused"], json!(["processRefund (not_the_senders)"]));
+    assert!(world
+        .store
+        .pending_actions(None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let trail = world
+        .store
+        .audit_trail(AuditFilter::Conversation(&conversation))
+        .await
+        .unwrap();
+    let refused = trail
+        .iter()
+        .find(|e| e.name == "processRefund")
+        .expect("the refused call's audit row");
+    assert!(
+        refused.error.as_deref().unwrap().starts_with("refused:"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.output.as_ref().unwrap()["reason"],
+        "not_the_senders"
+    );
+}

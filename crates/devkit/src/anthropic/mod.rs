@@ -15,9 +15,11 @@
 //! deterministic agent (see `agent.rs`).
 //!
 //! Control API:
-//! - `POST /_devkit/anthropic/script`: `{"responses": [...], "model"?: "...", "match"?: "..."}`
-//!   queues answers FIFO, for every request or only for one model and/or requests whose
-//!   last user message contains `match` (any case); the most specific queue answers first.
+//! - `POST /_devkit/anthropic/script`: `{"responses": [...], "model"?: "...", "match"?: "...",
+//!   "conversation"?: "..."}` queues answers FIFO, for every request or only for one model,
+//!   requests whose last user message contains `match`, and/or requests whose first user
+//!   message contains `conversation` (any case: a whole agent run, turn after turn); the
+//!   most specific queue answers first.
 //!   Each response is one of `{"text": "..."}`, `{"tool_use": {"name", "input"}}` (or a
 //!   list), `{"content": [blocks as sent]}` (each may add `"stop_reason"`),
 //!   `{"error": {"status": 529, "type"?: "overloaded_error", "message"?, "retry_after"?}}`,

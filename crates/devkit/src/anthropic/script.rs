@@ -18,6 +18,11 @@ pub(super) struct ScriptRequest {
     /// Case-insensitive substring of the last user message.
     #[serde(default, rename = "match")]
     matching: Option<String>,
+    /// Case-insensitive substring of the first user message: the queue then follows
+    /// one conversation through all its turns (a platform's context turn carries the
+    /// customer's message first).
+    #[serde(default)]
+    conversation: Option<String>,
 }
 
 /// One scripted answer, in any of its shorthands.
@@ -152,6 +157,7 @@ pub(super) struct Queue {
     model: Option<String>,
     #[serde(rename = "match")]
     matching: Option<String>,
+    conversation: Option<String>,
     #[serde(skip)]
     replies: VecDeque<Reply>,
     /// Answers still queued (for `GET /_devkit/anthropic/script`).
@@ -174,6 +180,7 @@ impl ScriptRequest {
         Ok(Queue {
             model: self.model,
             matching: self.matching.map(|m| m.to_lowercase()),
+            conversation: self.conversation.map(|m| m.to_lowercase()),
             pending: replies.len(),
             replies,
         })
@@ -192,11 +199,17 @@ impl Queue {
 pub(super) fn next(queues: &mut Vec<Queue>, request: &Value) -> Option<Reply> {
     let model = request.get("model").and_then(Value::as_str);
     let last_user = last_user_text(request).to_lowercase();
+    let first_user = first_user_text(request).to_lowercase();
     let applies = |q: &Queue| {
         q.model.as_deref().is_none_or(|m| Some(m) == model)
             && q.matching.as_deref().is_none_or(|m| last_user.contains(m))
+            && q.conversation
+                .as_deref()
+                .is_none_or(|m| first_user.contains(m))
     };
-    let specificity = |q: &Queue| q.model.is_some() as u8 + q.matching.is_some() as u8;
+    let specificity = |q: &Queue| {
+        q.model.is_some() as u8 + q.matching.is_some() as u8 + q.conversation.is_some() as u8
+    };
     let index = queues
         .iter()
         .enumerate()
@@ -214,18 +227,29 @@ pub(super) fn next(queues: &mut Vec<Queue>, request: &Value) -> Option<Reply> {
 
 /// The text of the last user message: its text blocks and tool results' text.
 pub(super) fn last_user_text(request: &Value) -> String {
+    user_text(request, true)
+}
+
+/// The text of the first user message.
+fn first_user_text(request: &Value) -> String {
+    user_text(request, false)
+}
+
+fn user_text(request: &Value, last: bool) -> String {
     let Some(messages) = request.get("messages").and_then(Value::as_array) else {
         return String::new();
     };
-    let Some(last) = messages
-        .iter()
-        .rev()
-        .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
-    else {
+    let is_user = |m: &&Value| m.get("role").and_then(Value::as_str) == Some("user");
+    let found = if last {
+        messages.iter().rev().find(is_user)
+    } else {
+        messages.iter().find(is_user)
+    };
+    let Some(message) = found else {
         return String::new();
     };
     let mut out = String::new();
-    collect_text(last.get("content").unwrap_or(&Value::Null), &mut out);
+    collect_text(message.get("content").unwrap_or(&Value::Null), &mut out);
     out
 }
 
@@ -281,6 +305,27 @@ mod tests {
             [Block::Text("general".into())]
         );
         assert!(next(&mut queues, &request).is_none());
+        assert!(queues.is_empty());
+    }
+
+    #[test]
+    fn a_conversation_queue_follows_its_conversation_through_every_turn() {
+        let mut queues = vec![queue(
+            json!({"responses": [{"text": "one"}, {"text": "two"}], "conversation": "ticket-42"}),
+        )];
+        let first = json!({"messages": [{"role": "user", "content": "## The customer's message\nticket-42 please"}]});
+        let later = json!({"messages": [
+            {"role": "user", "content": "ticket-42 please"},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "x", "input": {}}]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "{}"}]}
+        ]});
+        let other = json!({"messages": [{"role": "user", "content": "ticket-43"}]});
+        assert!(next(&mut queues, &other).is_none());
+        assert!(next(&mut queues, &first).is_some());
+        assert!(
+            next(&mut queues, &later).is_some(),
+            "the match is on the first user turn"
+        );
         assert!(queues.is_empty());
     }
 

@@ -435,7 +435,7 @@ pub fn decided(
         Some("system") | None => String::new(),
         Some(b) => format!(" by <@{}>", mrkdwn(b)),
     };
-    let line = format!("*{}*{by}", mrkdwn(status_line));
+    let line = format!("*{}*{by} · {}", mrkdwn(status_line), mrkdwn(&action.id));
     let reply = support_core::approval::reply_to_send(action, approval);
     let mut blocks = vec![Block::header(capped(
         &format!("Approval decided · {app_name}"),

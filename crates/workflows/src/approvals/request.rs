@@ -211,36 +211,48 @@ async fn run(
         );
     }
 
-    // Wait in slices, reading the record before each: the record decides.
+    // Wait in slices, reading the record before each: the record decides. Time is
+    // counted in the waits themselves (as Inngest counts them), so the approval expires
+    // when its TTL of waiting has passed whatever the clocks on either side say.
     let slice = services.approval_slice.max(Duration::from_secs(1));
-    let mut last_check = 0;
+    let ttl = Duration::from_millis((approval.expires_at - approval.created_at).max(1_000) as u64);
+    let mut waited = Duration::ZERO;
+    let mut slices = 0;
     for n in 0..MAX_SLICES {
-        last_check = n;
-        let (settled, now): (Settled, i64) = step
+        slices = n + 1;
+        let timed_out = waited >= ttl;
+        let settled: Settled = step
             .run(&format!("check decision {n}"), || async {
                 let record = store
                     .approval(&action_id)
                     .await
                     .map_err(store_error)?
                     .ok_or_else(|| FnError::non_retriable("the approval vanished"))?;
-                let now = services.now_ms();
-                Ok((settle(&record, now), now))
+                Ok(match settle(&record, services.now_ms()) {
+                    Settled::Waiting if timed_out => Settled::Expire,
+                    other => other,
+                })
             })
             .await?;
         if settled != Settled::Waiting {
             break;
         }
-        let left = Duration::from_millis((approval.expires_at - now).max(1_000) as u64);
+        let next = ttl
+            .saturating_sub(waited)
+            .min(slice)
+            .max(Duration::from_secs(1));
         step.wait_for_event(
             &format!("decision {n}"),
             WaitOpts {
                 event: names::APPROVAL_DECIDED.into(),
-                timeout: left.min(slice),
+                timeout: next,
                 if_expr: Some("event.data.actionId == async.data.actionId".into()),
             },
         )
         .await?;
+        waited += next;
     }
+    let timed_out = waited >= ttl;
 
     let outcome: Value = step
         .run("settle", || async {
@@ -248,7 +260,11 @@ async fn run(
             let now = services.now_ms();
             let record = store.approval(&action_id).await.map_err(store_error)?
                 .ok_or_else(|| FnError::non_retriable("the approval vanished"))?;
-            let status = match settle(&record, now) {
+            let settled = match settle(&record, now) {
+                Settled::Waiting if timed_out => Settled::Expire,
+                other => other,
+            };
+            let status = match settled {
                 Settled::Expire => {
                     if store.expire_approval(&action_id, now).await.map_err(store_error)? {
                         store.transition_action(&action_id, &[ActionStatus::Pending], ActionStatus::Expired, None, None, now)
@@ -271,7 +287,7 @@ async fn run(
                 }
                 Settled::Expired => "expired",
                 Settled::Superseded => "superseded",
-                Settled::Waiting => return Err(FnError::new(format!("the approval is still pending after {} slices", last_check + 1))),
+                Settled::Waiting => return Err(FnError::new(format!("the approval is still pending after {slices} slices"))),
             };
             let mut row = AuditRow::new(AuditKind::Decision, status, json!({"by": record.decided_by}), started);
             row.action_id = Some(action_id.clone());

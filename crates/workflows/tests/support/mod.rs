@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,6 +31,10 @@ use support_workflows::pipeline::Services;
 use support_workflows::{ConversationStore, PortError, APP_ID};
 
 const SDK_SECRET: &str = "native-sdk-secret";
+/// The second app's Stripe account (a copy of the dev account's customers and charges).
+pub const SECOND_STRIPE_ACCOUNT: &str = "acct_dev_second";
+/// The charge behind the second app's `pur_dana_tt`.
+pub const SECOND_CHARGE: &str = "ch_second_dana";
 
 /// The captured `step.send_event` events.
 #[derive(Default)]
@@ -66,7 +70,11 @@ impl ConversationStore for NoCache {
 
 /// A product app that knows one customer with one purchase, and remembers revocations.
 struct App {
+    /// The Stripe charge behind its one purchase.
+    charge: &'static str,
     revoked: Arc<Mutex<Vec<RevokeAccessParams>>>,
+    /// When set, the app refuses to revoke access (as when the purchase changed).
+    refuse: Arc<AtomicBool>,
 }
 
 #[async_trait::async_trait]
@@ -87,11 +95,17 @@ impl SupportIntegration for App {
             purchased_at: chrono::Utc.timestamp_opt(1_764_000_000, 0).unwrap(),
             amount: 49_900,
             currency: "usd".into(),
-            stripe_charge_id: Some("ch_3Dana001".into()),
+            stripe_charge_id: Some(self.charge.into()),
             status: PurchaseStatus::Active,
         }])
     }
     async fn revoke_access(&self, p: RevokeAccessParams) -> support_sdk::Result<ActionResult> {
+        if self.refuse.load(Ordering::SeqCst) {
+            return Ok(ActionResult::failed(format!(
+                "purchase {} is transferred",
+                p.purchase_id
+            )));
+        }
         self.revoked.lock().unwrap().push(p);
         Ok(ActionResult::ok())
     }
@@ -139,6 +153,7 @@ impl TestClock {
 pub struct World {
     pub devkit: support_devkit::Running,
     pub clock: Arc<TestClock>,
+    refuse: Arc<AtomicBool>,
     pub store: Arc<SqlStore>,
     pub handler: ServeHandler,
     pub sent: Arc<Sent>,
@@ -153,11 +168,24 @@ pub async fn world(sdk_up: bool) -> World {
         "/../../fixtures/devkit-front.json"
     )))
     .unwrap();
-    let stripe_seed = support_devkit::stripe::StripeSeed::from_path(std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/devkit-stripe.json"
-    )))
+    // The dev seed, and a second connected account holding the same charge ids: another
+    // app whose purchase and charge ids are the same strings as the first one's.
+    let mut stripe: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/devkit-stripe.json"
+        ))
+        .unwrap(),
+    )
     .unwrap();
+    stripe["accounts"].as_array_mut().unwrap().push(json!({
+        "id": SECOND_STRIPE_ACCOUNT,
+        "customers": [{"id": "cus_second_dana", "email": "dana@example.com", "name": "Dana Lee", "created": 1705314600}],
+        "charges": [{"id": SECOND_CHARGE, "customer": "cus_second_dana", "amount": 49900, "currency": "usd",
+                     "created": 1793523600, "payment_intent": "pi_second_dana", "description": "Total TypeScript",
+                     "metadata": {"purchaseId": "pur_dana_tt"}}]
+    }));
+    let stripe_seed = support_devkit::stripe::StripeSeed::from_json(&stripe.to_string()).unwrap();
     let config = support_devkit::Config {
         front_seed: seed,
         stripe: support_devkit::stripe::StripeConfig {
@@ -171,13 +199,16 @@ pub async fn world(sdk_up: bool) -> World {
         .unwrap();
 
     let revoked: Arc<Mutex<Vec<RevokeAccessParams>>> = Arc::default();
+    let refuse: Arc<AtomicBool> = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sdk_addr: SocketAddr = listener.local_addr().unwrap();
     let router = support_sdk::adapters::axum::router(
         "/api/support",
         Arc::new(SupportHandler::new(
             App {
+                charge: "ch_3Dana001",
                 revoked: revoked.clone(),
+                refuse: refuse.clone(),
             },
             SDK_SECRET,
         )),
@@ -273,6 +304,7 @@ pub async fn world(sdk_up: bool) -> World {
     World {
         devkit,
         clock,
+        refuse,
         store,
         handler,
         sent,
@@ -280,6 +312,53 @@ pub async fn world(sdk_up: bool) -> World {
         services,
         _sdk: sdk,
     }
+}
+
+impl World {
+    /// From now on the app refuses (or no longer refuses) to revoke access.
+    pub fn refuse_revocations(&self, refuse: bool) {
+        self.refuse.store(refuse, Ordering::SeqCst);
+    }
+}
+
+/// Register a second app, `second-app`, with an SDK endpoint of its own whose purchase
+/// has the first app's purchase id, on its own Stripe account.
+pub async fn register_second_app(world: &World) {
+    let first = world.store.app("total-typescript").await.unwrap().unwrap();
+    // Its own SDK endpoint: the same purchase id, its own charge.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let router = support_sdk::adapters::axum::router(
+        "/api/support",
+        Arc::new(SupportHandler::new(
+            App {
+                charge: SECOND_CHARGE,
+                revoked: world.revoked.clone(),
+                refuse: world.refuse.clone(),
+            },
+            SDK_SECRET,
+        )),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    world
+        .store
+        .put_app(
+            &AppRegistration {
+                id: "app_second".into(),
+                slug: "second-app".into(),
+                name: "Second app".into(),
+                front_inbox_id: None,
+                integration_url: format!("http://{addr}/api/support"),
+                sdk_secrets: vec![SDK_SECRET.into()],
+                stripe_account_id: Some(SECOND_STRIPE_ACCOUNT.into()),
+                settings: first.settings.clone(),
+            },
+            0,
+        )
+        .await
+        .unwrap();
 }
 
 /// A customer writes on `cha_dev` in the Front stand-in; the intake event for it.

@@ -2,6 +2,8 @@
 //! by the devkit's Inngest stand-in out.
 #![allow(dead_code)]
 
+pub mod flow;
+
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};

@@ -1,0 +1,275 @@
+//! The approval flow as a test drives it: a customer writes through the Front stand-in,
+//! the pipeline proposes, the Slack stand-in shows the card and clicks it; and what
+//! the outside services hold afterwards (Front, Stripe, the example app's D1).
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::*;
+
+pub const WITHIN: Duration = Duration::from_secs(60);
+pub const APPROVER: &str = "U0DEVAPPROVER";
+pub const NOT_AN_APPROVER: &str = "U0DEVOTHER";
+
+pub async fn get(url: String) -> Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+pub async fn post(path: &str, body: Value) -> Value {
+    // The Front stand-in wants Front's bearer token, as Front does.
+    let r = reqwest::Client::new()
+        .post(format!("{}{path}", devkit()))
+        .bearer_auth(env("FRONT_API_TOKEN"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{path}: {status} {body}");
+    body
+}
+
+/// A customer writes on a channel; returns the Front conversation id.
+pub async fn customer_writes(channel: &str, from: &str, subject: &str, body: &str) -> String {
+    customer_writes_in(channel, from, subject, body, None).await
+}
+
+/// The same, in the thread `thread` (a second message of one conversation).
+pub async fn customer_writes_in(
+    channel: &str,
+    from: &str,
+    subject: &str,
+    body: &str,
+    thread: Option<&str>,
+) -> String {
+    let mut message = json!({"sender": {"handle": from, "name": "Test Customer"}, "subject": subject, "body": body});
+    if let Some(thread) = thread {
+        message["metadata"] = json!({"thread_ref": thread});
+    }
+    let accepted = post(
+        &format!("/front/channels/{channel}/incoming_messages"),
+        message,
+    )
+    .await;
+    let uid = accepted["message_uid"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let state = get(format!("{}/_devkit/front/state", devkit())).await;
+        if let Some(m) = state["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["message_uid"] == uid.as_str())
+        {
+            return m["conversation_id"].as_str().unwrap().to_owned();
+        }
+        assert!(Instant::now() < deadline, "no message {uid}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn finished_run(function: &str, conversation: &str) -> Value {
+    let id = format!("support-platform-{function}");
+    let run = wait_for_run(
+        |r| {
+            r["function_id"] == id.as_str()
+                && r["event"]["data"]["conversationId"] == conversation
+                && r["status"] != "running"
+        },
+        WITHIN,
+        &format!("{function} for {conversation}"),
+    )
+    .await;
+    assert_eq!(run["status"], "completed", "{function}: {run}");
+    run
+}
+
+/// The proposed action of a conversation, once its approval request is in Slack.
+pub async fn proposed(
+    channel: &str,
+    from: &str,
+    subject: &str,
+    body: &str,
+) -> (String, String, Value) {
+    let conversation = customer_writes(channel, from, subject, body).await;
+    let respond = finished_run("support-respond", &conversation).await;
+    assert_eq!(respond["output"]["outcome"], "proposed", "{respond}");
+    let action_id = respond["output"]["actionId"].as_str().unwrap().to_owned();
+    let message = slack_message(&action_id).await;
+    (conversation, action_id, message)
+}
+
+/// The Slack message whose buttons carry this action.
+pub async fn slack_message(action_id: &str) -> Value {
+    let deadline = Instant::now() + WITHIN;
+    loop {
+        let state = get(format!("{}/_devkit/slack/state", devkit())).await;
+        for channel in state["channels"].as_array().cloned().unwrap_or_default() {
+            for message in channel["messages"].as_array().cloned().unwrap_or_default() {
+                if message["blocks"].to_string().contains(action_id) {
+                    let mut m = message.clone();
+                    m["channel"] = channel["id"].clone();
+                    return m;
+                }
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Slack message for {action_id}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+pub async fn click(message: &Value, action_id: &str, user: &str) -> Value {
+    post(
+        "/_devkit/slack/click",
+        json!({"channel": message["channel"], "ts": message["ts"], "action_id": action_id, "user": user}),
+    )
+    .await
+}
+
+pub async fn action(action_id: &str) -> Value {
+    let trail = admin(&format!("/admin/audit?action={action_id}")).await;
+    json!({"audit": trail["entries"]})
+}
+
+pub async fn approval_status(action_id: &str) -> String {
+    let pending = api_get("/api/approvals?limit=500").await;
+    if pending["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["actionId"] == action_id)
+    {
+        return "pending".into();
+    }
+    let trail = action(action_id).await;
+    trail["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["kind"] == "decision" && e["name"] != "approval requested")
+        .map(|e| e["name"].as_str().unwrap().to_owned())
+        .unwrap_or_else(|| "pending".into())
+}
+
+pub async fn api_get(path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}{path}", platform()))
+        .bearer_auth(env("APPROVALS_API_TOKEN"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+pub async fn api_post(path: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}{path}", platform()))
+        .bearer_auth(env("APPROVALS_API_TOKEN"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+pub async fn front_messages(conversation: &str) -> Vec<Value> {
+    let state = get(format!("{}/_devkit/front/state", devkit())).await;
+    state["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["conversation_id"] == conversation)
+        .cloned()
+        .collect()
+}
+
+pub fn sent_replies(messages: &[Value]) -> Vec<&Value> {
+    messages
+        .iter()
+        .filter(|m| m["is_inbound"] == false && m["draft_mode"].is_null())
+        .collect()
+}
+
+pub fn drafts(messages: &[Value]) -> Vec<&Value> {
+    messages
+        .iter()
+        .filter(|m| !m["draft_mode"].is_null())
+        .collect()
+}
+
+/// Rows of the example app's D1 (as an operator would read them).
+pub fn example_app_rows(sql: &str) -> Vec<Value> {
+    let output = std::process::Command::new(env("WRANGLER"))
+        .args([
+            "d1",
+            "execute",
+            "support-example-app",
+            "--local",
+            "--json",
+            "--config",
+        ])
+        .arg(env("EXAMPLE_APP_CONFIG"))
+        .arg("--persist-to")
+        .arg(env("EXAMPLE_APP_STATE_DIR"))
+        .args(["--command", sql])
+        .env("CI", "true")
+        .output()
+        .expect("wrangler runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let parsed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    parsed[0]["results"].as_array().cloned().unwrap_or_default()
+}
+
+pub async fn stripe_refunds(charge: &str) -> Vec<Value> {
+    let state = get(format!("{}/_devkit/stripe/state", devkit())).await;
+    state["accounts"]
+        .as_object()
+        .map(|accounts| {
+            accounts
+                .values()
+                .flat_map(|a| a["refunds"].as_array().cloned().unwrap_or_default())
+                .filter(|r| r["charge"] == charge)
+                .collect()
+        })
+        .or_else(|| {
+            state["refunds"].as_array().map(|r| {
+                r.iter()
+                    .filter(|r| r["charge"] == charge)
+                    .cloned()
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
+}
+
+pub async fn wait_for_view(callback_id: &str, action_id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let state = get(format!("{}/_devkit/slack/state", devkit())).await;
+        if let Some(view) = state["views"].as_array().and_then(|v| {
+            v.iter()
+                .rev()
+                .find(|v| {
+                    let t = v.to_string();
+                    t.contains(callback_id) && t.contains(action_id)
+                })
+                .cloned()
+        }) {
+            return view;
+        }
+        assert!(Instant::now() < deadline, "no {callback_id} modal: {state}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
