@@ -113,7 +113,7 @@ async fn an_approved_refund_is_executed_once_with_the_real_refund_id() {
         "Refund $499.00 USD",
         "ch_3Dana001",
         "Total TypeScript (pur_dana_tt)",
-        "Customer (the sender): Dana Lee (dana@example.com, user usr_dana)",
+        "Customer (the sender): Dana Lee <dana@example.com>, user usr_dana",
         "I bought Total TypeScript and want a refund.",
         "Reply to the customer",
         "approve_action",

@@ -121,26 +121,17 @@ fn chunks(text: &str, max: usize) -> Vec<String> {
 
 fn person(account: &Account) -> String {
     match &account.name {
-        Some(name) => format!(
-            "{} ({}, user {})",
-            mrkdwn(name),
-            mrkdwn(&account.email),
-            mrkdwn(&account.user_id)
-        ),
-        None => format!(
-            "{} (user {})",
-            mrkdwn(&account.email),
-            mrkdwn(&account.user_id)
-        ),
+        Some(name) => format!("{name} <{}>, user {}", account.email, account.user_id),
+        None => format!("{}, user {}", account.email, account.user_id),
     }
 }
 
 fn purchase(p: &PurchaseFacts) -> String {
     format!(
         "{} ({}), bought {}, paid {}",
-        mrkdwn(&p.product_name),
-        mrkdwn(&p.purchase_id),
-        mrkdwn(support_agent::toolbox::date(&p.purchased_at)),
+        p.product_name,
+        p.purchase_id,
+        support_agent::toolbox::date(&p.purchased_at),
         p.paid
     )
 }
@@ -149,74 +140,84 @@ fn note(label: &str, text: &str) -> String {
     if text.is_empty() {
         String::new()
     } else {
-        format!("\n{label}: “{}”", mrkdwn(text))
+        format!("\n{label}: “{text}”")
     }
 }
 
-/// One proposal's block text: every argument that will execute.
-fn describe(index: usize, total: usize, effect: &Effect, sender_email: &str) -> String {
-    let head = format!("*{} of {total} · ", index + 1);
-    match effect {
+/// One proposal: a heading of our own words and money (mrkdwn), then every argument
+/// that will execute as `plain_text`, shown exactly as it is, never as markup.
+fn describe(index: usize, total: usize, effect: &Effect, sender_email: &str) -> (String, String) {
+    let heading = format!(
+        "*{} of {total} · {}*",
+        index + 1,
+        match effect {
+            Effect::Refund(r) => format!("Refund {}", r.amount),
+            Effect::Transfer(_) => "Transfer a purchase to another email".into(),
+            Effect::UpdateEmail(_) => "Change the account email".into(),
+            Effect::UpdateName(_) => "Change the account name".into(),
+            Effect::Assign(_) => "Assign the conversation to the instructor".into(),
+            Effect::LoginLink(_) => "Send a login link".into(),
+        }
+    );
+    let details = match effect {
         Effect::Refund(r) => format!(
-            "{head}Refund {}* on Stripe charge {} (reason: {})\n\
+            "Amount: {} (Stripe reason: {})\n\
              Purchase: {}\n\
-             Still refundable on the charge when proposed: {}\n\
+             Stripe charge: {}, {} still refundable when proposed\n\
              Customer (the sender): {}\n\
              Then the app revokes access to this purchase.{}",
             r.amount,
-            mrkdwn(&r.charge_id),
             match r.reason {
                 RefundReason::RequestedByCustomer => "requested by customer",
                 RefundReason::Duplicate => "duplicate",
                 RefundReason::Fraudulent => "fraudulent",
             },
             purchase(&r.purchase),
+            r.charge_id,
             r.refundable,
             person(&r.customer),
             note("Agent's note", &r.note),
         ),
         Effect::Transfer(t) => format!(
-            "{head}Transfer a purchase*\n\
-             Purchase: {}\n\
+            "Purchase: {}\n\
              From (the sender): {}\n\
              To (the target, not the sender): {}{}",
             purchase(&t.purchase),
             person(&t.from),
-            mrkdwn(&t.to_email),
+            t.to_email,
             note("Agent's note", &t.note),
         ),
         Effect::UpdateEmail(u) => format!(
-            "{head}Change the account email*\n\
-             Account (the sender): {}\n\
+            "Account (the sender): {}\n\
              From: {}\n\
              To (the target, not the sender): {}",
             person(&u.account),
-            mrkdwn(&u.account.email),
-            mrkdwn(&u.new_email),
+            u.account.email,
+            u.new_email,
         ),
         Effect::UpdateName(u) => format!(
-            "{head}Change the account name*\n\
-             Account (the sender): {}\n\
+            "Account (the sender): {}\n\
              From: {}\n\
              To: {}",
             person(&u.account),
-            u.account.name.as_deref().map(mrkdwn).unwrap_or_else(|| "(no name)".into()),
-            mrkdwn(&u.new_name),
+            u.account.name.as_deref().unwrap_or("(no name)"),
+            u.new_name,
         ),
         Effect::Assign(a) => format!(
-            "{head}Assign the conversation to the instructor*\nConversation: {}{}",
-            mrkdwn(&a.conversation_id),
+            "Conversation: {}{}",
+            a.conversation_id,
             note("Agent's reason", &a.reason),
         ),
         Effect::LoginLink(l) => format!(
-            "{head}Send a login link* to {} (the sender's own account{})\n\
-             Valid for {} hours. It is created when the reply is sent, in place of {} in the reply; nobody sees it before.",
+            "For: {} ({})\n\
+             Valid for {} hours. Created when the reply is sent, in place of {} in the reply; nobody sees it before.",
             person(&l.account),
-            if l.account.email.eq_ignore_ascii_case(sender_email.trim()) { "" } else { "; NOT the sender's address" },
+            if l.account.email.eq_ignore_ascii_case(sender_email.trim()) { "the sender's own account" } else { "NOT the sender's address" },
             (l.expires_in_secs as f64 / 3600.0).round(),
             LOGIN_LINK_PLACEHOLDER,
         ),
-    }
+    };
+    (heading, details)
 }
 
 fn text_of<'a>(context: &'a Value, key: &str) -> &'a str {
@@ -224,34 +225,31 @@ fn text_of<'a>(context: &'a Value, key: &str) -> &'a str {
 }
 
 /// The summary every view of the approval shows: the sender and their request, each
-/// proposal, the reply.
+/// proposal, the reply. Our labels are mrkdwn; what others wrote is `plain_text`.
 fn body_blocks(action: &ActionRecord, app_name: &str, reply: &str) -> Vec<Block> {
     let ctx = &action.context;
     let sender = text_of(ctx, "customer");
-    let mut who = format!("*Sender:* {}", mrkdwn(sender));
-    if let Some(name) = ctx.get("customerName").and_then(Value::as_str) {
-        who = format!("*Sender:* {} ({})", mrkdwn(name), mrkdwn(sender));
-    }
-    if let Some(id) = ctx.pointer("/account/userId").and_then(Value::as_str) {
-        who.push_str(&format!(" · account {}", mrkdwn(id)));
-    } else {
-        who.push_str(" · no account in the app");
-    }
     let confidence = ctx.get("confidence").and_then(Value::as_f64).unwrap_or(0.0);
-    let mut summary = format!(
-        "*App:* {}\n{who}\n*Conversation:* <https://app.frontapp.com/open/{id}|{id}> · *Category:* {} ({:.0}% confident)",
+    let mut blocks = vec![section(format!(
+        "*App:* {} · *Conversation:* <https://app.frontapp.com/open/{id}|{id}> · *Category:* {} ({:.0}% confident)",
         mrkdwn(app_name),
         mrkdwn(text_of(ctx, "category")),
         confidence * 100.0,
         id = mrkdwn(&action.conversation_id),
-    );
-    let why = [text_of(ctx, "reasoning"), text_of(ctx, "route")]
-        .into_iter()
-        .filter(|t| !t.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    if !why.is_empty() {
-        summary.push_str(&format!("\n*Why:* {}", mrkdwn(&capped(&why, 500))));
+    ))];
+    let mut who = match ctx.get("customerName").and_then(Value::as_str) {
+        Some(name) => format!("Sender: {name} <{sender}>"),
+        None => format!("Sender: {sender}"),
+    };
+    match ctx.pointer("/account/userId").and_then(Value::as_str) {
+        Some(id) => who.push_str(&format!(", account {id}")),
+        None => who.push_str(", no account in the app"),
+    }
+    for (label, key) in [("Why", "reasoning"), ("Route", "route")] {
+        let text = text_of(ctx, key);
+        if !text.is_empty() {
+            who.push_str(&format!("\n{label}: {}", capped(text, 500)));
+        }
     }
     if let Some(refused) = ctx
         .get("refused")
@@ -263,48 +261,50 @@ fn body_blocks(action: &ActionRecord, app_name: &str, reply: &str) -> Vec<Block>
             .map(|r| {
                 format!(
                     "{} ({})",
-                    mrkdwn(r["tool"].as_str().unwrap_or("?")),
-                    mrkdwn(r["reason"].as_str().unwrap_or("?"))
+                    r["tool"].as_str().unwrap_or("?"),
+                    r["reason"].as_str().unwrap_or("?")
                 )
             })
             .collect();
-        summary.push_str(&format!(
-            "\n*Refused by the records (not in this card):* {}",
+        who.push_str(&format!(
+            "\nRefused by the records, not in this card: {}",
             list.join(", ")
         ));
     }
-    let mut blocks = vec![section(summary)];
+    blocks.push(plain(who));
 
     let subject = text_of(ctx, "subject");
-    blocks.push(section(format!(
-        "*The customer wrote* · Subject: {}",
+    let request = text_of(ctx, "request");
+    let cut = ctx
+        .get("requestCut")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    blocks.push(section("*The customer wrote*".into()));
+    blocks.push(plain(format!(
+        "Subject: {}\n\n{}{}",
         if subject.trim().is_empty() {
             "(none)".to_owned()
         } else {
-            mrkdwn(&capped(subject, 200))
+            capped(subject, 200)
+        },
+        if request.trim().is_empty() {
+            "(no text)"
+        } else {
+            request.trim()
+        },
+        if cut {
+            "\n[cut here: the whole message is in Front]"
+        } else {
+            ""
         }
     )));
-    let request = text_of(ctx, "request");
-    if !request.trim().is_empty() {
-        let cut = ctx
-            .get("requestCut")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        blocks.push(plain(format!(
-            "{}{}",
-            request.trim(),
-            if cut {
-                "\n[cut here: the whole message is in Front]"
-            } else {
-                ""
-            }
-        )));
-    }
 
     let total = action.proposals.len();
     for (i, effect) in action.proposals.iter().enumerate() {
+        let (heading, details) = describe(i, total, effect, sender);
         blocks.push(Block::Divider { block_id: None });
-        blocks.push(section(describe(i, total, effect, sender)));
+        blocks.push(section(heading));
+        blocks.push(plain(details));
     }
     if !reply.trim().is_empty() {
         blocks.push(Block::Divider { block_id: None });
@@ -453,9 +453,19 @@ pub fn decided(
     (format!("{}{by}", mrkdwn(status_line)), blocks)
 }
 
-/// A message in a thread.
+/// A message in a thread, as `plain_text` (it carries what apps and Stripe answered):
+/// `:emoji:` codes render, nothing else does.
 pub fn thread_reply(channel: &str, ts: &str, text: &str) -> PostMessage {
-    PostMessage::new(channel, text, vec![section(text.to_owned())]).in_thread(ts)
+    let block = Block::Section {
+        block_id: None,
+        text: Some(Text::Plain {
+            text: text.to_owned(),
+            emoji: Some(true),
+        }),
+        fields: Vec::new(),
+        accessory: None,
+    };
+    PostMessage::new(channel, mrkdwn(text), vec![block]).in_thread(ts)
 }
 
 /// The edit modal, prefilled with the proposed reply (only offered for a reply the
@@ -616,7 +626,7 @@ mod tests {
             "Refund $499.00 USD",
             "ch_3Dana001",
             "Total TypeScript (pur_dana_tt), bought 2026-11-30, paid $499.00 USD",
-            "Customer (the sender): Dana Lee (dana@example.com, user usr_dana)",
+            "Customer (the sender): Dana Lee <dana@example.com>, user usr_dana",
             "1 of 1",
             "revokes access",
             "I bought Total TypeScript and want a refund",
@@ -659,9 +669,12 @@ mod tests {
             !text.contains("<!channel>") && !text.contains("<https://evil"),
             "{text}"
         );
-        // Shown as text: escaped in mrkdwn, literal in plain text.
+        // Shown as text: literal in plain text.
         let all = all_text(&blocks);
-        assert!(all.contains("&lt;!channel&gt;"), "{all}");
+        assert!(
+            all.contains("\"type\":\"plain_text\",\"text\":\"Subject: <!channel>"),
+            "{all}"
+        );
     }
 
     #[test]
@@ -673,7 +686,7 @@ mod tests {
         let a = action(vec![refund(&"x".repeat(500)), change], "ok", "s");
         let (text, blocks) = approval(&a, "TT", &approval_of(&a)).unwrap();
         let all = all_text(&blocks);
-        assert!(all.contains("2 of 2 · Change the account email"), "{all}");
+        assert!(all.contains("2 of 2 · Change the account email*"), "{all}");
         assert!(all.contains("To (the target, not the sender): new@example.com"));
         assert!(all.contains("Approval needed: 2 actions and a reply"));
         assert!(text.contains("change the account email"), "{text}");
@@ -722,7 +735,12 @@ mod tests {
         let a = action(vec![link], "Log in here: {{login_link}}", "Can't log in");
         let (_, blocks) = approval(&a, "TT", &approval_of(&a)).unwrap();
         let all = all_text(&blocks);
-        assert!(all.contains("Send a login link* to Dana Lee (dana@example.com, user usr_dana) (the sender's own account)"), "{all}");
+        assert!(
+            all.contains(
+                "For: Dana Lee <dana@example.com>, user usr_dana (the sender's own account)"
+            ),
+            "{all}"
+        );
         assert!(all.contains("Valid for 24 hours"));
     }
 
@@ -737,6 +755,7 @@ mod tests {
         assert!(!all.contains(ids::APPROVE));
         assert!(text.contains("<@U1>"));
         assert!(all.contains("Refund $499.00 USD"));
+        assert!(all.contains("act_1"), "the decided card names its action");
     }
 
     #[test]

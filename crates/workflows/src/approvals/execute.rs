@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use support_agent::{EffectError, Effects, Refunded};
 use support_core::approval::{may_execute, reply_to_send};
 use support_core::effect::{ledger_key, reply_ledger_key, Effect, LOGIN_LINK_PLACEHOLDER};
-use support_core::escape::{html, html_text, mrkdwn};
+use support_core::escape::{html, html_text};
 use support_core::events::ActionApproved;
 use support_front::NewReply;
 use support_inngest::serve::{
@@ -376,8 +376,8 @@ async fn run(
             let done: Vec<String> = results.iter().map(|r| format!("{}:{}", r["tool"].as_str().unwrap_or("?"), r["part"].as_str().unwrap_or("done"))).collect();
             notify_thread(store.as_ref(), &services, &action.id, &format!(
                 ":warning: Execution stopped: {}. Done before it: {}. Nothing after it ran; the ledger keeps what completed.",
-                mrkdwn(reason),
-                if done.is_empty() { "nothing".to_owned() } else { mrkdwn(&done.join(", ")) }
+                reason,
+                if done.is_empty() { "nothing".to_owned() } else { done.join(", ") }
             )).await?;
             Ok(true)
         })

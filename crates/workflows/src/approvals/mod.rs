@@ -51,8 +51,8 @@ fn slack_ref(view: &Option<Value>) -> Option<(String, String)> {
     ))
 }
 
-/// A message in the approval's Slack thread (nothing when it has no Slack view). `text`
-/// is mrkdwn: escape what others wrote before it gets here.
+/// A message in the approval's Slack thread (nothing when it has no Slack view), shown
+/// as plain text.
 pub(crate) async fn notify_thread(
     store: &dyn Store,
     services: &Services,

@@ -331,7 +331,7 @@ async fn run(
                             store.as_ref(),
                             &services,
                             &action_id,
-                            &format!(":warning: Approved {minutes} minutes ago and not executed yet (status {}). Check `support-execute` for this action; nothing was sent twice.",
+                            &format!(":warning: Approved {minutes} minutes ago and not executed yet (status {}). Check the support-execute run of this action; nothing runs twice.",
                                 action.map(|a| a.status.as_str()).unwrap_or("unknown")),
                         )
                         .await?;
