@@ -234,24 +234,7 @@ async fn only_approvers_decide_and_a_changed_amount_voids_the_approval() {
     let action_id = requested["data"]["actionId"].as_str().unwrap().to_owned();
     // The request step creates the record; a timeout would expire it, so stop at the
     // wait by deciding nothing and reading the record before settling.
-    let action = world.store.action(&action_id).await.unwrap().unwrap();
-    world
-        .store
-        .create_approval(&support_store::ApprovalRecord {
-            action_id: action_id.clone(),
-            app_id: action.app_id.clone(),
-            args_hash: action.args_hash.clone(),
-            status: ActionStatus::Pending,
-            expires_at: i64::MAX / 2,
-            decided_by: None,
-            decided_at: None,
-            reason: None,
-            edited_reply: None,
-            slack: None,
-            created_at: 0,
-        })
-        .await
-        .unwrap();
+    pending_approval(&world, &action_id).await;
     let services = world.services.clone();
     let record = |user: &'static str, choice: Choice, hash: Option<String>| {
         let (store, services, id) = (world.store.clone(), services.clone(), action_id.clone());
@@ -302,9 +285,9 @@ async fn only_approvers_decide_and_a_changed_amount_voids_the_approval() {
     ));
 }
 
-/// Approve an action as its approval flow would (the record, then the action), and run
-/// its execution: the execution's output.
-async fn approve_and_execute(world: &World, action_id: &str) -> Value {
+/// The approval request of an action, created as the request step does (pending, for a
+/// long time); the action.
+async fn pending_approval(world: &World, action_id: &str) -> support_store::ActionRecord {
     let action = world.store.action(action_id).await.unwrap().unwrap();
     world
         .store
@@ -323,6 +306,13 @@ async fn approve_and_execute(world: &World, action_id: &str) -> Value {
         })
         .await
         .unwrap();
+    action
+}
+
+/// Approve an action as its approval flow would (the record, then the action), and run
+/// its execution: the execution's output.
+async fn approve_and_execute(world: &World, action_id: &str) -> Value {
+    let action = pending_approval(world, action_id).await;
     let recorded = decide::record(
         world.store.as_ref(),
         &world.services,

@@ -117,18 +117,7 @@ async fn approve_whatever_appears(respond: &Value) -> Option<Value> {
     let message = slack_message(&action_id).await;
     let clicked = click(&message, "approve_action", APPROVER).await;
     assert_eq!(clicked["status"], 200, "{clicked}");
-    Some(
-        wait_for_run(
-            |r| {
-                r["function_id"] == "support-platform-support-execute"
-                    && r["event"]["data"]["actionId"] == action_id.as_str()
-                    && r["status"] != "running"
-            },
-            WITHIN,
-            "the execution",
-        )
-        .await,
-    )
+    Some(finished_execution(&action_id).await)
 }
 
 fn escalated(respond: &Value) {

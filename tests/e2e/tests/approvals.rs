@@ -45,16 +45,7 @@ async fn an_approved_refund_runs_once_even_when_stripe_fails_first() {
         clicked["elapsed_ms"]
     ));
 
-    let execute = wait_for_run(
-        |r| {
-            r["function_id"] == "support-platform-support-execute"
-                && r["event"]["data"]["actionId"] == action_id.as_str()
-                && r["status"] != "running"
-        },
-        WITHIN,
-        "the execution",
-    )
-    .await;
+    let execute = finished_execution(&action_id).await;
     assert_eq!(execute["status"], "completed", "{execute}");
     assert_eq!(execute["output"]["status"], "executed", "{execute}");
 
@@ -244,14 +235,7 @@ async fn double_clicks_and_concurrent_deciders_give_one_decision() {
         .filter(|e| e["kind"] == "decision" && e["id"].as_str().unwrap().starts_with("decision:"))
         .collect();
     assert_eq!(decisions.len(), 1, "{decisions:?}");
-    let executions = runs()
-        .await
-        .into_iter()
-        .filter(|r| {
-            r["function_id"] == "support-platform-support-execute"
-                && r["event"]["data"]["actionId"] == action_id.as_str()
-        })
-        .count();
+    let executions = executions_of(&action_id).await.len();
     assert_eq!(executions, usize::from(outcome == "approved"));
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(sent_replies(&front_messages(&conversation).await).len() <= 1);
@@ -644,16 +628,7 @@ async fn a_decision_whose_event_is_lost_is_still_seen() {
     ));
     let run = approval_run(&action_id, Duration::from_secs(40)).await;
     assert_eq!(run["output"]["outcome"]["status"], "approved", "{run}");
-    let execute = wait_for_run(
-        |r| {
-            r["function_id"] == "support-platform-support-execute"
-                && r["event"]["data"]["actionId"] == action_id.as_str()
-                && r["status"] != "running"
-        },
-        WITHIN,
-        "the execution",
-    )
-    .await;
+    let execute = finished_execution(&action_id).await;
     assert_eq!(execute["output"]["status"], "executed", "{execute}");
 }
 
@@ -674,16 +649,7 @@ async fn a_revoke_that_fails_after_the_refund_says_refunded_access_not_revoked()
     // will refund, the app will refuse to revoke.
     example_app_rows("UPDATE purchases SET status = 'transferred' WHERE id = 'pur_casey_tt'");
     click(&message, "approve_action", APPROVER).await;
-    let execute = wait_for_run(
-        |r| {
-            r["function_id"] == "support-platform-support-execute"
-                && r["event"]["data"]["actionId"] == action_id.as_str()
-                && r["status"] != "running"
-        },
-        WITHIN,
-        "the execution",
-    )
-    .await;
+    let execute = finished_execution(&action_id).await;
     assert_eq!(execute["output"]["status"], "failed", "{execute}");
     let error = execute["output"]["error"].as_str().unwrap();
     assert!(

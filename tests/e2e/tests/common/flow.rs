@@ -273,3 +273,17 @@ pub async fn wait_for_view(callback_id: &str, action_id: &str) -> Value {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The execution of `action_id`, once it has ended.
+pub async fn finished_execution(action_id: &str) -> Value {
+    wait_for_run(
+        |r| {
+            r["function_id"] == "support-platform-support-execute"
+                && r["event"]["data"]["actionId"] == action_id
+                && r["status"] != "running"
+        },
+        WITHIN,
+        "the execution",
+    )
+    .await
+}
