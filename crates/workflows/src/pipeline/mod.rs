@@ -169,7 +169,12 @@ const PERSONAL_KEYS: &[&str] = &[
     "currentName",
 ];
 
-/// A value for the audit log: emails, names and user ids masked at every level.
+/// Keys whose values are free text written from the customer's words (the model's
+/// reasons and notes, search queries): the audit log keeps their length only.
+const FREE_TEXT_KEYS: &[&str] = &["reason", "note", "query"];
+
+/// A value for the audit log: emails, names and user ids masked at every level, free
+/// text reduced to its length.
 pub fn redact(value: &Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
@@ -178,6 +183,9 @@ pub fn redact(value: &Value) -> Value {
                     let v = match v {
                         Value::String(s) if PERSONAL_KEYS.contains(&k.as_str()) => {
                             Value::String(mask(s))
+                        }
+                        Value::String(s) if FREE_TEXT_KEYS.contains(&k.as_str()) => {
+                            Value::String(format!("[{} characters]", s.chars().count()))
                         }
                         Value::String(s) if s.contains('@') => Value::String(redact_email(s)),
                         other => redact(other),
@@ -283,12 +291,12 @@ mod tests {
 
     #[test]
     fn people_and_accounts_are_masked_in_the_audit_log() {
-        let input = json!({"email": "dana@example.com", "userId": "usr_dana", "newName": "Dana Lee",
+        let input = json!({"email": "dana@example.com", "userId": "usr_dana", "newName": "Dana Lee", "note": "I want my money",
                            "account": {"userId": "usr_dana", "email": "dana@example.com", "name": "Dana"},
                            "purchaseId": "pur_1", "amount": {"amount": 100, "currency": "usd"}});
         assert_eq!(
             redact(&input),
-            json!({"email": "d***@example.com", "userId": "u***", "newName": "D***",
+            json!({"email": "d***@example.com", "userId": "u***", "newName": "D***", "note": "[15 characters]",
                    "account": {"userId": "u***", "email": "d***@example.com", "name": "D***"},
                    "purchaseId": "pur_1", "amount": {"amount": 100, "currency": "usd"}})
         );
