@@ -731,3 +731,38 @@ async fn concurrent_executions_of_one_action_run_each_effect_once() {
     assert_eq!(rows[0]["status"], "refunded");
     assert_eq!(sent_replies(&front_messages(&conversation).await).len(), 1);
 }
+
+#[tokio::test]
+async fn an_edit_submitted_after_someone_else_decided_tells_the_editor() {
+    inngest_sync().await;
+    let (conversation, action_id, message) = proposed(
+        "cha_dev",
+        "dana@example.com",
+        "Login",
+        &format!("I can't log in to my course, help. {}", unique("late-edit")),
+    )
+    .await;
+    click(&message, "edit_action", APPROVER).await;
+    let view = wait_for_view("edit_reply", &action_id).await;
+    // Someone else rejects while the editor types.
+    let (status, body) = api_post(
+        &format!("/api/approvals/{action_id}/reject"),
+        json!({"reason": "decided elsewhere"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let submitted = post(
+        "/_devkit/slack/submit",
+        json!({"view_id": view["id"], "user": APPROVER, "values": {"reply": {"text": "My careful edit"}}}),
+    )
+    .await;
+    // The modal stays open and says the edit did not take; nothing is sent.
+    assert_eq!(submitted["view_open"], true, "{submitted}");
+    assert!(
+        submitted.to_string().contains("already rejected"),
+        "{submitted}"
+    );
+    let run = approval_run(&action_id, WITHIN).await;
+    assert_eq!(run["output"]["outcome"]["status"], "rejected", "{run}");
+    assert!(sent_replies(&front_messages(&conversation).await).is_empty());
+}
