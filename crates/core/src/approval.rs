@@ -171,10 +171,12 @@ pub enum Settled {
     Superseded,
 }
 
-/// What `approval` has become at `now_ms`.
-pub fn settle(approval: &ApprovalRecord, now_ms: i64) -> Settled {
+/// What `approval` has become at `now_ms`, `waited_out` saying whether its wait has
+/// already lasted its whole time to live (the waits count time as Inngest does, which
+/// need not be the platform's clock).
+pub fn settle(approval: &ApprovalRecord, now_ms: i64, waited_out: bool) -> Settled {
     match approval.status {
-        ActionStatus::Pending if approval.expires_at <= now_ms => Settled::Expire,
+        ActionStatus::Pending if waited_out || approval.expires_at <= now_ms => Settled::Expire,
         ActionStatus::Pending => Settled::Waiting,
         ActionStatus::Approved
         | ActionStatus::Executing
@@ -386,8 +388,9 @@ mod tests {
     fn settling_reads_the_record_and_the_clock() {
         let a = action(vec![]);
         let mut ap = approval(&a);
-        assert_eq!(settle(&ap, 10), Settled::Waiting);
-        assert_eq!(settle(&ap, 1_000), Settled::Expire);
+        assert_eq!(settle(&ap, 10, false), Settled::Waiting);
+        assert_eq!(settle(&ap, 1_000, false), Settled::Expire);
+        assert_eq!(settle(&ap, 10, true), Settled::Expire, "the wait is over");
         for (status, settled) in [
             (ActionStatus::Approved, Settled::Approved),
             (ActionStatus::Rejected, Settled::Rejected),
@@ -395,7 +398,11 @@ mod tests {
             (ActionStatus::Superseded, Settled::Superseded),
         ] {
             ap.status = status;
-            assert_eq!(settle(&ap, 2_000), settled);
+            assert_eq!(
+                settle(&ap, 2_000, true),
+                settled,
+                "a decision beats a timeout"
+            );
         }
     }
 

@@ -5,7 +5,7 @@
 //! - [`mrkdwn`]: Slack's mrkdwn (`&`, `<`, `>` as Slack's own entities), so no `<!channel>`,
 //!   `<@U…>`, `<url|label>` or `<!date…>` comes alive.
 //! - [`html`]: HTML text and attribute values (Front comments, reply bodies).
-//! - [`html_text`]: plain text as an HTML body, line breaks kept.
+//! - [`html_text`]: plain text as an HTML body, line breaks kept; [`text_of_html`] back.
 //! - [`markdown`]: text inside a Front comment (markdown): HTML escaped, and the
 //!   characters that make links, images, emphasis and code backslash-escaped.
 
@@ -68,6 +68,36 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
+/// The plain text of an HTML body, as Front shows it in a message's `text`: line
+/// breaks and block ends as new lines, tags dropped, the common entities read back (the
+/// inverse of [`html_text`]).
+pub fn text_of_html(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let tag = rest[start + 1..start + end].trim().to_ascii_lowercase();
+        if tag.starts_with("br") || tag == "/p" || tag == "/div" {
+            out.push('\n');
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .trim_end()
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +122,13 @@ mod tests {
             "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
         );
         assert_eq!(html_text("Hi <b>\r\nthere"), "Hi &lt;b&gt;<br>there");
+    }
+
+    #[test]
+    fn html_text_reads_back_as_the_text() {
+        let text = "Hi <Dana> & \"co\"'s\nline two";
+        assert_eq!(text_of_html(&html_text(text)), text);
+        assert_eq!(text_of_html("<p>a</p><div>b<br/>c</div>&nbsp;"), "a\nb\nc");
     }
 
     #[test]

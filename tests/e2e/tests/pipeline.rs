@@ -10,41 +10,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::flow::{customer_writes, finished_run, WITHIN};
 use common::*;
 use serde_json::{json, Value};
-
-const WITHIN: Duration = Duration::from_secs(60);
-
-/// A customer writes on a channel; returns the Front conversation id.
-async fn customer_writes(channel: &str, from: &str, subject: &str, body: &str) -> String {
-    let response = reqwest::Client::new()
-        .post(format!("{}/front/channels/{channel}/incoming_messages", devkit()))
-        .bearer_auth(env("FRONT_API_TOKEN"))
-        .json(&json!({"sender": {"handle": from, "name": "Test Customer"}, "subject": subject, "body": body}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 202);
-    let accepted: Value = response.json().await.unwrap();
-    let uid = accepted["message_uid"].as_str().unwrap().to_owned();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let state = front_state().await;
-        if let Some(m) = state["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["message_uid"] == uid.as_str())
-        {
-            return m["conversation_id"].as_str().unwrap().to_owned();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the stand-in never stored message {uid}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 async fn front_state() -> Value {
     reqwest::get(format!("{}/_devkit/front/state", devkit()))
@@ -53,23 +21,6 @@ async fn front_state() -> Value {
         .json()
         .await
         .unwrap()
-}
-
-/// The run of `function` for this conversation, once it has finished.
-async fn finished_run(function: &str, conversation: &str) -> Value {
-    let id = format!("support-platform-{function}");
-    let run = wait_for_run(
-        |r| {
-            r["function_id"] == id.as_str()
-                && r["event"]["data"]["conversationId"] == conversation
-                && r["status"] != "running"
-        },
-        WITHIN,
-        &format!("{function} for {conversation}"),
-    )
-    .await;
-    assert_eq!(run["status"], "completed", "{function}: {run}");
-    run
 }
 
 async fn audit(conversation: &str) -> Vec<Value> {

@@ -287,35 +287,6 @@ struct ReplyOptions {
     archive: Option<bool>,
 }
 
-/// The plain text of an HTML body, as Front shows it in `text`: line breaks and block
-/// ends as new lines, tags dropped, the common entities read back.
-pub(crate) fn plain_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(start) = rest.find('<') {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find('>') else {
-            out.push_str(&rest[start..]);
-            rest = "";
-            break;
-        };
-        let tag = rest[start + 1..start + end].trim().to_ascii_lowercase();
-        if tag.starts_with("br") || tag == "/p" || tag == "/div" {
-            out.push('\n');
-        }
-        rest = &rest[start + end + 1..];
-    }
-    out.push_str(rest);
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-        .trim_end()
-        .to_owned()
-}
-
 /// A message going out of a conversation (a draft or a reply), checked.
 fn outgoing(
     store: &mut Store,
@@ -355,7 +326,7 @@ fn outgoing(
         created_at: now_secs(),
         subject: conversation.subject.clone(),
         // Front keeps the HTML body and a plain-text rendering of it.
-        text: plain_text(&text),
+        text: support_core::escape::text_of_html(&text),
         body: text,
         author_id: request.author_id.clone(),
         recipients: vec![

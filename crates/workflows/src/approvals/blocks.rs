@@ -388,9 +388,8 @@ pub fn approval(
         }
     }
     let mut buttons = vec![approve];
-    let editable = !action.reply.trim().is_empty()
-        && action.reply.chars().count() <= MAX_INPUT_VALUE.min(MAX_REPLY_CHARS);
-    if editable {
+    let has_reply = !action.reply.trim().is_empty();
+    if has_reply && editable(action) {
         buttons.push(Element::button(ids::EDIT, "Edit", value.clone()));
     }
     buttons.push(Element::button(ids::REJECT, "Reject", value).styled(ButtonStyle::Danger));
@@ -401,7 +400,7 @@ pub fn approval(
         expiry(approval.expires_at),
         mrkdwn(&action.id)
     )];
-    if !editable && !action.reply.trim().is_empty() {
+    if has_reply && !editable(action) {
         footer.push(format!(
             "The reply is too long to edit in Slack ({} characters; Slack's limit is {MAX_INPUT_VALUE}): edit it with POST /api/approvals/{}/edit, or reject it and answer in Front.",
             action.reply.chars().count(),
@@ -487,9 +486,10 @@ pub fn edit_modal(action: &ActionRecord) -> View {
     }
 }
 
-/// Whether the edit modal can hold the reply whole.
+/// Whether the edit modal can hold the reply whole (Slack's input limit is below the
+/// longest reply an approver may write).
 pub fn editable(action: &ActionRecord) -> bool {
-    action.reply.chars().count() <= MAX_INPUT_VALUE
+    action.reply.chars().count() <= MAX_INPUT_VALUE.min(MAX_REPLY_CHARS)
 }
 
 /// The rejection modal, asking why.

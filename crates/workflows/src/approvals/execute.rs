@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use support_agent::{EffectError, Effects, Refunded};
 use support_core::approval::{may_execute, reply_to_send};
 use support_core::effect::{ledger_key, reply_ledger_key, Effect, LOGIN_LINK_PLACEHOLDER};
-use support_core::escape::{html, html_text};
+use support_core::escape::{html, html_text, text_of_html};
 use support_core::events::ActionApproved;
 use support_front::NewReply;
 use support_inngest::serve::{
@@ -36,7 +36,9 @@ use support_store::{ActionClaim, ActionRecord, ActionStatus, AuditKind, LedgerCl
 use web_time::Instant;
 
 use super::{names, notify_thread};
-use crate::pipeline::{front_error, load_app, redact, retryable, Audit, AuditRow, Services};
+use crate::pipeline::{
+    front_error, load_app, redact, retryable, store_error, Audit, AuditRow, Services,
+};
 
 pub use support_agent::stripe_idempotency_key;
 
@@ -53,10 +55,6 @@ pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction
         let (store, services) = (store.clone(), services.clone());
         async move { run(store, services, input, step).await }
     })
-}
-
-fn store_error(e: support_store::StoreError) -> FnError {
-    FnError::new(e.to_string())
 }
 
 fn effect_error(e: EffectError) -> FnError {
@@ -96,7 +94,8 @@ impl Execution<'_> {
     }
 
     /// Run one part of one effect under its ledger entry, in the step it is called
-    /// from: re-read and check, claim, run, commit and audit at once.
+    /// from: re-read and check, claim, run (given the action as it is now and the
+    /// entry's key), commit and audit at once.
     async fn once<T, F, Fut>(
         &self,
         index: usize,
@@ -106,7 +105,7 @@ impl Execution<'_> {
     ) -> Result<T, FnError>
     where
         T: Serialize + DeserializeOwned,
-        F: FnOnce(ActionRecord) -> Fut,
+        F: FnOnce(ActionRecord, String) -> Fut,
         Fut: Future<Output = Result<T, EffectError>>,
     {
         let started = Instant::now();
@@ -129,7 +128,7 @@ impl Execution<'_> {
             }
             LedgerClaim::Claimed | LedgerClaim::Resumed => {}
         }
-        let done = effect(action).await.map_err(effect_error)?;
+        let done = effect(action, key.clone()).await.map_err(effect_error)?;
         let result = serde_json::to_value(&done).unwrap_or(Value::Null);
         self.store
             .ledger_complete(&key, &result, self.services.now_ms())
@@ -240,8 +239,7 @@ async fn run(
                 let refunded = step
                     .run(&format!("execute {i} refund"), || async {
                         let effects = effects().await?;
-                        exec.once(i, "refund", tool, |action| async move {
-                            let key = ledger_key(&action.app_id, &action.id, i, "refund");
+                        exec.once(i, "refund", tool, |action, key| async move {
                             effects.refund(refund, &action.id, &key).await
                         })
                         .await
@@ -263,7 +261,7 @@ async fn run(
                     .run(&format!("execute {i} revoke"), || async {
                         let effects = effects().await?;
                         let refund_id = refunded.refund_id.clone();
-                        exec.once(i, "revoke", tool, |_| async move {
+                        exec.once(i, "revoke", tool, |_, _| async move {
                             effects
                                 .revoke(refund, &refund_id)
                                 .await
@@ -292,7 +290,7 @@ async fn run(
                 let outcome = step
                     .run(&format!("execute {i} {part}"), || async {
                         let effects = effects().await?;
-                        exec.once(i, part, tool, |action| {
+                        exec.once(i, part, tool, |action, _| {
                             run_other(other.clone(), effects, store.as_ref(), &services, action)
                         })
                         .await
@@ -451,29 +449,10 @@ async fn run_other(
 /// Plain text of a Front message (its `text`, else its body without tags), to find a
 /// reply an earlier attempt sent.
 fn plain_of(message: &support_front::Message) -> String {
-    if let Some(text) = message.text.as_deref() {
-        return text.to_owned();
+    match message.text.as_deref() {
+        Some(text) => text.to_owned(),
+        None => text_of_html(message.body.as_deref().unwrap_or_default()),
     }
-    let body = message
-        .body
-        .as_deref()
-        .unwrap_or_default()
-        .replace("<br>", "\n");
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in body.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
 }
 
 /// Whether `sent` is `reply` as sent, its login links being whatever was minted.

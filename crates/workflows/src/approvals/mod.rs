@@ -24,7 +24,7 @@ use serde_json::Value;
 use support_inngest::serve::FnError;
 use support_store::Store;
 
-use crate::pipeline::{retryable, Services};
+use crate::pipeline::{retryable, store_error, Services};
 
 /// Event names of the approval flow (the catalogue is `support_core::events`).
 pub mod names {
@@ -62,10 +62,7 @@ pub(crate) async fn notify_thread(
     let Some(slack) = &services.slack else {
         return Ok(());
     };
-    let approval = store
-        .approval(action_id)
-        .await
-        .map_err(|e| FnError::new(e.to_string()))?;
+    let approval = store.approval(action_id).await.map_err(store_error)?;
     let Some((channel, ts)) = approval.and_then(|a| slack_ref(&a.slack)) else {
         return Ok(());
     };
@@ -86,21 +83,14 @@ pub async fn redraw(
     let Some(slack) = &services.slack else {
         return Ok(());
     };
-    let approval = store
-        .approval(action_id)
-        .await
-        .map_err(|e| FnError::new(e.to_string()))?;
+    let approval = store.approval(action_id).await.map_err(store_error)?;
     let Some(approval) = approval else {
         return Ok(());
     };
     let Some((channel, ts)) = slack_ref(&approval.slack) else {
         return Ok(());
     };
-    let Some(action) = store
-        .action(action_id)
-        .await
-        .map_err(|e| FnError::new(e.to_string()))?
-    else {
+    let Some(action) = store.action(action_id).await.map_err(store_error)? else {
         return Ok(());
     };
     let app_name = match store.app(&action.app_id).await {

@@ -23,7 +23,7 @@ use support_store::{ActionStatus, ApprovalRecord, AuditKind, Store};
 use web_time::Instant;
 
 use super::{blocks, names, notify_thread, redraw};
-use crate::pipeline::{load_app, Audit, AuditRow, FrontOps, Services};
+use crate::pipeline::{load_app, store_error, Audit, AuditRow, FrontOps, Services};
 
 /// The function's id.
 pub const ID: &str = "support-request-approval";
@@ -35,10 +35,6 @@ pub const REMINDER_AFTER: Duration = Duration::from_secs(4 * 3600);
 pub const DEFAULT_TTL_MINUTES: u32 = 24 * 60;
 /// Waits at most this many slices (a guard; the TTL and the slice decide).
 const MAX_SLICES: usize = 400;
-
-fn store_error(e: support_store::StoreError) -> FnError {
-    FnError::new(e.to_string())
-}
 
 /// The function.
 pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction {
@@ -228,10 +224,7 @@ async fn run(
                     .await
                     .map_err(store_error)?
                     .ok_or_else(|| FnError::non_retriable("the approval vanished"))?;
-                Ok(match settle(&record, services.now_ms()) {
-                    Settled::Waiting if timed_out => Settled::Expire,
-                    other => other,
-                })
+                Ok(settle(&record, services.now_ms(), timed_out))
             })
             .await?;
         if settled != Settled::Waiting {
@@ -260,11 +253,7 @@ async fn run(
             let now = services.now_ms();
             let record = store.approval(&action_id).await.map_err(store_error)?
                 .ok_or_else(|| FnError::non_retriable("the approval vanished"))?;
-            let settled = match settle(&record, now) {
-                Settled::Waiting if timed_out => Settled::Expire,
-                other => other,
-            };
-            let status = match settled {
+            let status = match settle(&record, now, timed_out) {
                 Settled::Expire => {
                     if store.expire_approval(&action_id, now).await.map_err(store_error)? {
                         store.transition_action(&action_id, &[ActionStatus::Pending], ActionStatus::Expired, None, None, now)

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use support_inngest::serve::{FnError, FunctionConfig, Input, ServeFunction, Step, Trigger};
 use support_store::Store;
 
-use crate::pipeline::Services;
+use crate::pipeline::{store_error, Services};
 
 /// The function's id.
 pub const ID: &str = "support-audit-retention";
@@ -27,7 +27,7 @@ pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction
                     store
                         .scrub_audit(services.now_ms())
                         .await
-                        .map_err(|e| FnError::new(e.to_string()))
+                        .map_err(store_error)
                 })
                 .await?;
             Ok::<Value, FnError>(json!({"cleared": cleared}))

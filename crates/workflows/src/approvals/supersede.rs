@@ -18,7 +18,7 @@ use web_time::Instant;
 
 use super::names;
 use crate::pipeline::respond::action_id;
-use crate::pipeline::{Audit, AuditRow, Services};
+use crate::pipeline::{store_error, Audit, AuditRow, Services};
 
 /// The function's id.
 pub const ID: &str = "support-supersede";
@@ -74,13 +74,13 @@ async fn run(
             let pending = store
                 .pending_actions_of(&conversation_id)
                 .await
-                .map_err(|e| FnError::new(e.to_string()))?;
+                .map_err(store_error)?;
             let mut done = Vec::new();
             for action in pending.iter().filter(|a| a.id != own) {
                 if store
                     .supersede(&action.id, reason, services.now_ms())
                     .await
-                    .map_err(|e| FnError::new(e.to_string()))?
+                    .map_err(store_error)?
                 {
                     let mut row = AuditRow::new(
                         AuditKind::Decision,

@@ -109,6 +109,11 @@ pub(crate) fn event_data<T: serde::de::DeserializeOwned>(input: &Input) -> Resul
     })
 }
 
+/// A store failure as a step error (retried: the database may answer next time).
+pub(crate) fn store_error(e: support_store::StoreError) -> FnError {
+    FnError::new(e.to_string())
+}
+
 /// The app by slug, or a failure without retries when it is not registered.
 pub(crate) async fn load_app(store: &dyn Store, slug: &str) -> Result<AppConfig, FnError> {
     match store.app(slug).await {
