@@ -207,28 +207,14 @@ pub fn drafts(messages: &[Value]) -> Vec<&Value> {
 
 /// Rows of the example app's D1 (as an operator would read them).
 pub fn example_app_rows(sql: &str) -> Vec<Value> {
-    let output = std::process::Command::new(env("WRANGLER"))
-        .args([
-            "d1",
-            "execute",
-            "support-example-app",
-            "--local",
-            "--json",
-            "--config",
-        ])
-        .arg(env("EXAMPLE_APP_CONFIG"))
-        .arg("--persist-to")
-        .arg(env("EXAMPLE_APP_STATE_DIR"))
-        .args(["--command", sql])
-        .env("CI", "true")
-        .output()
-        .expect("wrangler runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let stdout = d1_command(
+        "support-example-app",
+        &env("EXAMPLE_APP_CONFIG"),
+        &env("EXAMPLE_APP_STATE_DIR"),
+        sql,
+        true,
     );
-    let parsed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let parsed: Value = serde_json::from_slice(&stdout).unwrap();
     parsed[0]["results"].as_array().cloned().unwrap_or_default()
 }
 

@@ -248,19 +248,39 @@ pub async fn post_chunked(url: &str, len: usize, headers: &[(&str, String)]) -> 
 /// say), so wrangler can find it locked for a moment: that is retried, as an operator
 /// would, and nothing else is.
 pub fn d1_execute(sql: &str) {
+    d1_command(
+        "support-platform",
+        &env("PLATFORM_CONFIG"),
+        &env("PLATFORM_STATE_DIR"),
+        sql,
+        false,
+    );
+}
+
+/// `wrangler d1 execute --local` of `sql` on a worker's local database, tried again while
+/// the running worker holds SQLite's lock; its standard output.
+pub fn d1_command(database: &str, config: &str, state_dir: &str, sql: &str, json: bool) -> Vec<u8> {
     let mut stderr = String::new();
     for attempt in 0..20 {
-        let output = std::process::Command::new(env("WRANGLER"))
-            .args(["d1", "execute", "support-platform", "--local", "--config"])
-            .arg(env("PLATFORM_CONFIG"))
-            .arg("--persist-to")
-            .arg(env("PLATFORM_STATE_DIR"))
-            .args(["--command", sql])
+        let mut command = std::process::Command::new(env("WRANGLER"));
+        command.args(["d1", "execute", database, "--local"]);
+        if json {
+            command.arg("--json");
+        }
+        let output = command
+            .args([
+                "--config",
+                config,
+                "--persist-to",
+                state_dir,
+                "--command",
+                sql,
+            ])
             .env("CI", "true")
             .output()
             .expect("wrangler runs");
         if output.status.success() {
-            return;
+            return output.stdout;
         }
         stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         if !stderr.contains("SQLITE_BUSY") && !stderr.contains("database is locked") {
