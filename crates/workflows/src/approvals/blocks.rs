@@ -521,15 +521,17 @@ pub fn escalation(
     reason: &str,
 ) -> PostMessage {
     let here = if priority == "urgent" { "<!here> " } else { "" };
-    let (app, subject, reason) = (
-        mrkdwn(app_name),
-        mrkdwn(&capped(subject, 200)),
-        mrkdwn(&capped(reason, 1_000)),
+    let app = mrkdwn(app_name);
+    let text = format!(
+        "{here}Escalation ({priority}) on {app}: {}",
+        mrkdwn(&capped(subject, 200))
     );
-    let text = format!("{here}Escalation ({priority}) on {app}: {subject}");
     let blocks = vec![
-        section(format!(
-            "{here}*Escalation ({priority})* on {app}\n*Subject:* {subject}\n*Why:* {reason}"
+        section(format!("{here}*Escalation ({priority})* on {app}")),
+        plain(format!(
+            "Subject: {}\nWhy: {}",
+            capped(subject, 200),
+            capped(reason, 1_000)
         )),
         Block::actions("escalation", vec![open_in_front(conversation_id)]),
     ];
@@ -767,19 +769,34 @@ mod tests {
     }
 
     #[test]
-    fn escalation_notices_escape_the_subject_and_reason() {
+    fn escalation_notices_show_the_subject_and_reason_as_text() {
         let m = escalation(
             "C1",
             "TT",
             "cnv_1",
             "<!channel> hi",
             "normal",
-            "<https://x|y>",
+            "<https://x|y> not_the_senders",
         );
+        for block in &m.blocks {
+            if let Block::Section {
+                text: Some(Text::Mrkdwn { text, .. }),
+                ..
+            } = block
+            {
+                assert!(
+                    !text.contains("<!channel>")
+                        && !text.contains("<https://x|y>")
+                        && !text.contains("not_the"),
+                    "{text}"
+                );
+            }
+        }
         let all = serde_json::to_string(&m).unwrap();
         assert!(
-            !all.contains("<!channel>") && !all.contains("<https://x|y>"),
+            all.contains(r#"{"type":"plain_text","text":"Subject: <!channel> hi\nWhy: <https://x|y> not_the_senders"}"#),
             "{all}"
         );
+        assert!(!m.text.contains("<!channel>"), "{}", m.text);
     }
 }
