@@ -72,16 +72,40 @@ pub async fn customer_writes_in(
 
 pub async fn finished_run(function: &str, conversation: &str) -> Value {
     let id = format!("support-platform-{function}");
-    let run = wait_for_run(
-        |r| {
+    let deadline = Instant::now() + WITHIN;
+    let run = loop {
+        let all = runs().await;
+        if let Some(run) = all.iter().find(|r| {
             r["function_id"] == id.as_str()
                 && r["event"]["data"]["conversationId"] == conversation
                 && r["status"] != "running"
-        },
-        WITHIN,
-        &format!("{function} for {conversation}"),
-    )
-    .await;
+        }) {
+            break run.clone();
+        }
+        if Instant::now() >= deadline {
+            // Say what the executor knows of this conversation, so a timeout in CI can be
+            // read without the devkit's log: which runs exist, their status, the last
+            // steps and calls.
+            let related: Vec<Value> = all
+                .iter()
+                .filter(|r| r.to_string().contains(conversation))
+                .map(|r| {
+                    let calls = r["calls"].as_array().cloned().unwrap_or_default();
+                    let last: Vec<&Value> = calls.iter().rev().take(3).collect();
+                    json!({
+                        "function": r["function_id"], "status": r["status"],
+                        "steps": r["steps"].as_object().map(|s| s.keys().cloned().collect::<Vec<_>>()),
+                        "last_calls": last,
+                    })
+                })
+                .collect();
+            panic!(
+                "{function} for {conversation}: not finished within {WITHIN:?}; runs of it: {}",
+                serde_json::to_string_pretty(&related).unwrap()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(run["status"], "completed", "{function}: {run}");
     run
 }
