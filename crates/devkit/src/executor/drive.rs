@@ -2,14 +2,14 @@
 //! `WaitForEvent`, `InvokeFunction`, `StepError`, `StepFailed`), retries, and the checks
 //! Inngest makes on every SDK response.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
 
 use super::calls::CallRequest;
-use super::runs::{Function, RunStatus, Waiter};
+use super::runs::{CallOutcome, Function, RunStatus, Waiter};
 use super::time::{now_ms, parse_duration};
 use super::{header, Executor};
 
@@ -41,9 +41,17 @@ impl Executor {
                 max_attempts,
                 disable_immediate,
             };
+            let started = Instant::now();
             let response = match self.send_call(&call).await {
                 Ok(r) => r,
                 Err(e) => {
+                    let outcome = CallOutcome {
+                        status: 0,
+                        ops: &Value::Null,
+                        ms: started.elapsed().as_millis() as u64,
+                        error: Some(e.to_string()),
+                    };
+                    self.record_call(run_id, &step_id, attempt, outcome);
                     attempt += 1;
                     if attempt >= max_attempts {
                         return RunStatus::Failed {
@@ -58,7 +66,13 @@ impl Executor {
             let headers = response.headers().clone();
             let text = response.text().await.unwrap_or_default();
             let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-            self.record_call(run_id, &step_id, attempt, status, &parsed);
+            let outcome = CallOutcome {
+                status,
+                ops: &parsed,
+                ms: started.elapsed().as_millis() as u64,
+                error: None,
+            };
+            self.record_call(run_id, &step_id, attempt, outcome);
             if let Err(problem) = check_sdk_headers(&headers) {
                 return RunStatus::Failed {
                     error: json!({"name": "ProtocolError", "message": problem}),

@@ -47,8 +47,23 @@ pub enum RunStatus {
 pub(super) struct Call {
     pub(super) step_id: String,
     pub(super) attempt: u32,
+    /// The HTTP status; 0 when the call got no answer (see `error`).
     pub(super) status: u16,
     pub(super) ops: Value,
+    /// How long the app took to answer (or to fail), in milliseconds: a call that hangs
+    /// shows here instead of only as a slow run.
+    pub(super) ms: u64,
+    /// Why the call got no answer (unreachable, timed out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) error: Option<String>,
+}
+
+/// What one call came to, for [`Executor::record_call`].
+pub(super) struct CallOutcome<'a> {
+    pub(super) status: u16,
+    pub(super) ops: &'a Value,
+    pub(super) ms: u64,
+    pub(super) error: Option<String>,
 }
 
 /// One run: its state (memoized steps, stack), calls and outcome.
@@ -236,16 +251,17 @@ impl Executor {
         run_id: &str,
         step_id: &str,
         attempt: u32,
-        status: u16,
-        ops: &Value,
+        outcome: CallOutcome<'_>,
     ) {
         let mut inner = self.inner.lock().unwrap();
         if let Some(run) = inner.runs.iter_mut().find(|r| r.run_id == run_id) {
             run.calls.push(Call {
                 step_id: step_id.to_owned(),
                 attempt,
-                status,
-                ops: ops.clone(),
+                status: outcome.status,
+                ops: outcome.ops.clone(),
+                ms: outcome.ms,
+                error: outcome.error,
             });
         }
     }

@@ -8,7 +8,11 @@ use serde_json::{json, Value};
 
 use super::*;
 
-pub const WITHIN: Duration = Duration::from_secs(60);
+/// How long a test waits for a run or a message. Runs take seconds; the margin covers a
+/// loaded machine and one step call that hangs until the executor's call timeout
+/// (120 s, as a real executor would time it out and retry) — `finished_run` reports such
+/// calls, so a hang is seen, not hidden.
+pub const WITHIN: Duration = Duration::from_secs(150);
 pub const APPROVER: &str = "U0DEVAPPROVER";
 pub const NOT_AN_APPROVER: &str = "U0DEVOTHER";
 
@@ -106,6 +110,11 @@ pub async fn finished_run(function: &str, conversation: &str) -> Value {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    for call in run["calls"].as_array().into_iter().flatten() {
+        if call["ms"].as_u64().unwrap_or(0) > 20_000 || !call["error"].is_null() {
+            eprintln!("slow or failed step call in {function} for {conversation}: {call}");
+        }
+    }
     assert_eq!(run["status"], "completed", "{function}: {run}");
     run
 }
