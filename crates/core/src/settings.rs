@@ -67,6 +67,14 @@ pub mod vars {
     pub const SLACK_BOT_TOKEN: &str = "SLACK_BOT_TOKEN";
     /// The Slack app's signing secret: without it `/slack/*` refuses everything.
     pub const SLACK_SIGNING_SECRET: &str = "SLACK_SIGNING_SECRET";
+    /// The Upstash Vector index of the knowledge base (REST URL); with a token, the
+    /// agent retrieves knowledge. Without it knowledge is off.
+    pub const UPSTASH_VECTOR_REST_URL: &str = "UPSTASH_VECTOR_REST_URL";
+    /// The index's read-write token: the worker writes only reply candidates, into
+    /// their own namespaces, never the knowledge itself.
+    pub const UPSTASH_VECTOR_REST_TOKEN: &str = "UPSTASH_VECTOR_REST_TOKEN";
+    /// The index's read-only token, used for every query.
+    pub const UPSTASH_VECTOR_REST_READONLY_TOKEN: &str = "UPSTASH_VECTOR_REST_READONLY_TOKEN";
     /// The previous signing secret, accepted while rotating.
     pub const SLACK_SIGNING_SECRET_PREVIOUS: &str = "SLACK_SIGNING_SECRET_PREVIOUS";
     /// Retired: one shared token with the approver named in the body. The approvals API
@@ -115,6 +123,28 @@ pub struct ServiceSettings {
     pub slack_bot_token: Option<String>,
     /// Slack signing secrets, current first.
     pub slack_signing_secrets: Vec<String>,
+    /// The knowledge base's index, when configured.
+    pub knowledge: Option<KnowledgeSettings>,
+}
+
+/// The Upstash Vector index of the knowledge base.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KnowledgeSettings {
+    /// REST URL.
+    pub url: String,
+    /// Read-only token (queries); the read-write one when only that is set.
+    pub query_token: String,
+    /// Read-write token (reply candidates), when set.
+    pub write_token: Option<String>,
+}
+
+impl std::fmt::Debug for KnowledgeSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnowledgeSettings")
+            .field("url", &self.url)
+            .field("write_token", &self.write_token.as_ref().map(|_| "set"))
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for ServiceSettings {
@@ -132,6 +162,7 @@ impl std::fmt::Debug for ServiceSettings {
             .field("slack_api_base", &self.slack_api_base)
             .field("slack_bot_token", &set(&self.slack_bot_token))
             .field("slack_signing_secrets", &self.slack_signing_secrets.len())
+            .field("knowledge", &self.knowledge)
             .finish()
     }
 }
@@ -333,11 +364,41 @@ impl Settings {
                 .into_iter()
                 .filter_map(get)
                 .collect(),
+                knowledge: knowledge(
+                    url(vars::UPSTASH_VECTOR_REST_URL)?,
+                    get(vars::UPSTASH_VECTOR_REST_TOKEN),
+                    get(vars::UPSTASH_VECTOR_REST_READONLY_TOKEN),
+                )?,
             },
             approval_wait_slice_secs,
             execution_watch_secs,
             audit_retention_days,
         })
+    }
+}
+
+/// The knowledge index: a URL and at least one token, or neither (knowledge off). One
+/// without the other is a half-done setup, refused with what is missing.
+fn knowledge(
+    url: Option<String>,
+    write: Option<String>,
+    read: Option<String>,
+) -> Result<Option<KnowledgeSettings>, ConfigError> {
+    match (url, read, write) {
+        (None, None, None) => Ok(None),
+        (None, _, _) => Err(ConfigError {
+            name: vars::UPSTASH_VECTOR_REST_URL,
+            reason: "an Upstash Vector token is set without the index's URL".into(),
+        }),
+        (Some(_), None, None) => Err(ConfigError {
+            name: vars::UPSTASH_VECTOR_REST_READONLY_TOKEN,
+            reason: "the knowledge index's URL is set without a token (set the read-only token, and the read-write one for reply candidates)".into(),
+        }),
+        (Some(url), read, write) => Ok(Some(KnowledgeSettings {
+            url,
+            query_token: read.or_else(|| write.clone()).unwrap_or_default(),
+            write_token: write,
+        })),
     }
 }
 
@@ -416,6 +477,36 @@ mod tests {
         let err = settings(&[("INNGEST_DEV", "1"), ("INNGEST_SIGNING_KEY", KEY)]).unwrap_err();
         assert_eq!(err.name, "INNGEST_DEV");
         assert!(!err.to_string().contains(KEY));
+    }
+
+    #[test]
+    fn knowledge_is_off_without_its_index_and_half_a_setup_is_refused() {
+        assert_eq!(settings(&[]).unwrap().services.knowledge, None);
+        let url = ("UPSTASH_VECTOR_REST_URL", "https://index.example/upstash");
+        let both = settings(&[
+            url,
+            ("UPSTASH_VECTOR_REST_TOKEN", "rw"),
+            ("UPSTASH_VECTOR_REST_READONLY_TOKEN", "ro"),
+        ])
+        .unwrap()
+        .services
+        .knowledge
+        .unwrap();
+        assert_eq!(
+            (both.query_token.as_str(), both.write_token.as_deref()),
+            ("ro", Some("rw"))
+        );
+        let write_only = settings(&[url, ("UPSTASH_VECTOR_REST_TOKEN", "rw")])
+            .unwrap()
+            .services
+            .knowledge
+            .unwrap();
+        assert_eq!(write_only.query_token, "rw");
+        assert!(!format!("{both:?}").contains("ro\""), "{both:?}");
+        let no_token = settings(&[url]).unwrap_err();
+        assert_eq!(no_token.name, "UPSTASH_VECTOR_REST_READONLY_TOKEN");
+        let no_url = settings(&[("UPSTASH_VECTOR_REST_READONLY_TOKEN", "ro")]).unwrap_err();
+        assert_eq!(no_url.name, "UPSTASH_VECTOR_REST_URL");
     }
 
     #[test]

@@ -51,6 +51,10 @@ pub enum IssueKind {
     /// The login link's placeholder without a login link to put there: it would go out
     /// as text.
     DanglingLoginLink,
+    /// A fact about the product (an amount, a duration, a percentage, a URL, a policy
+    /// promise) that no retrieved source and none of the app's data states
+    /// ([`crate::grounding`]).
+    Ungrounded,
 }
 
 /// How bad it is.
@@ -400,10 +404,62 @@ pub fn check_login_link(validation: &mut Validation, reply: &str, link_proposed:
     }
 }
 
+/// Every product fact the reply states must stand on `evidence`: each one that does
+/// not is an error, named with what the draft said.
+pub fn check_grounding(
+    validation: &mut Validation,
+    reply: &str,
+    evidence: &crate::grounding::Evidence,
+) {
+    for claim in evidence.unsupported(reply) {
+        validation.issues.push(Issue {
+            kind: IssueKind::Ungrounded,
+            severity: Severity::Error,
+            message: format!(
+                "the draft states {:?} ({}) and no retrieved source or app data says so",
+                claim.text,
+                serde_json::to_value(claim.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
+            matched: claim.text,
+        });
+        validation.valid = false;
+    }
+    validation.score = score(&validation.issues);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::classify::patterns::alternation;
+
+    #[test]
+    fn an_ungrounded_fact_fails_and_says_which() {
+        let ctx = ValidationContext {
+            has_knowledge: true,
+            company_names: vec![],
+        };
+        let evidence = crate::grounding::Evidence::new(
+            ["Refunds: within 30 days of purchase, in 5-10 business days."],
+            [],
+        );
+        let reply = "You can get your money back within 30 days.\n\nSam";
+        let mut grounded = validate(reply, &ctx);
+        check_grounding(&mut grounded, reply, &evidence);
+        assert!(grounded.valid, "{grounded:?}");
+        let reply = "You can get your money back within 90 days.\n\nSam";
+        let mut ungrounded = validate(reply, &ctx);
+        check_grounding(&mut ungrounded, reply, &evidence);
+        assert!(!ungrounded.valid);
+        let issue = ungrounded.issues.last().unwrap();
+        assert_eq!(
+            (issue.kind, issue.matched.as_str()),
+            (IssueKind::Ungrounded, "90 days")
+        );
+        assert!(ungrounded.score < grounded.score);
+    }
 
     #[test]
     fn a_link_placeholder_needs_a_link() {

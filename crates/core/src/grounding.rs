@@ -1,0 +1,421 @@
+//! Grounding: a draft may state a fact about the product only when a retrieved source or
+//! the app's own data says it.
+//!
+//! Deterministic and pure. The draft's **claims** are found by shape, and each must
+//! appear in the **evidence** (the knowledge passages the agent retrieved, the app's SDK
+//! data, the effects proposed with the reply):
+//!
+//! - **money** (`$499`, `$3,990.00`, `199 USD`): the same amount in the evidence, in any
+//!   of those forms, or as an integer number of cents (`"amount": 49900`) or of units in
+//!   the app's data;
+//! - **durations** (`30 days`, `24-hour`, `5–10 business days`, `thirty days`): the same
+//!   number with the same unit (days, hours, weeks, months, years, minutes; "business"
+//!   and "calendar" are not told apart);
+//! - **percentages** (`50%`, `40 percent`);
+//! - **URLs**: the same URL, or one the evidence names as a prefix (a page under a
+//!   documented path);
+//! - **policy promises** from a fixed list (`lifetime access`, `money-back guarantee`,
+//!   `no questions asked`, `certificate`, `pro-rata`/`prorated`, `discount`, ...).
+//!
+//! What it does not catch: a wrong fact with no number, URL or listed phrase ("refunds
+//! go to store credit"), dates and times of day, product names, and a number that the
+//! evidence holds in another sense (a price that happens to equal a seat count). It is a
+//! floor under the model, not a fact checker; a human still approves every reply.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex_lite::Regex;
+use serde::{Deserialize, Serialize};
+
+/// What a claim is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimKind {
+    /// An amount of money.
+    Money,
+    /// A number of days, hours, ...
+    Duration,
+    /// A percentage.
+    Percentage,
+    /// A link.
+    Url,
+    /// A promise about the product's policies.
+    Policy,
+}
+
+/// One fact the draft states.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    /// What kind.
+    pub kind: ClaimKind,
+    /// As written in the draft.
+    pub text: String,
+    /// Normalised, for matching (`money:49900`, `duration:30:day`, `url:...`).
+    pub key: String,
+}
+
+/// Policy phrases that promise something about the product. Hyphens and spaces are
+/// interchangeable when matching.
+const POLICY_PHRASES: &[&str] = &[
+    "lifetime access",
+    "money back guarantee",
+    "money-back guarantee",
+    "no questions asked",
+    "certificate",
+    "pro rata",
+    "pro-rata",
+    "prorated",
+    "discount",
+    "free updates",
+    "free of charge",
+    "store credit",
+    "non refundable",
+    "non-refundable",
+];
+
+const NUMBER_WORDS: &[(&str, u64)] = &[
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty-five", 45),
+    ("sixty", 60),
+    ("ninety", 90),
+];
+
+struct Patterns {
+    money: Regex,
+    money_after: Regex,
+    duration: Regex,
+    percentage: Regex,
+    url: Regex,
+    integer: Regex,
+}
+
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
+    let number_words = NUMBER_WORDS
+        .iter()
+        .map(|(w, _)| *w)
+        .collect::<Vec<_>>()
+        .join("|");
+    let n = format!(r"(\d+(?:\.\d+)?|{number_words})");
+    Patterns {
+        money: Regex::new(r"(?i)(?:US)?\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?").unwrap(),
+        money_after: Regex::new(r"(?i)\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s?(?:usd|dollars)\b")
+            .unwrap(),
+        duration: Regex::new(&format!(
+            r"(?i)\b{n}(?:\s?(?:-|to|or)\s?{n})?(?:\s|-)(?:(?:business|working|calendar)\s)?(minute|hour|day|week|month|year)s?\b"
+        ))
+        .unwrap(),
+        percentage: Regex::new(r"(?i)\b(\d+(?:\.\d+)?)\s?(?:%|percent\b)").unwrap(),
+        url: Regex::new(r#"(?i)\bhttps?://[^\s<>"'()\[\]{}]+"#).unwrap(),
+        integer: Regex::new(r"\b\d+\b").unwrap(),
+    }
+});
+
+/// Lowercased, with every kind of dash as `-` and runs of whitespace as one space.
+fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let c = match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        };
+        if c == ' ' {
+            if !space {
+                out.push(' ');
+            }
+            space = true;
+        } else {
+            out.push(c);
+            space = false;
+        }
+    }
+    out
+}
+
+fn number(text: &str) -> Option<u64> {
+    let t = text.to_ascii_lowercase();
+    NUMBER_WORDS
+        .iter()
+        .find(|(w, _)| *w == t)
+        .map(|(_, v)| *v)
+        .or_else(|| t.parse::<f64>().ok().map(|f| f as u64))
+}
+
+fn cents(whole: &str, fraction: Option<&str>) -> Option<u64> {
+    let whole: u64 = whole.replace(',', "").parse().ok()?;
+    let fraction = match fraction {
+        Some(f) if f.len() == 1 => f.parse::<u64>().ok()? * 10,
+        Some(f) => f.parse::<u64>().ok()?,
+        None => 0,
+    };
+    Some(whole * 100 + fraction)
+}
+
+fn trim_url(url: &str) -> &str {
+    url.trim_end_matches(['.', ',', ';', ':', '!', '?'])
+}
+
+/// Every claim in `text`, in order of kind then position.
+pub fn claims(text: &str) -> Vec<Claim> {
+    let p = &*PATTERNS;
+    let text = normalise(text);
+    let mut out = Vec::new();
+    let urls: Vec<(usize, usize)> = p
+        .url
+        .find_iter(&text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    let in_url = |at: usize| urls.iter().any(|(s, e)| (*s..*e).contains(&at));
+    for c in p
+        .money
+        .captures_iter(&text)
+        .chain(p.money_after.captures_iter(&text))
+    {
+        let all = c.get(0).unwrap();
+        if in_url(all.start()) {
+            continue;
+        }
+        if let Some(value) = cents(&c[1], c.get(2).map(|m| m.as_str())) {
+            out.push(Claim {
+                kind: ClaimKind::Money,
+                text: all.as_str().trim().to_owned(),
+                key: format!("money:{value}"),
+            });
+        }
+    }
+    for c in p.duration.captures_iter(&text) {
+        let all = c.get(0).unwrap();
+        if in_url(all.start()) {
+            continue;
+        }
+        let unit = c[3].to_owned();
+        for n in [c.get(1), c.get(2)].into_iter().flatten() {
+            if let Some(n) = number(n.as_str()) {
+                out.push(Claim {
+                    kind: ClaimKind::Duration,
+                    text: all.as_str().to_owned(),
+                    key: format!("duration:{n}:{unit}"),
+                });
+            }
+        }
+    }
+    for c in p.percentage.captures_iter(&text) {
+        let all = c.get(0).unwrap();
+        if in_url(all.start()) {
+            continue;
+        }
+        out.push(Claim {
+            kind: ClaimKind::Percentage,
+            text: all.as_str().to_owned(),
+            key: format!("percent:{}", &c[1]),
+        });
+    }
+    for (start, end) in &urls {
+        let url = trim_url(&text[*start..*end]);
+        out.push(Claim {
+            kind: ClaimKind::Url,
+            text: url.to_owned(),
+            key: format!("url:{}", url.trim_end_matches('/')),
+        });
+    }
+    let dashless = text.replace('-', " ");
+    for phrase in POLICY_PHRASES {
+        let wanted = phrase.replace('-', " ");
+        if contains_phrase(&dashless, &wanted) {
+            let key = format!("policy:{wanted}");
+            if !out.iter().any(|c: &Claim| c.key == key) {
+                out.push(Claim {
+                    kind: ClaimKind::Policy,
+                    text: (*phrase).to_owned(),
+                    key,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `phrase` in `text` on word boundaries.
+fn contains_phrase(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + phrase.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// What the draft may stand on.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    keys: BTreeSet<String>,
+    urls: Vec<String>,
+    text: String,
+}
+
+impl Evidence {
+    /// Evidence from prose (knowledge passages, effect descriptions) and from the app's
+    /// data (JSON, whose integers may be cents or units).
+    pub fn new<'a>(
+        prose: impl IntoIterator<Item = &'a str>,
+        data: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let mut evidence = Evidence::default();
+        for text in prose {
+            evidence.add(text);
+        }
+        for text in data {
+            evidence.add(text);
+            for m in PATTERNS.integer.find_iter(text) {
+                if let Ok(n) = m.as_str().parse::<u64>() {
+                    evidence.keys.insert(format!("money:{n}"));
+                    evidence
+                        .keys
+                        .insert(format!("money:{}", n.saturating_mul(100)));
+                }
+            }
+        }
+        evidence
+    }
+
+    fn add(&mut self, text: &str) {
+        for claim in claims(text) {
+            if claim.kind == ClaimKind::Url {
+                self.urls.push(claim.text.trim_end_matches('/').to_owned());
+            }
+            self.keys.insert(claim.key);
+        }
+        let normalised = normalise(text).replace('-', " ");
+        self.text.push_str(&normalised);
+        self.text.push('\n');
+    }
+
+    /// Whether the evidence supports `claim`.
+    pub fn supports(&self, claim: &Claim) -> bool {
+        if self.keys.contains(&claim.key) {
+            return true;
+        }
+        match claim.kind {
+            ClaimKind::Url => {
+                let url = claim.text.trim_end_matches('/');
+                self.urls
+                    .iter()
+                    .any(|known| url.starts_with(&format!("{known}/")) || url == known)
+            }
+            ClaimKind::Policy => contains_phrase(&self.text, &claim.text.replace('-', " ")),
+            _ => false,
+        }
+    }
+
+    /// The claims of `draft` the evidence does not support, each once.
+    pub fn unsupported(&self, draft: &str) -> Vec<Claim> {
+        let mut seen = BTreeSet::new();
+        claims(draft)
+            .into_iter()
+            .filter(|c| !self.supports(c))
+            .filter(|c| seen.insert(c.key.clone()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str =
+        "## Refund window\n\nYou get a full refund within 30 days, no questions asked. \
+        Money arrives in 5–10 business days. Total TypeScript costs $499 with lifetime access. \
+        Students get 50% off. See https://app.example.com/invoices for receipts.";
+
+    fn keys(text: &str) -> Vec<String> {
+        claims(text).into_iter().map(|c| c.key).collect()
+    }
+
+    #[test]
+    fn claims_are_found_by_shape() {
+        assert_eq!(
+            keys("It costs $3,990.00, or 199 USD, refunds in thirty days or a 24-hour window."),
+            vec![
+                "money:399000",
+                "money:19900",
+                "duration:30:day",
+                "duration:24:hour"
+            ]
+        );
+        assert_eq!(
+            keys("Allow 5-10 business days."),
+            vec!["duration:5:day", "duration:10:day"]
+        );
+        assert_eq!(keys("That's 40 percent off"), vec!["percent:40"]);
+        assert_eq!(
+            keys("Log in at https://app.example.com/login."),
+            vec!["url:https://app.example.com/login"]
+        );
+        assert_eq!(
+            keys("You keep lifetime access."),
+            vec!["policy:lifetime access"]
+        );
+        // No claims in plain prose, a bare number or a version.
+        assert!(keys("Thanks, I sent the link again. Use TypeScript 5 and node 20.").is_empty());
+    }
+
+    #[test]
+    fn a_draft_that_says_what_the_sources_say_is_grounded() {
+        let evidence = Evidence::new([POLICY], []);
+        let draft = "You can get a full refund within 30 days (no questions asked); the money \
+            takes 5 to 10 business days. The course is $499.00 and comes with lifetime access. \
+            Receipts: https://app.example.com/invoices/inv_1";
+        assert_eq!(evidence.unsupported(draft), vec![]);
+    }
+
+    #[test]
+    fn numbers_urls_and_promises_the_sources_do_not_hold_are_unsupported() {
+        let evidence = Evidence::new([POLICY], []);
+        let draft = "Refunds are possible for 90 days, it costs $399, you get 60% off, a \
+            certificate at the end, and see https://evil.example/refund or \
+            https://app.example.com/invoicesX.";
+        let found: Vec<String> = evidence
+            .unsupported(draft)
+            .into_iter()
+            .map(|c| c.key)
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                "money:39900",
+                "duration:90:day",
+                "percent:60",
+                "url:https://evil.example/refund",
+                "url:https://app.example.com/invoicesx",
+                "policy:certificate",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_apps_data_grounds_amounts_in_cents_or_units() {
+        let evidence = Evidence::new(
+            [],
+            [r#"{"purchases":[{"amount":49900,"monthlyPrice":10}]}"#],
+        );
+        assert!(evidence.unsupported("You paid $499 for it.").is_empty());
+        assert!(evidence.unsupported("That is $10 per month.").is_empty());
+        assert_eq!(evidence.unsupported("You paid $500.").len(), 1);
+    }
+}
