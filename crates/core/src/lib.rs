@@ -34,6 +34,7 @@ pub mod front;
 pub mod gather;
 pub mod grounding;
 pub mod intake;
+pub mod learned;
 pub mod money;
 pub mod outbox;
 pub mod proposal;

@@ -25,6 +25,7 @@ pub use model::{
 pub use sql::{Param, Row, SqlExec, SqlStore, Statement};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteExec;
+pub use support_core::learned::{Candidate, FaqEntry, FaqStatus};
 pub use support_core::records::{
     canonical_hash, ActionRecord, ActionStatus, ApprovalRecord, Decision, Proposal,
 };
@@ -171,6 +172,40 @@ pub trait Store: MaybeSendSync {
     async fn cache_get(&self, key: &str, now_ms: i64) -> Result<Option<String>>;
     /// Cache a value (until `expires_at_ms`, or for good).
     async fn cache_put(&self, key: &str, value: &str, expires_at_ms: Option<i64>) -> Result<()>;
+
+    /// Record a candidate (once per action: `false` when its action already has one).
+    async fn add_candidate(&self, candidate: &Candidate) -> Result<bool>;
+    /// Candidates by id (those that exist), in the order asked.
+    async fn candidates(&self, ids: &[String]) -> Result<Vec<Candidate>>;
+    /// Record a proposed FAQ entry and group its candidates into it, all or nothing:
+    /// `false` (and nothing written) when any of them is already in another entry.
+    async fn propose_faq(&self, entry: &FaqEntry) -> Result<bool>;
+    /// FAQ entries, newest first, of one app or all, in one status or all.
+    async fn faqs(&self, app_id: Option<&str>, status: Option<FaqStatus>) -> Result<Vec<FaqEntry>>;
+    /// One FAQ entry.
+    async fn faq(&self, id: &str) -> Result<Option<FaqEntry>>;
+    /// Decide a proposed entry (approved with its final wording, or rejected with a
+    /// reason): `None` when it is not proposed any more (someone decided first).
+    async fn decide_faq(&self, decision: &FaqDecision) -> Result<Option<FaqEntry>>;
+}
+
+/// A person's decision on a proposed FAQ entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaqDecision {
+    /// The entry.
+    pub id: String,
+    /// `Approved` or `Rejected`.
+    pub status: FaqStatus,
+    /// The final question (approved).
+    pub question: String,
+    /// The final answer (approved).
+    pub answer: String,
+    /// Who decided.
+    pub by: String,
+    /// Why (rejected).
+    pub reason: Option<String>,
+    /// Unix ms.
+    pub now_ms: i64,
 }
 
 /// The migrations, in order, as `(file name, SQL)`: applied by `wrangler d1 migrations
@@ -195,6 +230,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0005_decision_safety.sql",
         include_str!("../../../migrations/platform/0005_decision_safety.sql"),
+    ),
+    (
+        "0006_learned_knowledge.sql",
+        include_str!("../../../migrations/platform/0006_learned_knowledge.sql"),
     ),
 ];
 

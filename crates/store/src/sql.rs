@@ -9,7 +9,8 @@ use support_http::MaybeSendSync;
 
 use crate::model::*;
 use crate::secrets::Keyring;
-use crate::{AuditFilter, DecideOutcome, Decision, Result, Store, StoreError};
+use crate::{AuditFilter, DecideOutcome, Decision, FaqDecision, Result, Store, StoreError};
+use support_core::learned::{Candidate, FaqEntry, FaqStatus};
 use support_core::records::{ActionRecord, ActionStatus, ApprovalRecord};
 
 /// A bound parameter.
@@ -208,6 +209,41 @@ fn token_from(row: &Row) -> Result<ApiToken> {
         label: text(row, "label").unwrap_or_default(),
         created_at: int(row, "created_at").unwrap_or_default(),
         revoked_at: int(row, "revoked_at"),
+    })
+}
+
+fn candidate_from(row: &Row) -> Result<Candidate> {
+    const T: &str = "knowledge_candidates";
+    Ok(Candidate {
+        id: required(row, T, "id")?,
+        app_id: required(row, T, "app_id")?,
+        action_id: required(row, T, "action_id")?,
+        conversation_id: required(row, T, "conversation_id")?,
+        question: required(row, T, "question")?,
+        answer: required(row, T, "answer")?,
+        edited: int(row, "edited").unwrap_or(0) != 0,
+        faq_id: text(row, "faq_id"),
+        created_at: int(row, "created_at").unwrap_or_default(),
+    })
+}
+
+fn faq_from(row: &Row) -> Result<FaqEntry> {
+    const T: &str = "knowledge_faqs";
+    let status: String = required(row, T, "status")?;
+    Ok(FaqEntry {
+        id: required(row, T, "id")?,
+        app_id: required(row, T, "app_id")?,
+        question: required(row, T, "question")?,
+        answer: required(row, T, "answer")?,
+        status: FaqStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
+            table: T,
+            detail: format!("status {status:?}"),
+        })?,
+        candidate_ids: json_col(row, T, "candidate_ids")?,
+        created_at: int(row, "created_at").unwrap_or_default(),
+        decided_by: text(row, "decided_by"),
+        decided_at: int(row, "decided_at"),
+        reason: text(row, "reason"),
     })
 }
 
@@ -770,6 +806,140 @@ impl Store for SqlStore {
             ))
             .await?
             .and_then(|row| text(&row, "value")))
+    }
+
+    async fn add_candidate(&self, c: &Candidate) -> Result<bool> {
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "INSERT INTO knowledge_candidates (id, app_id, action_id, conversation_id, question, answer, edited, faq_id, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8) ON CONFLICT DO NOTHING",
+                vec![
+                    c.id.as_str().into(),
+                    c.app_id.as_str().into(),
+                    c.action_id.as_str().into(),
+                    c.conversation_id.as_str().into(),
+                    c.question.as_str().into(),
+                    c.answer.as_str().into(),
+                    (c.edited as i64).into(),
+                    c.created_at.into(),
+                ],
+            )])
+            .await?;
+        Ok(changed.first().copied().unwrap_or(0) > 0)
+    }
+
+    async fn candidates(&self, ids: &[String]) -> Result<Vec<Candidate>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .db
+            .query(Statement::new(
+                "SELECT * FROM knowledge_candidates WHERE id IN (SELECT value FROM json_each(?1))",
+                vec![to_json(&ids).into()],
+            ))
+            .await?;
+        let found: Vec<Candidate> = rows.iter().map(candidate_from).collect::<Result<_>>()?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.iter().find(|c| &c.id == id).cloned())
+            .collect())
+    }
+
+    async fn propose_faq(&self, e: &FaqEntry) -> Result<bool> {
+        let ids = to_json(&e.candidate_ids);
+        // One batch (a transaction on D1 and here): the entry is written only when every
+        // candidate is still ungrouped, and then all of them are grouped into it.
+        let changed = self
+            .db
+            .execute(vec![
+                Statement::new(
+                    "INSERT INTO knowledge_faqs (id, app_id, question, answer, status, candidate_ids, created_at) \
+                     SELECT ?1, ?2, ?3, ?4, 'proposed', ?5, ?6 \
+                     WHERE (SELECT COUNT(*) FROM knowledge_candidates \
+                            WHERE id IN (SELECT value FROM json_each(?5)) AND faq_id IS NULL AND app_id = ?2) \
+                           = json_array_length(?5) \
+                     ON CONFLICT DO NOTHING",
+                    vec![
+                        e.id.as_str().into(),
+                        e.app_id.as_str().into(),
+                        e.question.as_str().into(),
+                        e.answer.as_str().into(),
+                        ids.clone().into(),
+                        e.created_at.into(),
+                    ],
+                ),
+                Statement::new(
+                    "UPDATE knowledge_candidates SET faq_id = ?1 \
+                     WHERE id IN (SELECT value FROM json_each(?2)) AND faq_id IS NULL \
+                       AND EXISTS (SELECT 1 FROM knowledge_faqs WHERE id = ?1 AND candidate_ids = ?2)",
+                    vec![e.id.as_str().into(), ids.into()],
+                ),
+            ])
+            .await?;
+        Ok(changed.first().copied().unwrap_or(0) > 0)
+    }
+
+    async fn faqs(&self, app_id: Option<&str>, status: Option<FaqStatus>) -> Result<Vec<FaqEntry>> {
+        self.db
+            .query(Statement::new(
+                "SELECT * FROM knowledge_faqs \
+                 WHERE (?1 IS NULL OR app_id = ?1) AND (?2 IS NULL OR status = ?2) \
+                 ORDER BY created_at DESC, id",
+                vec![app_id.into(), status.map(FaqStatus::as_str).into()],
+            ))
+            .await?
+            .iter()
+            .map(faq_from)
+            .collect()
+    }
+
+    async fn faq(&self, id: &str) -> Result<Option<FaqEntry>> {
+        self.one(Statement::new(
+            "SELECT * FROM knowledge_faqs WHERE id = ?1",
+            vec![id.into()],
+        ))
+        .await?
+        .as_ref()
+        .map(faq_from)
+        .transpose()
+    }
+
+    async fn decide_faq(&self, d: &FaqDecision) -> Result<Option<FaqEntry>> {
+        if d.status == FaqStatus::Proposed {
+            return Err(StoreError::Invalid("a decision approves or rejects".into()));
+        }
+        if d.status == FaqStatus::Approved
+            && (d.question.trim().is_empty() || d.answer.trim().is_empty())
+        {
+            return Err(StoreError::Invalid(
+                "an approved entry needs a question and an answer".into(),
+            ));
+        }
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "UPDATE knowledge_faqs SET status = ?2, \
+                   question = CASE WHEN ?2 = 'approved' THEN ?3 ELSE question END, \
+                   answer = CASE WHEN ?2 = 'approved' THEN ?4 ELSE answer END, \
+                   decided_by = ?5, decided_at = ?6, reason = ?7 \
+                 WHERE id = ?1 AND status = 'proposed'",
+                vec![
+                    d.id.as_str().into(),
+                    d.status.as_str().into(),
+                    d.question.as_str().into(),
+                    d.answer.as_str().into(),
+                    d.by.as_str().into(),
+                    d.now_ms.into(),
+                    d.reason.clone().into(),
+                ],
+            )])
+            .await?;
+        if changed.first().copied().unwrap_or(0) == 0 {
+            return Ok(None);
+        }
+        self.faq(&d.id).await
     }
 
     async fn cache_put(&self, key: &str, value: &str, expires_at_ms: Option<i64>) -> Result<()> {

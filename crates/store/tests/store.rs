@@ -669,3 +669,101 @@ fn the_arguments_hash_ignores_key_order_but_not_values() {
     assert_ne!(a, c);
     assert_eq!(a.len(), 64);
 }
+
+fn candidate(action: &str, question: &str, at: i64) -> Candidate {
+    Candidate::of_sent_reply(
+        "total-typescript",
+        action,
+        "cnv_1",
+        "",
+        question,
+        "STUDENT50 gives 50% off.",
+        false,
+        &[],
+        at,
+    )
+}
+
+#[tokio::test]
+async fn candidates_are_kept_once_and_grouped_into_one_faq_entry_at_most() {
+    let (_db, store) = store();
+    let (a, b, c) = (
+        candidate("act_1", "Student discount?", 1),
+        candidate("act_2", "Do students get a discount?", 2),
+        candidate("act_3", "Is there a discount for students?", 3),
+    );
+    for x in [&a, &b, &c] {
+        assert!(store.add_candidate(x).await.unwrap());
+    }
+    assert!(!store.add_candidate(&a).await.unwrap(), "one per action");
+    let ids = vec![c.id.clone(), a.id.clone(), "kc_missing".to_owned()];
+    let found = store.candidates(&ids).await.unwrap();
+    assert_eq!(
+        found.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+        vec![c.id.as_str(), a.id.as_str()]
+    );
+
+    let entry = FaqEntry::propose(&[a.clone(), b.clone(), c.clone()], 10).unwrap();
+    assert!(store.propose_faq(&entry).await.unwrap());
+    let grouped = store.candidates(&entry.candidate_ids).await.unwrap();
+    assert!(grouped
+        .iter()
+        .all(|x| x.faq_id.as_deref() == Some(entry.id.as_str())));
+    // A second entry over a candidate already grouped writes nothing.
+    let d = candidate("act_4", "Student pricing?", 4);
+    store.add_candidate(&d).await.unwrap();
+    let overlapping = FaqEntry::propose(&[a.clone(), d.clone()], 11).unwrap();
+    assert!(!store.propose_faq(&overlapping).await.unwrap());
+    assert_eq!(store.faq(&overlapping.id).await.unwrap(), None);
+    assert_eq!(
+        store.candidates(&[d.id.clone()]).await.unwrap()[0].faq_id,
+        None
+    );
+
+    let proposed = store
+        .faqs(Some("total-typescript"), Some(FaqStatus::Proposed))
+        .await
+        .unwrap();
+    assert_eq!(proposed, vec![entry.clone()]);
+    assert!(store.faqs(Some("other"), None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_faq_entry_is_decided_once_with_its_final_wording() {
+    let (_db, store) = store();
+    let a = candidate("act_1", "Student discount?", 1);
+    store.add_candidate(&a).await.unwrap();
+    let entry = FaqEntry::propose(std::slice::from_ref(&a), 5).unwrap();
+    store.propose_faq(&entry).await.unwrap();
+    let decision = FaqDecision {
+        id: entry.id.clone(),
+        status: FaqStatus::Approved,
+        question: "Is there a student discount?".into(),
+        answer: "Yes: STUDENT50 gives 50% off.".into(),
+        by: "U0DEVAPPROVER".into(),
+        reason: None,
+        now_ms: 9,
+    };
+    let approved = store.decide_faq(&decision).await.unwrap().unwrap();
+    assert_eq!(approved.status, FaqStatus::Approved);
+    assert_eq!(approved.question, "Is there a student discount?");
+    assert_eq!(
+        (approved.decided_by.as_deref(), approved.decided_at),
+        (Some("U0DEVAPPROVER"), Some(9))
+    );
+    let again = FaqDecision {
+        status: FaqStatus::Rejected,
+        reason: Some("late".into()),
+        ..decision.clone()
+    };
+    assert_eq!(
+        store.decide_faq(&again).await.unwrap(),
+        None,
+        "decided once"
+    );
+    let empty = FaqDecision {
+        answer: " ".into(),
+        ..decision
+    };
+    assert!(store.decide_faq(&empty).await.is_err());
+}
