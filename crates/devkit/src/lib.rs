@@ -14,6 +14,8 @@
 //!   refunds with idempotency, subscriptions), scoped by `Stripe-Account`.
 //! - [`slack`]: Slack's Web API under `/slack/api`, signed clicks and modal submissions
 //!   sent to the platform's interactions URL, and a page at `/slack` to click by hand.
+//! - [`upstash`]: Upstash Vector's REST API under `/upstash`: one hybrid index (dense +
+//!   BM25 sparse, hosted-embedding semantics for `data`), namespaces, metadata filters.
 
 pub mod anthropic;
 pub mod executor;
@@ -22,6 +24,7 @@ pub mod front;
 pub mod inngest;
 pub mod slack;
 pub mod stripe;
+pub mod upstash;
 
 use std::net::SocketAddr;
 
@@ -50,6 +53,8 @@ pub struct Config {
     /// The Slack stand-in: bot token, interactions URL, signing secret and workspace
     /// (`fixtures/devkit-slack.json` by default).
     pub slack: slack::SlackConfig,
+    /// The Upstash Vector stand-in's read-write and read-only tokens.
+    pub upstash: upstash::UpstashConfig,
 }
 
 /// The full devkit router.
@@ -72,6 +77,9 @@ pub fn router(config: &Config) -> Router {
         )))
         .merge(slack::router(slack::SlackStandIn::new(
             config.slack.clone(),
+        )))
+        .merge(upstash::router(upstash::UpstashStandIn::new(
+            config.upstash.clone(),
         )))
         .merge(anthropic::router(anthropic::Anthropic::new(
             config.anthropic_api_key.clone(),

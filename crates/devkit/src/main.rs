@@ -66,6 +66,13 @@ struct Args {
     /// unsigned when absent.
     #[arg(long, env = "SLACK_SIGNING_SECRET", hide_env_values = true)]
     slack_signing_secret: Option<String>,
+    /// Read-write token the Upstash Vector stand-in requires; any non-empty token when
+    /// absent. Not `UPSTASH_VECTOR_REST_TOKEN`, so that a real token is never picked up.
+    #[arg(long, env = "DEVKIT_UPSTASH_TOKEN", hide_env_values = true)]
+    upstash_token: Option<String>,
+    /// Read-only token of the Upstash Vector stand-in: reads only, writes are refused.
+    #[arg(long, env = "DEVKIT_UPSTASH_READONLY_TOKEN", hide_env_values = true)]
+    upstash_readonly_token: Option<String>,
 }
 
 #[tokio::main]
@@ -105,6 +112,10 @@ async fn main() -> anyhow::Result<()> {
             seed: slack_seed,
             ..Default::default()
         },
+        upstash: support_devkit::upstash::UpstashConfig {
+            token: args.upstash_token,
+            readonly_token: args.upstash_readonly_token,
+        },
     };
     let running = support_devkit::start(args.addr, &config).await?;
     println!("devkit listening on {}", running.url());
@@ -134,6 +145,10 @@ async fn main() -> anyhow::Result<()> {
         "  Slack               {}/slack (Web API: /slack/api/<method>; clicks to {}; state: /_devkit/slack/state)",
         running.url(),
         args.slack_interactions_url.as_deref().unwrap_or("nowhere")
+    );
+    println!(
+        "  Upstash Vector      {}/upstash (UPSTASH_VECTOR_REST_URL; state: /_devkit/upstash/state)",
+        running.url()
     );
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
