@@ -25,6 +25,8 @@ use support_core::routing::{route, RouteAction};
 pub enum EvalCommand {
     /// Classify and route scenario files; print the misses, accuracy, precision and recall.
     Routing(RoutingArgs),
+    /// Ask an app's knowledge base labelled questions; print recall@1, recall@5, MRR and misses.
+    Retrieval(crate::knowledge::RetrievalArgs),
 }
 
 #[derive(Args)]
@@ -172,6 +174,7 @@ pub async fn run(command: EvalCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        EvalCommand::Retrieval(args) => crate::knowledge::eval_retrieval(args).await,
     }
 }
 

@@ -3,6 +3,7 @@
 mod customer;
 mod eval;
 mod health;
+mod knowledge;
 mod outbox;
 mod sdk_call;
 mod sign;
@@ -39,6 +40,11 @@ enum Command {
     },
     /// Probe every SDK method of an app endpoint and report what it implements.
     Health(health::HealthArgs),
+    /// An app's knowledge base in Upstash Vector: ingest docs and FAQs, list, search, delete.
+    Knowledge {
+        #[command(subcommand)]
+        command: knowledge::KnowledgeCommand,
+    },
     /// Events Inngest refused for good: list and replay them.
     Outbox {
         #[command(subcommand)]
@@ -112,6 +118,7 @@ fn main() -> ExitCode {
             Command::Customer { command } => customer::run(command).await,
             Command::Eval { command } => eval::run(command).await,
             Command::Health(args) => health::run(args).await,
+            Command::Knowledge { command } => knowledge::run(command).await,
             Command::Sdk {
                 command: SdkCommand::Call(args),
             } => sdk_call::run(args).await,
