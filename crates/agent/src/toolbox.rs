@@ -27,6 +27,8 @@ pub struct Toolbox {
     pub sdk: Option<IntegrationClient<Arc<dyn Transport>>>,
     /// Stripe, with the app's connected account.
     pub stripe: Option<(Arc<StripeClient>, String)>,
+    /// The app's knowledge base (queried with the read-only token), when configured.
+    pub knowledge: Option<support_knowledge::Knowledge>,
 }
 
 /// What became of one tool call.
@@ -354,10 +356,32 @@ impl Toolbox {
 
     /// A tool about no customer.
     async fn open(&self, call: &ToolCall) -> Outcome {
-        // The knowledge base needs no app (and is empty until retrieval lands).
-        if matches!(call, ToolCall::SearchKnowledge(_)) {
-            return Outcome::Ran {
-                result: json!({"results": [], "note": "the knowledge base is empty"}),
+        // The knowledge base: the app's namespace of the index, hybrid retrieval.
+        if let ToolCall::SearchKnowledge(args) = call {
+            let Some(knowledge) = &self.knowledge else {
+                return Outcome::Failed {
+                    error: "no knowledge base is configured".into(),
+                };
+            };
+            return match knowledge
+                .search(
+                    &args.query,
+                    crate::knowledge::TOP_K,
+                    support_knowledge::QueryMode::Hybrid,
+                    support_knowledge::FusionAlgorithm::Rrf,
+                )
+                .await
+            {
+                Ok(passages) => {
+                    let sources: Vec<crate::knowledge::Source> =
+                        passages.into_iter().map(Into::into).collect();
+                    Outcome::Ran {
+                        result: crate::knowledge::search_result(&sources),
+                    }
+                }
+                Err(e) => Outcome::Failed {
+                    error: format!("searchKnowledge: {e}"),
+                },
             };
         }
         let sdk = match self.sdk() {
@@ -535,6 +559,7 @@ mod tests {
             Toolbox {
                 sdk: Some(sdk),
                 stripe: None,
+                knowledge: None,
             },
             transport,
         )

@@ -14,6 +14,7 @@
 
 pub mod approvals;
 pub mod conformance;
+pub mod learned;
 pub mod pipeline;
 mod ports;
 mod watch;

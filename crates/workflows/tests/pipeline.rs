@@ -271,3 +271,71 @@ async fn a_model_steered_to_another_customers_refund_is_refused_and_escalated() 
         "not_the_senders"
     );
 }
+
+const DISCOUNTS: &str = "---\ntitle: Course FAQ\nurl: https://www.totaltypescript.example/faq\n---\n\
+# Course FAQ\n\n## Student discount\n\nStudents get 50% off with the code STUDENT50 at checkout. \
+Discounts do not stack.\n\n## Lifetime access\n\nEvery purchase includes lifetime access and all future updates.\n";
+
+#[tokio::test]
+async fn a_question_the_knowledge_answers_is_drafted_from_it_and_the_card_cites_it() {
+    let world = world(true).await;
+    add_knowledge(&world, "course-faq.md", DISCOUNTS).await;
+    let event = customer_writes(
+        &world,
+        "Student discount?",
+        "Hi, do you have a student discount for the course?",
+    )
+    .await;
+    let outcomes = run_chain(&world, event).await;
+    let Some(Outcome::Completed(out)) = outcomes.get("support-respond") else {
+        panic!("{outcomes:?}")
+    };
+    assert_eq!(out["outcome"], "proposed", "{out}");
+    let action = world
+        .store
+        .action(out["actionId"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(action.reply.contains("50% off"), "{}", action.reply);
+    let sources = action.context["sources"].as_array().unwrap();
+    assert_eq!(
+        sources[0]["citation"], "Course FAQ § Student discount",
+        "{sources:?}"
+    );
+    assert_eq!(sources[0]["source"], "course-faq.md");
+    let validation = &action.context["validation"];
+    assert_eq!(validation["valid"], true, "{validation}");
+}
+
+#[tokio::test]
+async fn a_claim_no_source_supports_fails_validation_and_goes_to_a_human() {
+    let world = world(true).await;
+    add_knowledge(&world, "course-faq.md", DISCOUNTS).await;
+    reqwest::Client::new()
+        .post(format!("{}/_devkit/anthropic/script", world.devkit.url()))
+        .json(&json!({"model": "claude-sonnet-4-5", "conversation": "ungrounded-1", "responses": [
+            {"text": "Hi,\n\nStudents get 70% off, and refunds are possible for 90 days.\n\nSam"}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    let event = customer_writes(
+        &world,
+        "Student discount?",
+        "Do you have a student discount? ungrounded-1",
+    )
+    .await;
+    let outcomes = run_chain(&world, event).await;
+    let Some(Outcome::Completed(out)) = outcomes.get("support-respond") else {
+        panic!("{outcomes:?}")
+    };
+    assert_eq!(out["outcome"], "escalated", "{out}");
+    assert_eq!(out["issues"], json!(["Ungrounded", "Ungrounded"]), "{out}");
+    assert!(world
+        .store
+        .pending_actions(None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -141,6 +141,18 @@ const ROUTES: &[Route] = &[
         handler: |r, c| Box::pin(admin::revoke_token(r, c)),
     },
     Route {
+        path: "/admin/knowledge/faqs",
+        methods: &[Method::Get],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::faqs(r, c)),
+    },
+    Route {
+        path: "/admin/knowledge/faqs/{id}/{decision}",
+        methods: &[Method::Post],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::decide_faq(r, c)),
+    },
+    Route {
         path: "/admin/audit",
         methods: &[Method::Get],
         access: Access::Admin,

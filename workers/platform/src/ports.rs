@@ -385,9 +385,10 @@ pub mod pipeline {
     use support_front::FrontClient;
     use support_http::{FetchTransport, Transport};
     use support_inngest::EventApi;
+    use support_knowledge::VectorIndex;
     use support_slack::SlackClient;
     use support_stripe::StripeClient;
-    use support_workflows::pipeline::Services;
+    use support_workflows::pipeline::{KnowledgeIndex, Services};
     use support_workflows::PipelinePorts;
     use worker::Env;
 
@@ -443,6 +444,13 @@ pub mod pipeline {
             execution_watch: Duration::from_secs(settings.execution_watch_secs),
             audit_retention: Duration::from_secs(settings.audit_retention_days * 24 * 3600),
             warn: |line| worker::console_warn!("{line}"),
+            knowledge: services.knowledge.as_ref().map(|k| KnowledgeIndex {
+                query: VectorIndex::new(k.url.clone(), k.query_token.clone(), transport.clone()),
+                write: k
+                    .write_token
+                    .as_ref()
+                    .map(|t| VectorIndex::new(k.url.clone(), t.clone(), transport.clone())),
+            }),
             transport,
         };
         Some(PipelinePorts {

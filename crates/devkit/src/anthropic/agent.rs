@@ -32,6 +32,8 @@ struct Conversation<'a> {
     /// Tool results so far: (tool_use_id, text, is_error).
     results: Vec<(&'a str, String, bool)>,
     tool_turns: usize,
+    /// The first passage of the prompt's "## Relevant knowledge" section, as written.
+    knowledge: Option<String>,
 }
 
 impl<'a> Conversation<'a> {
@@ -48,6 +50,7 @@ impl<'a> Conversation<'a> {
             called: Vec::new(),
             results: Vec::new(),
             tool_turns: 0,
+            knowledge: None,
         };
         let mut own_text = String::new();
         for message in array(request.get("messages")) {
@@ -103,6 +106,7 @@ impl<'a> Conversation<'a> {
                 .join("\n"),
             _ => String::new(),
         };
+        conversation.knowledge = first_passage(&own_text);
         conversation.email = find_email(&own_text);
         conversation.app_id = find_app_id(&own_text).or_else(|| find_app_id(&system));
         // When the prompt marks where the customer's own words start (a "## The
@@ -205,6 +209,20 @@ impl<'a> Conversation<'a> {
             .map(str::to_owned)
     }
 
+    /// What the knowledge says for the question: the prompt's first passage, else the
+    /// first result of a `searchKnowledge` call.
+    fn knowledge_answer(&self) -> Option<String> {
+        if let Some(passage) = &self.knowledge {
+            return Some(passage.clone());
+        }
+        let (_, text, _) = self.result_of("searchKnowledge")?;
+        let value: Value = serde_json::from_str(text).ok()?;
+        value
+            .pointer("/results/0/text")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+
     fn customer_first_name(&self) -> Option<String> {
         let (_, text, _) = self.result_of("lookupUser")?;
         let value: Value = serde_json::from_str(text).ok()?;
@@ -271,8 +289,41 @@ fn next_tool(c: &Conversation<'_>, intent: Intent) -> Option<Block> {
     match intent {
         Intent::Refund if c.purchase_id().is_some() => call("processRefund"),
         Intent::Access if c.email.is_some() => call("generateMagicLink"),
+        Intent::Question if c.knowledge.is_none() => call("searchKnowledge"),
         _ => None,
     }
+}
+
+/// The text of the first passage under the prompt's `## Relevant knowledge` heading
+/// (`[1] citation (url)` then the passage, up to a blank line).
+fn first_passage(prompt: &str) -> Option<String> {
+    let start = prompt.find("## Relevant knowledge\n")? + "## Relevant knowledge\n".len();
+    let section = &prompt[start..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let entry = section.strip_prefix("[1] ")?;
+    let (_, rest) = entry.split_once('\n')?;
+    let text = rest.split("\n\n[2] ").next().unwrap_or(rest).trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// The first two sentences of a passage, without Markdown emphasis or list marks.
+fn quote(passage: &str) -> String {
+    let plain: String = passage
+        .lines()
+        .map(|l| l.trim().trim_start_matches(['-', '*', '#', '>']).trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("**", "")
+        .replace('`', "");
+    let mut out = String::new();
+    for (i, sentence) in plain.split_inclusive(". ").enumerate() {
+        if i == 2 {
+            break;
+        }
+        out.push_str(sentence);
+    }
+    out.trim().to_owned()
 }
 
 /// The closing reply, in the voice of a support person.
@@ -283,7 +334,8 @@ fn reply(c: &Conversation<'_>, intent: Intent) -> String {
             .to_owned()
     } else {
         match intent {
-            Intent::Refund if ok("processRefund") => "I've started the refund for your purchase. You'll get a confirmation email once it goes through, and the money usually shows up within 5 to 10 business days.".to_owned(),
+            // No durations or amounts: the platform's grounding check would want a source.
+            Intent::Refund if ok("processRefund") => "I've started the refund for your purchase. You'll get a confirmation email once it goes through.".to_owned(),
             Intent::Refund => "Sorry it wasn't the right fit. I couldn't find a purchase under this email address. Could you reply with the email you used at checkout?".to_owned(),
             // The link as the tool gave it: a URL, or the platform's placeholder for one.
             Intent::Access if ok("generateMagicLink") => match c.link() {
@@ -298,6 +350,10 @@ fn reply(c: &Conversation<'_>, intent: Intent) -> String {
             },
             Intent::Access => "Sorry about the trouble getting in. Could you reply with the email address you bought with? I'll send you a fresh login link.".to_owned(),
             Intent::Transfer => "I can move that for you. Could you confirm the email address the purchase should go to?".to_owned(),
+            Intent::Question => match c.knowledge_answer() {
+                Some(passage) => quote(&passage),
+                None => "Let me check the details and get back to you shortly.".to_owned(),
+            },
             Intent::Billing => "You can download invoices from your account page, and I can send one over if you tell me the company details to put on it.".to_owned(),
             Intent::FanMail => "Thanks so much for the kind words, they really mean a lot. I'll pass them along to the team.".to_owned(),
             Intent::Spam => "Thanks for the note. We're not taking on partnerships right now.".to_owned(),
@@ -382,6 +438,34 @@ mod tests {
             json!({"role": "assistant", "content": [{"type": "tool_use", "id": id, "name": "searchKnowledge", "input": {}}]}),
             json!({"role": "user", "content": [{"type": "tool_result", "tool_use_id": id, "content": "{\"purchases\": [{\"id\": \"pur_1\"}]}"}]}),
         ]
+    }
+
+    #[test]
+    fn a_question_is_answered_from_the_first_passage_of_the_prompt() {
+        let prompt = "## App\nTT\n\n## Relevant knowledge\n[1] Course FAQ § Discounts (https://x.example/faq)\n\
+            Students get **50% off** with STUDENT50. It applies at checkout. Discounts don't stack.\n\n\
+            [2] Refund policy\nOther text.\n\n## The customer's message\nSubject: Student discount?\n\nDo you have a student discount?\n";
+        let request = json!({"model": "m", "max_tokens": 100, "messages": [{"role": "user", "content": prompt}],
+            "tools": [{"name": "searchKnowledge", "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}}]});
+        let blocks = respond(&request);
+        let [Block::Text(text)] = &blocks[..] else {
+            panic!("the prompt had knowledge, so a reply: {blocks:?}");
+        };
+        assert!(
+            text.contains("Students get 50% off with STUDENT50. It applies at checkout."),
+            "{text}"
+        );
+        assert!(!text.contains("stack"), "two sentences at most: {text}");
+    }
+
+    #[test]
+    fn a_question_without_knowledge_in_the_prompt_searches_first() {
+        let prompt = "## The customer's message\nSubject: Price\n\nHow much is the course?\n";
+        let request = json!({"model": "m", "max_tokens": 100, "messages": [{"role": "user", "content": prompt}],
+            "tools": [{"name": "searchKnowledge", "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}}]});
+        assert!(
+            matches!(&respond(&request)[..], [Block::ToolUse { name, .. }] if name == "searchKnowledge")
+        );
     }
 
     #[test]

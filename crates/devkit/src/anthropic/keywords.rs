@@ -10,6 +10,9 @@ pub(super) enum Intent {
     Access,
     Transfer,
     Billing,
+    /// A question before buying that the docs answer (price, discounts, what is
+    /// included): answered from the knowledge the prompt carries.
+    Question,
     FanMail,
     Other,
 }
@@ -66,6 +69,23 @@ impl Intent {
         } else if has(&["invoice", "receipt", "billing", "vat"]) {
             Intent::Billing
         } else if has(&[
+            "discount",
+            "discounts",
+            "student",
+            "students",
+            "price",
+            "pricing",
+            "how much",
+            "certificate",
+            "lifetime",
+            "offline",
+            "prerequisite",
+            "prerequisites",
+            "coupon",
+            "regional pricing",
+        ]) {
+            Intent::Question
+        } else if has(&[
             "big fan",
             "huge fan",
             "thank you",
@@ -98,6 +118,10 @@ impl Intent {
             Intent::Billing => (
                 "support_billing",
                 "The customer needs an invoice or a receipt.",
+            ),
+            Intent::Question => (
+                "presales_faq",
+                "A question before buying that the documentation answers.",
             ),
             Intent::FanMail => ("fan_mail", "Pure appreciation with no request."),
             Intent::Other => ("unknown", "No clear support request in the message."),

@@ -315,8 +315,27 @@ fn body_blocks(action: &ActionRecord, app_name: &str, reply: &str) -> Vec<Block>
         for part in chunks(reply, MAX_SECTION_TEXT) {
             blocks.push(plain(part));
         }
+        blocks.push(plain(sources_line(ctx)));
     }
     blocks
+}
+
+/// What the reply stands on: the knowledge it retrieved, by citation, or a plain
+/// statement that it stands on none.
+fn sources_line(context: &Value) -> String {
+    let sources: Vec<String> = context
+        .get("sources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get("citation").and_then(Value::as_str))
+        .map(|c| capped(c, 120))
+        .collect();
+    if sources.is_empty() {
+        "Sources: none retrieved; the reply rests on the app's data and the model".to_owned()
+    } else {
+        format!("Sources: {}", sources.join(", "))
+    }
 }
 
 /// `Approval needed · Total TypeScript: 2 actions and a reply`.

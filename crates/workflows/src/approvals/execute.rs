@@ -35,7 +35,7 @@ use support_inngest::serve::{
 use support_store::{ActionClaim, ActionRecord, ActionStatus, AuditKind, LedgerClaim, Store};
 use web_time::Instant;
 
-use super::{names, notify_thread};
+use super::{learn, names, notify_thread};
 use crate::pipeline::{
     front_error, load_app, redact, retryable, store_error, Audit, AuditRow, Services,
 };
@@ -369,6 +369,34 @@ async fn run(
         Ok(true)
     })
     .await?;
+    // A reply a person let go out teaches the knowledge base (after their review). A
+    // failure here changes nothing that was sent: it is recorded and the run ends well.
+    let reply_sent = results.iter().any(|r| r["tool"] == "reply");
+    if failure.is_none() && reply_sent {
+        let learned = step
+            .run("learn from the reply", || async {
+                let (action, approval) = exec.current().await?;
+                let sent = reply_to_send(&action, &approval).to_owned();
+                learn::learn_from_reply(
+                    store.as_ref(),
+                    &services,
+                    &audit,
+                    &action,
+                    &sent,
+                    approval.edited_reply.is_some(),
+                )
+                .await
+            })
+            .await;
+        if let Err(StepError::Failed(body)) = &learned {
+            (services.warn)(&format!(
+                "learning from the reply of {} failed: {}",
+                action.id, body.message
+            ));
+        } else {
+            learned?;
+        }
+    }
     if let Some(reason) = &failure {
         step.run("tell the approvers", || async {
             let done: Vec<String> = results.iter().map(|r| format!("{}:{}", r["tool"].as_str().unwrap_or("?"), r["part"].as_str().unwrap_or("done"))).collect();

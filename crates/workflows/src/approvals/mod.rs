@@ -16,6 +16,7 @@ pub mod blocks;
 pub mod decide;
 pub mod escalation;
 pub mod execute;
+mod learn;
 pub mod request;
 pub mod retention;
 pub mod supersede;

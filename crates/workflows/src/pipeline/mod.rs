@@ -72,6 +72,24 @@ pub struct Services {
     pub audit_retention: Duration,
     /// Where warnings for the operators go (the Workers console at the edge).
     pub warn: fn(&str),
+    /// The knowledge base's index, when configured.
+    pub knowledge: Option<KnowledgeIndex>,
+}
+
+/// The knowledge base's Upstash Vector index, one namespace per app (the app's id).
+#[derive(Clone, Debug)]
+pub struct KnowledgeIndex {
+    /// With the read-only token: every query.
+    pub query: support_knowledge::VectorIndex,
+    /// With the read-write token, when set: reply candidates (in their own namespaces)
+    /// and FAQ entries a person approved. Never the ingested knowledge itself.
+    pub write: Option<support_knowledge::VectorIndex>,
+}
+
+/// The namespace of an app's reply candidates: apart from its knowledge, so a
+/// candidate is never retrieved for a customer.
+pub fn candidates_namespace(app: &AppConfig) -> String {
+    format!("{}--candidates", app.id)
 }
 
 impl Services {
@@ -86,6 +104,15 @@ impl Services {
             (Some(stripe), Some(account)) => Some((stripe.clone(), account.clone())),
             _ => None,
         }
+    }
+
+    /// The app's knowledge base (its namespace, queried read-only), when configured.
+    pub fn knowledge_for(&self, app: &AppConfig) -> Option<support_knowledge::Knowledge> {
+        let index = self.knowledge.as_ref()?;
+        Some(support_knowledge::Knowledge::new(
+            index.query.clone(),
+            app.id.clone(),
+        ))
     }
 
     /// The app's SDK client, signed with its current secret.

@@ -279,6 +279,20 @@ pub async fn world(sdk_up: bool) -> World {
         execution_watch: Duration::from_secs(600),
         audit_retention: Duration::from_secs(30 * 24 * 3600),
         warn: |line| eprintln!("warn: {line}"),
+        // The devkit's Upstash Vector stand-in (any token): the app's namespace is empty
+        // until a test puts knowledge in it (`add_knowledge`).
+        knowledge: Some(support_workflows::pipeline::KnowledgeIndex {
+            query: support_knowledge::VectorIndex::new(
+                format!("{base}/upstash"),
+                "readonly-token",
+                transport.clone(),
+            ),
+            write: Some(support_knowledge::VectorIndex::new(
+                format!("{base}/upstash"),
+                "readwrite-token",
+                transport.clone(),
+            )),
+        }),
         transport,
     };
     let services = Arc::new(services);
@@ -483,4 +497,30 @@ pub fn sent_event(world: &World, name: &str) -> Option<Value> {
         .iter()
         .find(|e| e["name"] == name)
         .cloned()
+}
+
+/// Put knowledge into the app's namespace of the Upstash stand-in, as `skill knowledge
+/// ingest` would: one Markdown page, chunked by heading.
+pub async fn add_knowledge(world: &World, source: &str, markdown: &str) {
+    let stem = source.trim_end_matches(".md");
+    let chunks = support_knowledge::chunk::chunk_document(
+        source,
+        stem,
+        markdown,
+        support_knowledge::TextFormat::Markdown,
+        &support_knowledge::ChunkOptions::default(),
+    );
+    let records: Vec<_> = chunks
+        .iter()
+        .map(|c| c.record(support_knowledge::Origin::Ingest))
+        .collect();
+    let index = world
+        .services
+        .knowledge
+        .as_ref()
+        .unwrap()
+        .write
+        .clone()
+        .unwrap();
+    index.upsert_data("app_tt", &records).await.unwrap();
 }

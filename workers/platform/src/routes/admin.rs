@@ -10,6 +10,9 @@
 //! - `GET /admin/tokens`, `POST /admin/tokens` `{"slackUserId", "apps", "label"}`,
 //!   `POST /admin/tokens/{id}/revoke`: the approvers' API tokens (`skill tokens`). A new
 //!   token is answered once and stored only as its SHA-256.
+//! - `GET /admin/knowledge/faqs[?app=&status=]`, `POST /admin/knowledge/faqs/{id}/approve`
+//!   `{"by", "question"?, "answer"?}` and `.../reject` `{"by", "reason"?}`: FAQ entries
+//!   learned from sent replies (`skill knowledge candidates`).
 
 use std::collections::BTreeMap;
 
@@ -252,5 +255,98 @@ pub async fn revoke_token(_req: Request, ctx: Ctx) -> ApiResult {
         json(200, &json!({ "revoked": id }))
     } else {
         Err(ApiError::new(404, format!("no unrevoked token {id}")))
+    }
+}
+
+/// `GET /admin/knowledge/faqs[?app=slug&status=proposed|approved|rejected]`: FAQ entries
+/// proposed from similar sent replies, newest first, each with the candidates it was
+/// made from (scrubbed question and answer).
+pub async fn faqs(req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::{FaqStatus, Store};
+    let status = match query(&req, "status") {
+        None => None,
+        Some(s) => Some(
+            FaqStatus::parse(&s)
+                .ok_or_else(|| ApiError::bad_request("status is proposed, approved or rejected"))?,
+        ),
+    };
+    let app = query(&req, "app");
+    let store = store(&ctx)?;
+    let entries = store
+        .faqs(app.as_deref(), status)
+        .await
+        .map_err(store_error)?;
+    let mut out = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let candidates = store
+            .candidates(&entry.candidate_ids)
+            .await
+            .map_err(store_error)?;
+        let mut value = serde_json::to_value(&entry).unwrap_or_default();
+        value["candidates"] = json!(candidates
+            .iter()
+            .map(|c| json!({"id": c.id, "question": c.question, "answer": c.answer, "edited": c.edited, "createdAt": c.created_at}))
+            .collect::<Vec<_>>());
+        out.push(value);
+    }
+    json(200, &json!({ "faqs": out }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FaqDecisionBody {
+    by: String,
+    #[serde(default)]
+    question: Option<String>,
+    #[serde(default)]
+    answer: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /admin/knowledge/faqs/{id}/approve` `{"by", "question"?, "answer"?}` (the edited
+/// wording, else the proposed one) and `.../reject` `{"by", "reason"?}`.
+pub async fn decide_faq(mut req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::{FaqDecision, FaqStatus};
+    use support_workflows::learned::{decide_faq, DecideFaqError};
+    let id = ctx.param(0).to_owned();
+    let status = match ctx.param(1) {
+        "approve" => FaqStatus::Approved,
+        "reject" => FaqStatus::Rejected,
+        _ => return Err(ApiError::not_found()),
+    };
+    let body = read_body(&mut req, MAX_BODY_BYTES).await?;
+    let body: FaqDecisionBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
+    let settings = ctx.settings()?;
+    let ports = crate::ports::pipeline::ports(&ctx.env, &settings)
+        .ok_or_else(|| ApiError::new(503, "the store is not available; see the logs"))?;
+    let proposed = ports
+        .store
+        .faq(&id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::new(404, format!("no FAQ entry {id}")))?;
+    let decision = FaqDecision {
+        question: body.question.unwrap_or(proposed.question),
+        answer: body.answer.unwrap_or(proposed.answer),
+        id,
+        status,
+        by: body.by,
+        reason: body.reason,
+        now_ms: worker::Date::now().as_millis() as i64,
+    };
+    match decide_faq(ports.store.as_ref(), &ports.services, decision).await {
+        Ok(entry) => json(200, &json!({ "faq": entry })),
+        Err(e @ DecideFaqError::NotFound(_)) => Err(ApiError::new(404, e.to_string())),
+        Err(e @ DecideFaqError::AlreadyDecided(_)) => Err(ApiError::new(409, e.to_string())),
+        Err(e @ (DecideFaqError::Invalid(_) | DecideFaqError::NoWriteToken)) => {
+            Err(ApiError::bad_request(e.to_string()))
+        }
+        Err(e @ DecideFaqError::Unavailable(_)) => Err(ApiError::new(
+            503,
+            "the knowledge index or the store failed; see the logs",
+        )
+        .with_cause(e)),
     }
 }

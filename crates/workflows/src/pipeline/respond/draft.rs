@@ -24,7 +24,7 @@ pub(super) async fn draft(
 ) -> Result<AgentRun, FnError> {
     let config = services.agent.clone();
     let system = system_blocks();
-    let tools = offered_tools();
+    let tools = offered_tools(gathered.context.knowledge_enabled);
     let mut agent = AgentRun::new(user_message(&gathered.context));
     for turn in 0..config.max_turns {
         let request = agent.request(&config, &system, &tools);
@@ -92,6 +92,16 @@ pub(super) async fn draft(
 fn tool_row(name: &str, input: &Value, outcome: &Outcome, started: Instant) -> AuditRow {
     let mut row = AuditRow::new(AuditKind::ToolCall, name, redact(input), started);
     match outcome {
+        // Knowledge is not the customer's data: which passages, and how close.
+        Outcome::Ran { result } if name == "searchKnowledge" => {
+            let sources: Vec<Value> = result["results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| json!({"id": s["id"], "score": s["score"]}))
+                .collect();
+            row.output = Some(json!({"outcome": "ran", "sources": sources}))
+        }
         Outcome::Ran { result } => {
             row.output = Some(json!({"outcome": "ran", "result": summarise(result)}))
         }
@@ -150,6 +160,7 @@ async fn run_tool(
     let toolbox = Toolbox {
         sdk: services.sdk(&app),
         stripe: services.stripe_for(&app),
+        knowledge: services.knowledge_for(&app),
     };
     toolbox.call(name, input, sender).await
 }

@@ -35,9 +35,11 @@ pub(super) async fn gather(
 ) -> Result<Gathered, FnError> {
     let started = Instant::now();
     let app = load_app(store, &message.app_id).await?;
+    let knowledge = services.knowledge_for(&app);
     let toolbox = Toolbox {
         sdk: services.sdk(&app),
         stripe: None,
+        knowledge: None,
     };
     let (sender, mut errors) = toolbox
         .sender_records(&message.conversation_id, &message.sender_email)
@@ -49,8 +51,30 @@ pub(super) async fn gather(
         subject: message.subject.clone(),
         body: message.body.clone(),
         sender,
+        knowledge_enabled: knowledge.is_some(),
         ..AgentContext::default()
     };
+
+    // Knowledge for the message itself (hybrid, the app's namespace): the agent starts
+    // from it and may search for more.
+    if let Some(knowledge) = &knowledge {
+        let query = knowledge_query(&message.subject, &message.body);
+        match knowledge
+            .search(
+                &query,
+                support_agent::knowledge::TOP_K,
+                support_knowledge::QueryMode::Hybrid,
+                support_knowledge::FusionAlgorithm::Rrf,
+            )
+            .await
+        {
+            Ok(passages) => ctx.knowledge = passages.into_iter().map(Into::into).collect(),
+            Err(e) => errors.push(GatherError {
+                call: "knowledge".into(),
+                error: e.to_string(),
+            }),
+        }
+    }
 
     let user_id = ctx.sender.account.as_ref().map(|a| a.user_id.clone());
     // A team licence is a purchase the app lists with licenseType "team"; the typed
@@ -138,6 +162,7 @@ pub(super) async fn gather(
         "history": ctx.history.len(),
         "priorConversations": ctx.prior_conversations.len(),
         "appData": ctx.app_data.keys().collect::<Vec<_>>(),
+        "knowledge": ctx.knowledge.iter().map(|k| json!({"id": k.id, "score": k.score})).collect::<Vec<_>>(),
     }));
     if !errors.is_empty() {
         row.error = Some(serde_json::to_string(&errors).unwrap_or_default());
@@ -148,6 +173,14 @@ pub(super) async fn gather(
         errors,
         company_names: app.settings.company_names.clone(),
     })
+}
+
+/// What the knowledge base is asked for a message: its subject and the start of its
+/// body (a query, not the whole email; quoted history below adds only noise).
+fn knowledge_query(subject: &str, body: &str) -> String {
+    const MAX_CHARS: usize = 1_000;
+    let text = format!("{}\n{}", subject.trim(), body.trim());
+    text.trim().chars().take(MAX_CHARS).collect()
 }
 
 /// What gather could not read, for the approver's card.

@@ -162,12 +162,15 @@ async fn run(
         .iter()
         .filter(|p| matches!(p, Effect::LoginLink(_)))
         .count();
+    let evidence =
+        support_agent::knowledge::evidence(&gathered.context, &agent, &agent.proposals());
     let validation: Option<Validation> = step
         .run("validate", || async {
             let started = Instant::now();
             let result = (!reply.is_empty()).then(|| {
                 let mut v = validate::validate(&reply, &ValidationContext { has_knowledge: !gathered.context.knowledge.is_empty(), company_names });
                 validate::check_login_link(&mut v, &reply, links > 0);
+                validate::check_grounding(&mut v, &reply, &evidence);
                 v
             });
             let mut row = AuditRow::new(AuditKind::AgentRun, "agent", json!({"turns": agent.turns, "ending": agent.ending}), started);
@@ -205,13 +208,20 @@ async fn run(
     }
     if let Some(validation) = &validation {
         if !validation.valid {
-            let kinds: Vec<String> = validation
+            let errors: Vec<&validate::Issue> = validation
                 .issues
                 .iter()
                 .filter(|i| matches!(i.severity, validate::Severity::Error))
-                .map(|i| format!("{:?}", i.kind))
                 .collect();
-            let reason = format!("the drafted reply failed validation ({})", kinds.join(", "));
+            let kinds: Vec<String> = errors.iter().map(|i| format!("{:?}", i.kind)).collect();
+            // The reason names what failed, so the teammate taking over knows what to
+            // check ("states \"90 days\" and no retrieved source says so").
+            let details: Vec<String> = errors.iter().map(|i| i.message.clone()).collect();
+            let reason = format!(
+                "the drafted reply failed validation ({}): {}",
+                kinds.join(", "),
+                details.join("; ")
+            );
             hand_over(reason, RouteAction::EscalateHuman).await?;
             return Ok(json!({"outcome": "escalated", "reason": "validation", "issues": kinds}));
         }

@@ -59,6 +59,7 @@ pub(crate) async fn propose(
     let action_id = action_id(&message.front_event_id);
     let request: String = message.body.chars().take(REQUEST_CHARS).collect();
     let request_cut = message.body.chars().count() > REQUEST_CHARS || message.body_truncated;
+    let sources = support_agent::knowledge::sources_of(&p.gathered.context, p.agent);
     let action: ActionRecord = step
         .run("record action", || async {
             let started = Instant::now();
@@ -88,6 +89,8 @@ pub(crate) async fn propose(
                     "gatherErrors": errors_for_card(&p.gathered.errors),
                     "toolCalls": p.agent.tool_calls.iter().map(|c| json!({"name": c.name, "outcome": c.outcome.name()})).collect::<Vec<_>>(),
                     "refused": p.agent.refusals().iter().map(|(c, r)| json!({"tool": c.name, "reason": r.reason})).collect::<Vec<_>>(),
+                    // What the reply stands on, as the approver reads it.
+                    "sources": sources.iter().map(|s| json!({"id": s.id, "citation": s.citation, "source": s.source, "url": s.url, "origin": s.origin, "score": s.score})).collect::<Vec<_>>(),
                 }),
                 status: ActionStatus::Pending,
                 executor: None,
@@ -105,7 +108,10 @@ pub(crate) async fn propose(
             }
             let mut row = AuditRow::new(AuditKind::Step, "propose", json!({"proposals": stored.proposals.len()}), started);
             row.action_id = Some(stored.id.clone());
-            row.output = Some(json!({"argsHash": stored.args_hash}));
+            row.output = Some(json!({
+                "argsHash": stored.args_hash,
+                "sources": stored.context["sources"].as_array().into_iter().flatten().map(|s| s["citation"].clone()).collect::<Vec<_>>(),
+            }));
             audit.write("record action", row).await?;
             Ok(stored)
         })
