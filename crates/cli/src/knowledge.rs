@@ -49,6 +49,11 @@ pub enum KnowledgeCommand {
     Search(SearchArgs),
     /// Delete chunks by id, by source file, or every ingested chunk.
     Delete(DeleteArgs),
+    /// FAQ entries learned from sent replies: list, approve (possibly edited), reject.
+    Candidates {
+        #[command(subcommand)]
+        command: crate::candidates::CandidatesCommand,
+    },
 }
 
 /// Which index and which app.
@@ -181,6 +186,7 @@ pub async fn run(command: KnowledgeCommand) -> anyhow::Result<ExitCode> {
         KnowledgeCommand::List(args) => list(args).await,
         KnowledgeCommand::Search(args) => search(args).await,
         KnowledgeCommand::Delete(args) => delete(args).await,
+        KnowledgeCommand::Candidates { command } => crate::candidates::run(command).await,
     }
 }
 

@@ -1,5 +1,6 @@
 //! `skill`: the support platform's command-line tool.
 
+mod candidates;
 mod customer;
 mod eval;
 mod health;

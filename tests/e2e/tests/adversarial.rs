@@ -309,7 +309,9 @@ async fn markup_in_subject_body_reason_and_reply_stays_text() {
         &format!("Refund please. {evil} <script>alert(1)</script> <a href=\"https://evil.example\">click</a>"),
         json!([
             {"tool_use": {"name": "processRefund", "input": {"purchaseId": "pur_eve_tt", "reason": evil}}},
-            {"text": format!("Hi Eve,\n\nYour refund is on its way. <script>alert(1)</script> {evil}\n\nSam")}
+            // Markup, but no link: a link no source gives would fail the grounding check
+            // (`a_link_no_source_gives_keeps_the_reply_from_the_card` in knowledge.rs).
+            {"text": "Hi Eve,\n\nYour refund is on its way. <script>alert(1)</script> <!channel> <@U0DEVAPPROVER>\n\nSam"}
         ]),
     )
     .await;

@@ -306,8 +306,13 @@ fn first_passage(prompt: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-/// The first two sentences of a passage, without Markdown emphasis or list marks.
+/// The first two sentences of a passage (of an FAQ entry's answer), without Markdown
+/// emphasis or list marks.
 fn quote(passage: &str) -> String {
+    let passage = match passage.split_once("\nA: ") {
+        Some((question, answer)) if question.starts_with("Q: ") => answer,
+        _ => passage,
+    };
     let plain: String = passage
         .lines()
         .map(|l| l.trim().trim_start_matches(['-', '*', '#', '>']).trim())

@@ -669,6 +669,29 @@ mod tests {
     }
 
     #[test]
+    fn the_card_says_what_the_reply_stands_on() {
+        let mut a = action(vec![], "STUDENT50 gives 50% off.", "Discount");
+        let (_, blocks) = approval(&a, "TT", &approval_of(&a)).unwrap();
+        assert!(
+            all_text(&blocks).contains("Sources: none retrieved"),
+            "{}",
+            all_text(&blocks)
+        );
+        a.context["sources"] = serde_json::json!([
+            {"id": "course-faq.md#7", "citation": "Course FAQ § Student discounts"},
+            {"id": "learned/faq_1", "citation": "Answered before § <!channel> discount?"}
+        ]);
+        let (_, blocks) = approval(&a, "TT", &approval_of(&a)).unwrap();
+        let all = all_text(&blocks);
+        assert!(
+            all.contains(
+                "\"type\":\"plain_text\",\"text\":\"Sources: Course FAQ § Student discounts, Answered before § <!channel> discount?\""
+            ),
+            "{all}"
+        );
+    }
+
+    #[test]
     fn nothing_a_customer_or_the_model_wrote_is_live_markup() {
         let evil = "<!channel> <https://evil.example/login|Open in Stripe> & <@U0ADMIN>";
         let a = action(vec![refund(evil)], evil, evil);
