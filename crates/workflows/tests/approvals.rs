@@ -454,3 +454,114 @@ async fn a_second_execution_of_a_claimed_action_runs_nothing() {
     assert_eq!(refunds_on(&world, "acct_dev_tt", "ch_3Dana001").await, 1);
     assert_eq!(world.revoked.lock().unwrap().len(), 1);
 }
+
+/// A reply-only proposal (the model scripted for this conversation), approved and sent:
+/// its action id.
+async fn sent_reply(world: &World, tag: &str, body: &str, reply: &str) -> String {
+    reqwest::Client::new()
+        .post(format!("{}/_devkit/anthropic/script", world.devkit.url()))
+        .json(&json!({"model": "claude-sonnet-4-5", "conversation": tag, "responses": [{"text": reply}]}))
+        .send()
+        .await
+        .unwrap();
+    let event = customer_writes(world, "Dark mode?", &format!("{body} {tag}")).await;
+    let outcomes = run_chain(world, event).await;
+    let Some(Outcome::Completed(out)) = outcomes.get("support-respond") else {
+        panic!("{outcomes:?}")
+    };
+    assert_eq!(out["outcome"], "proposed", "{out}");
+    let action_id = out["actionId"].as_str().unwrap().to_owned();
+    let executed = approve_and_execute(world, &action_id).await;
+    assert_eq!(executed["status"], "executed", "{executed}");
+    action_id
+}
+
+#[tokio::test]
+async fn sent_replies_become_scrubbed_candidates_and_three_similar_ones_one_faq_entry() {
+    use support_core::learned::{candidate_id, FaqStatus};
+    let world = world(true).await;
+    let body = "Hi, I'm Dana Lee (dana@example.com). Does the course player have a dark mode? Asking before I look at the price.";
+    let reply = "Hi Dana,\n\nYes: the player has a dark mode in its settings menu.\n\nSam";
+    let mut actions = Vec::new();
+    for i in 0..3 {
+        actions.push(sent_reply(&world, &format!("dark-{i}"), body, reply).await);
+        let faqs = world
+            .store
+            .faqs(None, Some(FaqStatus::Proposed))
+            .await
+            .unwrap();
+        assert_eq!(
+            faqs.len(),
+            usize::from(i == 2),
+            "after {} replies: {faqs:?}",
+            i + 1
+        );
+    }
+    let ids: Vec<String> = actions.iter().map(|a| candidate_id(a)).collect();
+    let candidates = world.store.candidates(&ids).await.unwrap();
+    assert_eq!(candidates.len(), 3);
+    for c in &candidates {
+        assert!(
+            !c.question.contains("dana@example.com") && !c.question.contains("Dana"),
+            "{c:?}"
+        );
+        assert!(c.answer.starts_with("Hi [name],"), "{c:?}");
+    }
+    let entry = &world
+        .store
+        .faqs(Some("total-typescript"), Some(FaqStatus::Proposed))
+        .await
+        .unwrap()[0];
+    let mut grouped = entry.candidate_ids.clone();
+    grouped.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(grouped, expected);
+
+    // Approved, it is in the app's namespace; rejected entries never are.
+    let decision = support_store::FaqDecision {
+        id: entry.id.clone(),
+        status: FaqStatus::Approved,
+        question: "Does the course player have a dark mode?".into(),
+        answer: entry.answer.clone(),
+        by: "reviewer".into(),
+        reason: None,
+        now_ms: 5,
+    };
+    let approved = support_workflows::learned::decide_faq(
+        world.store.as_ref(),
+        &world.services,
+        decision.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(approved.status, FaqStatus::Approved);
+    let index = &world.services.knowledge.as_ref().unwrap().query;
+    let found = index
+        .fetch(
+            "app_tt",
+            &[entry.knowledge_id()],
+            support_knowledge::Include {
+                metadata: true,
+                data: true,
+                vectors: false,
+            },
+        )
+        .await
+        .unwrap();
+    let record = found[0].as_ref().expect("the learned entry");
+    assert_eq!(record.metadata.as_ref().unwrap()["origin"], "learned");
+    assert_eq!(
+        record.metadata.as_ref().unwrap()["provenance"]["approvedBy"],
+        "reviewer"
+    );
+    let again =
+        support_workflows::learned::decide_faq(world.store.as_ref(), &world.services, decision)
+            .await;
+    assert!(matches!(
+        again,
+        Err(support_workflows::learned::DecideFaqError::AlreadyDecided(
+            _
+        ))
+    ));
+}

@@ -375,7 +375,17 @@ async fn run(
     if failure.is_none() && reply_sent {
         let learned = step
             .run("learn from the reply", || async {
-                let (action, approval) = exec.current().await?;
+                // Read as recorded now (executed): what was sent is the approval's.
+                let action = store
+                    .action(&action.id)
+                    .await
+                    .map_err(store_error)?
+                    .ok_or_else(|| FnError::non_retriable("the action is gone"))?;
+                let approval = store
+                    .approval(&action.id)
+                    .await
+                    .map_err(store_error)?
+                    .ok_or_else(|| FnError::non_retriable("the approval is gone"))?;
                 let sent = reply_to_send(&action, &approval).to_owned();
                 learn::learn_from_reply(
                     store.as_ref(),

@@ -402,9 +402,11 @@ pub async fn customer_writes(world: &World, subject: &str, body: &str) -> Value 
         .find(|m| m["message_uid"] == accepted["message_uid"])
         .unwrap()
         .clone();
-    json!({"name": "support/inbound.received", "id": "evt_native_1", "ts": 1, "v": "1", "data": {
+    // One Front event per message (the action id derives from it).
+    let event_id = format!("evt_native_{}", message["id"].as_str().unwrap_or("1"));
+    json!({"name": "support/inbound.received", "id": event_id, "ts": 1, "v": "1", "data": {
         "version": 1, "appId": "total-typescript", "traceId": "t1",
-        "conversationId": message["conversation_id"], "messageId": message["id"], "frontEventId": "evt_native_1",
+        "conversationId": message["conversation_id"], "messageId": message["id"], "frontEventId": event_id,
         "inboxId": "inb_dev", "subject": subject, "body": body, "senderEmail": "dana@example.com", "senderName": "Dana Lee",
         "_links": {}
     }})
@@ -432,6 +434,7 @@ pub async fn run_chain(world: &World, event: Value) -> HashMap<&'static str, Out
             .lock()
             .unwrap()
             .iter()
+            .rev()
             .find(|e| e["name"] == next)
             .cloned();
         match found {
