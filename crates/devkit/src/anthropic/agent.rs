@@ -32,7 +32,8 @@ struct Conversation<'a> {
     /// Tool results so far: (tool_use_id, text, is_error).
     results: Vec<(&'a str, String, bool)>,
     tool_turns: usize,
-    /// The first passage of the prompt's "## Relevant knowledge" section, as written.
+    /// The passage of the prompt's "## Relevant knowledge" section that shares the most
+    /// words with the customer's message, as written.
     knowledge: Option<String>,
 }
 
@@ -106,7 +107,6 @@ impl<'a> Conversation<'a> {
                 .join("\n"),
             _ => String::new(),
         };
-        conversation.knowledge = first_passage(&own_text);
         conversation.email = find_email(&own_text);
         conversation.app_id = find_app_id(&own_text).or_else(|| find_app_id(&system));
         // When the prompt marks where the customer's own words start (a "## The
@@ -120,6 +120,7 @@ impl<'a> Conversation<'a> {
             Some(at) => lower[at..].to_owned(),
             None => lower,
         };
+        conversation.knowledge = best_passage(&own_text, &conversation.customer);
         conversation
     }
 
@@ -294,16 +295,41 @@ fn next_tool(c: &Conversation<'_>, intent: Intent) -> Option<Block> {
     }
 }
 
-/// The text of the first passage under the prompt's `## Relevant knowledge` heading
-/// (`[1] citation (url)` then the passage, up to a blank line).
-fn first_passage(prompt: &str) -> Option<String> {
+/// The passages under the prompt's `## Relevant knowledge` heading (each `[n] citation
+/// (url)` then its text), and of them the one sharing the most words of four letters
+/// or more with the customer's message (the first among equals): how a reader picks
+/// the passage that answers the question rather than the first one listed.
+fn best_passage(prompt: &str, customer: &str) -> Option<String> {
     let start = prompt.find("## Relevant knowledge\n")? + "## Relevant knowledge\n".len();
     let section = &prompt[start..];
     let section = &section[..section.find("\n## ").unwrap_or(section.len())];
-    let entry = section.strip_prefix("[1] ")?;
-    let (_, rest) = entry.split_once('\n')?;
-    let text = rest.split("\n\n[2] ").next().unwrap_or(rest).trim();
-    (!text.is_empty()).then(|| text.to_owned())
+    let mut passages = Vec::new();
+    for (n, entry) in section.split("\n\n[").enumerate() {
+        let entry = if n == 0 {
+            entry.strip_prefix('[').unwrap_or(entry)
+        } else {
+            entry
+        };
+        let Some((head, text)) = entry.split_once('\n') else {
+            continue;
+        };
+        if head.split_once("] ").is_some() && !text.trim().is_empty() {
+            passages.push((head.to_lowercase(), text.trim().to_owned()));
+        }
+    }
+    let words: std::collections::BTreeSet<&str> = customer
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() >= 4)
+        .collect();
+    let overlap = |(head, text): &(String, String)| {
+        let hay = format!("{head} {}", text.to_lowercase());
+        words.iter().filter(|w| hay.contains(**w)).count()
+    };
+    let best = passages
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, p)| (overlap(p), std::cmp::Reverse(*i)))?;
+    Some(best.1 .1.clone())
 }
 
 /// The first two sentences of a passage (of an FAQ entry's answer), without Markdown
@@ -446,10 +472,12 @@ mod tests {
     }
 
     #[test]
-    fn a_question_is_answered_from_the_first_passage_of_the_prompt() {
-        let prompt = "## App\nTT\n\n## Relevant knowledge\n[1] Course FAQ § Discounts (https://x.example/faq)\n\
+    fn a_question_is_answered_from_the_passage_that_matches_it_best() {
+        let prompt = "## App\nTT\n\n## Relevant knowledge\n[1] Course FAQ § Discord (https://x.example/faq)\n\
+            Students can join the Discord.\n\n\
+            [2] Course FAQ § Discounts (https://x.example/faq)\n\
             Students get **50% off** with STUDENT50. It applies at checkout. Discounts don't stack.\n\n\
-            [2] Refund policy\nOther text.\n\n## The customer's message\nSubject: Student discount?\n\nDo you have a student discount?\n";
+            [3] Refund policy\nOther text.\n\n## The customer's message\nSubject: Student discount?\n\nDo you have a student discount?\n";
         let request = json!({"model": "m", "max_tokens": 100, "messages": [{"role": "user", "content": prompt}],
             "tools": [{"name": "searchKnowledge", "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}}]});
         let blocks = respond(&request);
