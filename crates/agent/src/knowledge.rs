@@ -77,6 +77,40 @@ pub fn sources_of(ctx: &AgentContext, run: &AgentRun) -> Vec<Source> {
     out
 }
 
+/// Whether `reply` stands on `source`: the source states one of the reply's facts
+/// (an amount, a duration, a link, a promise: [`support_core::grounding`]), or the
+/// reply paraphrases it (at least [`SHARED_WORDS`] distinct words of five letters or
+/// more in common). The card lists these first; the rest were only retrieved.
+pub fn used_by(reply: &str, source: &Source) -> bool {
+    let evidence = Evidence::new(
+        [format!(
+            "{}\n{}\n{}",
+            source.citation,
+            source.url.as_deref().unwrap_or(""),
+            source.text
+        )
+        .as_str()],
+        [],
+    );
+    if support_core::grounding::claims(reply)
+        .iter()
+        .any(|c| evidence.supports(c))
+    {
+        return true;
+    }
+    let text = source.text.to_lowercase();
+    let words: std::collections::BTreeSet<String> = reply
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 5)
+        .map(str::to_owned)
+        .collect();
+    words.iter().filter(|w| text.contains(w.as_str())).count() >= SHARED_WORDS
+}
+
+/// Distinct long words a reply shares with a source it paraphrases.
+pub const SHARED_WORDS: usize = 5;
+
 /// What a reply's product facts must stand on: the retrieved passages (with their
 /// URLs), and as data the sender's records, the app's data and the proposals.
 pub fn evidence(ctx: &AgentContext, run: &AgentRun, proposals: &[Effect]) -> Evidence {

@@ -67,7 +67,7 @@ pub fn chunk_file(
         .to_ascii_lowercase();
     let stem = path
         .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
+        .map(|s| title_of_stem(&s.to_string_lossy()))
         .unwrap_or_else(|| source.to_owned());
     let chunks = if let Some(format) = TextFormat::from_extension(&ext) {
         chunk_document(source, &stem, content, format, options)
@@ -84,6 +84,20 @@ pub fn chunk_file(
         return Err("no text".into());
     }
     Ok(chunks)
+}
+
+/// A file name as a title, for files that carry none (FAQ lists; pages without front
+/// matter or a `# ` heading): `faq` → `FAQ`, `refund-policy` → `Refund policy`.
+pub fn title_of_stem(stem: &str) -> String {
+    if matches!(stem.to_ascii_lowercase().as_str(), "faq" | "faqs") {
+        return "FAQ".into();
+    }
+    let spaced = stem.replace(['-', '_'], " ");
+    let mut chars = spaced.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => stem.to_owned(),
+    }
 }
 
 /// Every knowledge file under `dir`, recursively, in path order. Hidden files and
@@ -164,6 +178,13 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_read_as_titles() {
+        assert_eq!(title_of_stem("faq"), "FAQ");
+        assert_eq!(title_of_stem("refund-policy"), "Refund policy");
+        assert_eq!(title_of_stem("video_playback"), "Video playback");
+    }
 
     #[test]
     fn directories_load_in_order_with_relative_sources_and_notes() {

@@ -59,23 +59,31 @@ async fn a_question_only_the_corpus_answers_is_drafted_from_it_and_the_card_cite
     let action = pending_action(&action_id).await;
     let reply = action["reply"].as_str().unwrap();
     assert!(reply.contains("STUDENT50"), "{reply}");
+    // Listed as the context holds them: the ones the reply stands on first.
     let sources = action["context"]["sources"].as_array().unwrap();
     let cited: Vec<&str> = sources
         .iter()
         .filter_map(|s| s["citation"].as_str())
         .collect();
+    let used: Vec<&Value> = sources.iter().filter(|s| s["used"] == true).collect();
     assert!(
-        sources
-            .iter()
-            .any(|s| s["source"] == "course-faq.md" || s["source"] == "faq.yaml"),
+        !used.is_empty()
+            && used
+                .iter()
+                .all(|s| s["source"] == "course-faq.md" || s["source"] == "faq.yaml"),
         "{sources:?}"
     );
     let card = card_text(&message);
     let line = card
         .lines()
-        .find(|l| l.starts_with("Sources: "))
+        .find(|l| l.starts_with("Stands on: "))
         .unwrap_or_else(|| panic!("no sources line in {card}"));
-    assert!(line.contains(cited[0]), "{line} / {cited:?}");
+    for source in &used {
+        assert!(
+            line.contains(source["citation"].as_str().unwrap()),
+            "{line}"
+        );
+    }
     // The audit log names the sources too (citations, not text).
     let trail = admin(&format!("/admin/audit?conversation={conversation}")).await;
     let propose = trail["entries"]

@@ -315,27 +315,43 @@ fn body_blocks(action: &ActionRecord, app_name: &str, reply: &str) -> Vec<Block>
         for part in chunks(reply, MAX_SECTION_TEXT) {
             blocks.push(plain(part));
         }
-        blocks.push(plain(sources_line(ctx)));
+        // Apart from the reply, so nobody reads it as part of what the customer gets.
+        blocks.push(Block::Divider { block_id: None });
+        blocks.push(section(
+            "*What the reply stands on* (knowledge retrieved for it; not sent)".into(),
+        ));
+        blocks.push(plain(sources_text(ctx)));
     }
     blocks
 }
 
-/// What the reply stands on: the knowledge it retrieved, by citation, or a plain
-/// statement that it stands on none.
-fn sources_line(context: &Value) -> String {
-    let sources: Vec<String> = context
+/// The knowledge the reply stands on, by citation, then what was only retrieved; or a
+/// plain statement that it stands on none.
+fn sources_text(context: &Value) -> String {
+    let sources: Vec<&Value> = context
         .get("sources")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|s| s.get("citation").and_then(Value::as_str))
-        .map(|c| capped(c, 120))
         .collect();
-    if sources.is_empty() {
-        "Sources: none retrieved; the reply rests on the app's data and the model".to_owned()
+    let cite = |used: bool| -> Vec<String> {
+        sources
+            .iter()
+            .filter(|s| s.get("used").and_then(Value::as_bool).unwrap_or(false) == used)
+            .filter_map(|s| s.get("citation").and_then(Value::as_str))
+            .map(|c| capped(c, 120))
+            .collect()
+    };
+    let (used, retrieved) = (cite(true), cite(false));
+    let mut out = if used.is_empty() {
+        "Stands on: no retrieved source; the reply rests on the app's data and the model".to_owned()
     } else {
-        format!("Sources: {}", sources.join(", "))
+        format!("Stands on: {}", used.join("; "))
+    };
+    if !retrieved.is_empty() {
+        out.push_str(&format!("\nAlso retrieved: {}", retrieved.join("; ")));
     }
+    out
 }
 
 /// `Approval needed · Total TypeScript: 2 actions and a reply`.
@@ -673,22 +689,24 @@ mod tests {
         let mut a = action(vec![], "STUDENT50 gives 50% off.", "Discount");
         let (_, blocks) = approval(&a, "TT", &approval_of(&a)).unwrap();
         assert!(
-            all_text(&blocks).contains("Sources: none retrieved"),
+            all_text(&blocks).contains("Stands on: no retrieved source"),
             "{}",
             all_text(&blocks)
         );
         a.context["sources"] = serde_json::json!([
-            {"id": "course-faq.md#7", "citation": "Course FAQ § Student discounts"},
-            {"id": "learned/faq_1", "citation": "Answered before § <!channel> discount?"}
+            {"id": "course-faq.md#7", "citation": "Course FAQ § Student discounts", "used": true},
+            {"id": "learned/faq_1", "citation": "Answered before § <!channel> discount?", "used": true},
+            {"id": "course-faq.md#6", "citation": "Course FAQ § Discord community", "used": false}
         ]);
         let (_, blocks) = approval(&a, "TT", &approval_of(&a)).unwrap();
         let all = all_text(&blocks);
         assert!(
             all.contains(
-                "\"type\":\"plain_text\",\"text\":\"Sources: Course FAQ § Student discounts, Answered before § <!channel> discount?\""
+                "\"type\":\"plain_text\",\"text\":\"Stands on: Course FAQ § Student discounts; Answered before § <!channel> discount?\\nAlso retrieved: Course FAQ § Discord community\""
             ),
             "{all}"
         );
+        assert!(all.contains("*What the reply stands on*"), "{all}");
     }
 
     #[test]

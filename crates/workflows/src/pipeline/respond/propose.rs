@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use support_agent::knowledge::used_by;
 use support_agent::AgentRun;
 use support_core::classify::Classification;
 use support_core::effect::{Effect, LOGIN_LINK_PLACEHOLDER};
@@ -59,7 +60,9 @@ pub(crate) async fn propose(
     let action_id = action_id(&message.front_event_id);
     let request: String = message.body.chars().take(REQUEST_CHARS).collect();
     let request_cut = message.body.chars().count() > REQUEST_CHARS || message.body_truncated;
-    let sources = support_agent::knowledge::sources_of(&p.gathered.context, p.agent);
+    let mut sources = support_agent::knowledge::sources_of(&p.gathered.context, p.agent);
+    // The ones the reply stands on first (stable: retrieval order within each group).
+    sources.sort_by_key(|s| !used_by(&p.agent.reply, s));
     let action: ActionRecord = step
         .run("record action", || async {
             let started = Instant::now();
@@ -90,7 +93,8 @@ pub(crate) async fn propose(
                     "toolCalls": p.agent.tool_calls.iter().map(|c| json!({"name": c.name, "outcome": c.outcome.name()})).collect::<Vec<_>>(),
                     "refused": p.agent.refusals().iter().map(|(c, r)| json!({"tool": c.name, "reason": r.reason})).collect::<Vec<_>>(),
                     // What the reply stands on, as the approver reads it.
-                    "sources": sources.iter().map(|s| json!({"id": s.id, "citation": s.citation, "source": s.source, "url": s.url, "origin": s.origin, "score": s.score})).collect::<Vec<_>>(),
+                    // Used first: the ones the reply stands on, then the ones only retrieved.
+                    "sources": sources.iter().map(|s| json!({"id": s.id, "citation": s.citation, "source": s.source, "url": s.url, "origin": s.origin, "score": s.score, "used": used_by(&p.agent.reply, s)})).collect::<Vec<_>>(),
                 }),
                 status: ActionStatus::Pending,
                 executor: None,
