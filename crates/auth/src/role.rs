@@ -8,7 +8,8 @@
 //! | [`Permission::Read`] | yes | yes | yes |
 
 /// A person's role. Stored as [`Role::as_str`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Everything, including apps and people.
     Owner,

@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 mod model;
+pub mod people;
 pub mod secrets;
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -187,6 +188,37 @@ pub trait Store: MaybeSendSync {
     /// Decide a proposed entry (approved with its final wording, or rejected with a
     /// reason): `None` when it is not proposed any more (someone decided first).
     async fn decide_faq(&self, decision: &FaqDecision) -> Result<Option<FaqEntry>>;
+
+    /// Add a person, with their password's hash (BetterAuth's `credential` account)
+    /// when they have one: `false` when the email is taken.
+    async fn add_person(
+        &self,
+        person: &people::Person,
+        password_hash: Option<&str>,
+    ) -> Result<bool>;
+    /// A person by email (any case).
+    async fn person_by_email(&self, email: &str) -> Result<Option<people::Person>>;
+    /// Everyone, by email.
+    async fn people(&self) -> Result<Vec<people::Person>>;
+    /// A person's password hash (`hexsalt:hexkey`), when they have one.
+    async fn password_hash(&self, user_id: &str) -> Result<Option<String>>;
+    /// Record a new session.
+    async fn add_session(&self, session: &people::Session) -> Result<()>;
+    /// The unexpired session with this token, and its person.
+    async fn session(
+        &self,
+        token: &str,
+        now_ms: i64,
+    ) -> Result<Option<(people::Session, people::Person)>>;
+    /// End one session: `false` when there was none.
+    async fn end_session(&self, token: &str) -> Result<bool>;
+    /// End every session of a person: how many.
+    async fn end_sessions_of(&self, user_id: &str) -> Result<u64>;
+    /// Failed sign-ins recorded for `key` in the window starting at `window_start`.
+    async fn login_failures(&self, key: &str, window_start: i64) -> Result<u32>;
+    /// Count one more failed sign-in for `key` in that window (older windows are
+    /// dropped as it goes).
+    async fn add_login_failure(&self, key: &str, window_start: i64) -> Result<()>;
 }
 
 /// A person's decision on a proposed FAQ entry.
@@ -234,6 +266,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_learned_knowledge.sql",
         include_str!("../../../migrations/platform/0006_learned_knowledge.sql"),
+    ),
+    (
+        "0007_people.sql",
+        include_str!("../../../migrations/platform/0007_people.sql"),
     ),
 ];
 

@@ -10,7 +10,10 @@ use support_http::MaybeSendSync;
 use crate::model::*;
 use crate::secrets::Keyring;
 use crate::{AuditFilter, DecideOutcome, Decision, FaqDecision, Result, Store, StoreError};
+use support_auth::Role;
 use support_core::learned::{Candidate, FaqEntry, FaqStatus};
+
+use crate::people::{iso, unix_ms, Person, Session};
 use support_core::records::{ActionRecord, ActionStatus, ApprovalRecord};
 
 /// A bound parameter.
@@ -244,6 +247,24 @@ fn faq_from(row: &Row) -> Result<FaqEntry> {
         decided_by: text(row, "decided_by"),
         decided_at: int(row, "decided_at"),
         reason: text(row, "reason"),
+    })
+}
+
+fn person_from(row: &Row) -> Result<Person> {
+    const T: &str = "user";
+    let role: String = required(row, T, "role")?;
+    let date = |c: &str| text(row, c).and_then(|t| unix_ms(&t)).unwrap_or_default();
+    Ok(Person {
+        id: required(row, T, "id")?,
+        name: required(row, T, "name")?,
+        email: required(row, T, "email")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt {
+            table: T,
+            detail: format!("role {role:?}"),
+        })?,
+        slack_user_id: text(row, "slackUserId"),
+        created_at: date("createdAt"),
+        updated_at: date("updatedAt"),
     })
 }
 
@@ -940,6 +961,179 @@ impl Store for SqlStore {
             return Ok(None);
         }
         self.faq(&d.id).await
+    }
+
+    async fn add_person(&self, p: &Person, password_hash: Option<&str>) -> Result<bool> {
+        let (created, updated) = (iso(p.created_at), iso(p.updated_at));
+        let mut statements = vec![Statement::new(
+            "INSERT INTO \"user\" (\"id\", \"name\", \"email\", \"emailVerified\", \"createdAt\", \"updatedAt\", \"role\", \"slackUserId\") \
+             VALUES (?1, ?2, lower(?3), 0, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+            vec![
+                p.id.as_str().into(),
+                p.name.as_str().into(),
+                p.email.as_str().into(),
+                created.as_str().into(),
+                updated.as_str().into(),
+                p.role.as_str().into(),
+                p.slack_user_id.clone().into(),
+            ],
+        )];
+        if let Some(hash) = password_hash {
+            // BetterAuth's email-and-password account: provider `credential`, the account
+            // id is the user's id. Written only if the user row was.
+            statements.push(Statement::new(
+                "INSERT INTO \"account\" (\"id\", \"accountId\", \"providerId\", \"userId\", \"password\", \"createdAt\", \"updatedAt\") \
+                 SELECT ?1, ?2, 'credential', ?2, ?3, ?4, ?4 WHERE changes() > 0",
+                vec![
+                    format!("acc{}", &p.id[..p.id.len().min(29)]).into(),
+                    p.id.as_str().into(),
+                    hash.into(),
+                    created.as_str().into(),
+                ],
+            ));
+        }
+        let changed = self.db.execute(statements).await?;
+        Ok(changed.first().copied().unwrap_or(0) > 0)
+    }
+
+    async fn person_by_email(&self, email: &str) -> Result<Option<Person>> {
+        self.one(Statement::new(
+            "SELECT * FROM \"user\" WHERE \"email\" = lower(?1)",
+            vec![email.trim().into()],
+        ))
+        .await?
+        .as_ref()
+        .map(person_from)
+        .transpose()
+    }
+
+    async fn people(&self) -> Result<Vec<Person>> {
+        self.db
+            .query(Statement::new(
+                "SELECT * FROM \"user\" ORDER BY \"email\"",
+                vec![],
+            ))
+            .await?
+            .iter()
+            .map(person_from)
+            .collect()
+    }
+
+    async fn password_hash(&self, user_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .one(Statement::new(
+                "SELECT \"password\" FROM \"account\" WHERE \"userId\" = ?1 AND \"providerId\" = 'credential'",
+                vec![user_id.into()],
+            ))
+            .await?
+            .and_then(|row| text(&row, "password")))
+    }
+
+    async fn add_session(&self, s: &Session) -> Result<()> {
+        self.db
+            .execute(vec![Statement::new(
+                "INSERT INTO \"session\" (\"id\", \"expiresAt\", \"token\", \"createdAt\", \"updatedAt\", \"ipAddress\", \"userAgent\", \"userId\") \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                vec![
+                    s.id.as_str().into(),
+                    iso(s.expires_at).into(),
+                    s.token.as_str().into(),
+                    iso(s.created_at).into(),
+                    iso(s.updated_at).into(),
+                    s.ip_address.clone().into(),
+                    s.user_agent.clone().into(),
+                    s.user_id.as_str().into(),
+                ],
+            )])
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token: &str, now_ms: i64) -> Result<Option<(Session, Person)>> {
+        let Some(row) = self
+            .one(Statement::new(
+                "SELECT s.\"id\" AS session_id, s.\"expiresAt\" AS session_expires, s.\"token\" AS session_token, \
+                        s.\"createdAt\" AS session_created, s.\"updatedAt\" AS session_updated, \
+                        s.\"ipAddress\" AS session_ip, s.\"userAgent\" AS session_agent, u.* \
+                 FROM \"session\" s JOIN \"user\" u ON u.\"id\" = s.\"userId\" WHERE s.\"token\" = ?1",
+                vec![token.into()],
+            ))
+            .await?
+        else {
+            return Ok(None);
+        };
+        const T: &str = "session";
+        let expires =
+            unix_ms(&required(&row, T, "session_expires")?).ok_or_else(|| StoreError::Corrupt {
+                table: T,
+                detail: "expiresAt is not a date".into(),
+            })?;
+        if expires <= now_ms {
+            return Ok(None);
+        }
+        let person = person_from(&row)?;
+        let date = |c: &str| text(&row, c).and_then(|t| unix_ms(&t)).unwrap_or_default();
+        let session = Session {
+            id: required(&row, T, "session_id")?,
+            token: required(&row, T, "session_token")?,
+            user_id: person.id.clone(),
+            expires_at: expires,
+            created_at: date("session_created"),
+            updated_at: date("session_updated"),
+            ip_address: text(&row, "session_ip"),
+            user_agent: text(&row, "session_agent"),
+        };
+        Ok(Some((session, person)))
+    }
+
+    async fn end_session(&self, token: &str) -> Result<bool> {
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "DELETE FROM \"session\" WHERE \"token\" = ?1",
+                vec![token.into()],
+            )])
+            .await?;
+        Ok(changed.first().copied().unwrap_or(0) > 0)
+    }
+
+    async fn end_sessions_of(&self, user_id: &str) -> Result<u64> {
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "DELETE FROM \"session\" WHERE \"userId\" = ?1",
+                vec![user_id.into()],
+            )])
+            .await?;
+        Ok(changed.first().copied().unwrap_or(0) as u64)
+    }
+
+    async fn login_failures(&self, key: &str, window_start: i64) -> Result<u32> {
+        Ok(self
+            .one(Statement::new(
+                "SELECT failures FROM login_failures WHERE key = ?1 AND window_start = ?2",
+                vec![key.into(), window_start.into()],
+            ))
+            .await?
+            .and_then(|row| int(&row, "failures"))
+            .unwrap_or(0) as u32)
+    }
+
+    async fn add_login_failure(&self, key: &str, window_start: i64) -> Result<()> {
+        self.db
+            .execute(vec![
+                Statement::new(
+                    "DELETE FROM login_failures WHERE key = ?1 AND window_start < ?2",
+                    vec![key.into(), window_start.into()],
+                ),
+                Statement::new(
+                    "INSERT INTO login_failures (key, window_start, failures) VALUES (?1, ?2, 1) \
+                     ON CONFLICT (key, window_start) DO UPDATE SET failures = failures + 1",
+                    vec![key.into(), window_start.into()],
+                ),
+            ])
+            .await?;
+        Ok(())
     }
 
     async fn cache_put(&self, key: &str, value: &str, expires_at_ms: Option<i64>) -> Result<()> {

@@ -767,3 +767,117 @@ async fn a_faq_entry_is_decided_once_with_its_final_wording() {
     };
     assert!(store.decide_faq(&empty).await.is_err());
 }
+
+fn person(id: &str, email: &str, role: support_auth::Role) -> support_store::people::Person {
+    support_store::people::Person {
+        id: id.into(),
+        name: "Morgan".into(),
+        email: email.into(),
+        role,
+        slack_user_id: Some("U0DEVAPPROVER".into()),
+        created_at: 1_796_652_849_416,
+        updated_at: 1_796_652_849_416,
+    }
+}
+
+#[tokio::test]
+async fn people_are_stored_in_betterauth_tables_with_their_credentials() {
+    use support_auth::Role;
+    let (db, store) = store();
+    let owner = person("u".repeat(32).as_str(), "Owner@Example.com", Role::Owner);
+    assert!(store.add_person(&owner, Some("ab12:cd34")).await.unwrap());
+    let again = person("v".repeat(32).as_str(), "owner@example.com", Role::Viewer);
+    assert!(
+        !store.add_person(&again, Some("x:y")).await.unwrap(),
+        "one person per email"
+    );
+    let found = store
+        .person_by_email(" OWNER@example.com ")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.email.as_str(), found.role),
+        ("owner@example.com", Role::Owner)
+    );
+    assert_eq!(found.created_at, 1_796_652_849_416);
+    assert_eq!(
+        store.password_hash(&owner.id).await.unwrap().as_deref(),
+        Some("ab12:cd34")
+    );
+    assert_eq!(store.password_hash(&again.id).await.unwrap(), None);
+    // As BetterAuth's SQLite adapter writes them: ISO dates, 0/1 booleans, `credential`.
+    let raw = db
+        .query(Statement {
+            sql: "SELECT u.\"createdAt\", u.\"emailVerified\", a.\"providerId\", a.\"accountId\" FROM \"user\" u JOIN \"account\" a ON a.\"userId\" = u.\"id\"",
+            params: vec![],
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&raw).unwrap(),
+        json!([{"createdAt": "2026-12-07T14:14:09.416Z", "emailVerified": 0, "providerId": "credential", "accountId": owner.id}])
+    );
+}
+
+#[tokio::test]
+async fn sessions_expire_and_end() {
+    use support_store::people::Session;
+    let (_db, store) = store();
+    let agent = person(
+        &"a".repeat(32),
+        "agent@example.com",
+        support_auth::Role::Agent,
+    );
+    store.add_person(&agent, None).await.unwrap();
+    for (id, token) in [("s1", "t1"), ("s2", "t2")] {
+        store
+            .add_session(&Session {
+                id: id.into(),
+                token: token.into(),
+                user_id: agent.id.clone(),
+                expires_at: 1_000,
+                created_at: 0,
+                updated_at: 0,
+                ip_address: Some("203.0.113.7".into()),
+                user_agent: None,
+            })
+            .await
+            .unwrap();
+    }
+    let (session, who) = store.session("t1", 999).await.unwrap().unwrap();
+    assert_eq!(
+        (session.id.as_str(), who.email.as_str()),
+        ("s1", "agent@example.com")
+    );
+    assert_eq!(session.ip_address.as_deref(), Some("203.0.113.7"));
+    assert_eq!(store.session("t1", 1_000).await.unwrap(), None, "expired");
+    assert!(store.end_session("t1").await.unwrap());
+    assert_eq!(store.session("t1", 0).await.unwrap(), None);
+    assert_eq!(store.end_sessions_of(&agent.id).await.unwrap(), 1);
+    assert_eq!(store.session("t2", 0).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_counted_per_key_and_window() {
+    let (_db, store) = store();
+    for _ in 0..3 {
+        store.add_login_failure("account:a@b.c", 100).await.unwrap();
+    }
+    store
+        .add_login_failure("address:203.0.113.7", 100)
+        .await
+        .unwrap();
+    assert_eq!(store.login_failures("account:a@b.c", 100).await.unwrap(), 3);
+    // A new window starts from zero and drops the old one.
+    store.add_login_failure("account:a@b.c", 200).await.unwrap();
+    assert_eq!(store.login_failures("account:a@b.c", 200).await.unwrap(), 1);
+    assert_eq!(store.login_failures("account:a@b.c", 100).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .login_failures("address:203.0.113.7", 100)
+            .await
+            .unwrap(),
+        1
+    );
+}
