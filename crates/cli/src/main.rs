@@ -9,6 +9,7 @@ mod outbox;
 mod sdk_call;
 mod sign;
 mod tokens;
+mod users;
 mod webhook;
 
 use std::process::ExitCode;
@@ -62,6 +63,11 @@ enum Command {
     Tokens {
         #[command(subcommand)]
         command: tokens::TokensCommand,
+    },
+    /// People who can sign in to the dashboard: add (password from stdin), list.
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
     },
     /// Send signed test webhooks to the platform.
     Webhook {
@@ -126,6 +132,7 @@ fn main() -> ExitCode {
             Command::Outbox { command } => outbox::run(command).await,
             Command::Sign(args) => sign::run(args),
             Command::Tokens { command } => tokens::run(command).await,
+            Command::Users { command } => users::run(command).await,
             Command::Webhook { command } => webhook::run(command).await,
         }
     });

@@ -43,6 +43,11 @@ pub mod vars {
     pub const RESPONSE_TARGET_SECS: &str = "RESPONSE_TARGET_SECS";
     /// Bearer token of the admin routes; enables them.
     pub const ADMIN_TOKEN: &str = "ADMIN_TOKEN";
+    /// The secret that signs dashboard session cookies, BetterAuth's own (a team that
+    /// runs BetterAuth on the same tables sets the same value); enables `/api/auth/*`.
+    pub const BETTER_AUTH_SECRET: &str = "BETTER_AUTH_SECRET";
+    /// The previous secret, still accepted while rotating.
+    pub const BETTER_AUTH_SECRET_PREVIOUS: &str = "BETTER_AUTH_SECRET_PREVIOUS";
     /// Keys that seal app secrets: `id:base64,id:base64`, the first current.
     pub const APP_SECRETS_KEYS: &str = "APP_SECRETS_KEYS";
     /// Front's API base URL.
@@ -218,6 +223,8 @@ pub struct Settings {
     pub response_target_secs: u64,
     /// Admin bearer token (none: the admin routes do not exist).
     pub admin_token: Option<String>,
+    /// Session cookie secrets, current first (empty: sign-in does not exist).
+    pub auth_secrets: Vec<String>,
     /// The pipeline's outside services.
     pub services: ServiceSettings,
     /// An approval's wait re-reads its record at least this often (seconds).
@@ -340,6 +347,10 @@ impl Settings {
             conversation_ttl_secs: ttl,
             response_target_secs: response_target,
             admin_token: get(vars::ADMIN_TOKEN),
+            auth_secrets: auth_secrets(
+                get(vars::BETTER_AUTH_SECRET),
+                get(vars::BETTER_AUTH_SECRET_PREVIOUS),
+            )?,
             services: ServiceSettings {
                 app_secrets_keys: get(vars::APP_SECRETS_KEYS),
                 front_api_base: url(vars::FRONT_API_BASE)?
@@ -374,6 +385,36 @@ impl Settings {
             execution_watch_secs,
             audit_retention_days,
         })
+    }
+}
+
+/// BetterAuth's secret (and the previous one while rotating). BetterAuth refuses
+/// secrets shorter than 32 characters in production; so does the platform, always.
+fn auth_secrets(
+    current: Option<String>,
+    previous: Option<String>,
+) -> Result<Vec<String>, ConfigError> {
+    const MIN_CHARS: usize = 32;
+    match (current, previous) {
+        (None, None) => Ok(Vec::new()),
+        (None, Some(_)) => Err(ConfigError {
+            name: vars::BETTER_AUTH_SECRET,
+            reason: "a previous secret is set without the current one".into(),
+        }),
+        (Some(current), previous) => {
+            for (name, value) in [
+                (vars::BETTER_AUTH_SECRET, Some(&current)),
+                (vars::BETTER_AUTH_SECRET_PREVIOUS, previous.as_ref()),
+            ] {
+                if value.is_some_and(|v| v.chars().count() < MIN_CHARS) {
+                    return Err(ConfigError {
+                        name,
+                        reason: format!("at least {MIN_CHARS} characters"),
+                    });
+                }
+            }
+            Ok(std::iter::once(current).chain(previous).collect())
+        }
     }
 }
 
@@ -507,6 +548,23 @@ mod tests {
         assert_eq!(no_token.name, "UPSTASH_VECTOR_REST_READONLY_TOKEN");
         let no_url = settings(&[("UPSTASH_VECTOR_REST_READONLY_TOKEN", "ro")]).unwrap_err();
         assert_eq!(no_url.name, "UPSTASH_VECTOR_REST_URL");
+    }
+
+    #[test]
+    fn sign_in_needs_a_long_secret_and_rotation_keeps_the_old_one() {
+        assert!(settings(&[]).unwrap().auth_secrets.is_empty());
+        let long = "s".repeat(32);
+        let old = "o".repeat(40);
+        let s = settings(&[
+            ("BETTER_AUTH_SECRET", long.as_str()),
+            ("BETTER_AUTH_SECRET_PREVIOUS", old.as_str()),
+        ])
+        .unwrap();
+        assert_eq!(s.auth_secrets, vec![long.clone(), old]);
+        let short = settings(&[("BETTER_AUTH_SECRET", "short")]).unwrap_err();
+        assert_eq!(short.name, "BETTER_AUTH_SECRET");
+        let orphan = settings(&[("BETTER_AUTH_SECRET_PREVIOUS", long.as_str())]).unwrap_err();
+        assert_eq!(orphan.name, "BETTER_AUTH_SECRET");
     }
 
     #[test]

@@ -47,6 +47,112 @@ pub struct Session {
     pub user_agent: Option<String>,
 }
 
+/// How long a session lasts (BetterAuth's default: 7 days).
+pub const SESSION_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// Why a sign-in did not give a session. The message never says which of the email and
+/// the password was wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignInError {
+    /// No such person, no password, or the wrong one.
+    #[error("invalid email or password")]
+    Invalid,
+    /// Too many failures for the account or the address in this window.
+    #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
+    Throttled {
+        /// Until the window ends.
+        retry_after_secs: u64,
+    },
+    /// The store failed (or no randomness).
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// Where a sign-in comes from, for the throttle and the session's record.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The client's address (`CF-Connecting-IP` at the edge).
+    pub address: Option<String>,
+    /// Its user agent.
+    pub user_agent: Option<String>,
+}
+
+/// Check an email and password and open a session (BetterAuth's email sign-in): the
+/// throttle first (so a throttled attempt costs no scrypt), then the password in
+/// constant time; a failure counts against the account and the address.
+pub async fn sign_in(
+    store: &dyn crate::Store,
+    email: &str,
+    password: &str,
+    origin: &Origin,
+    now_ms: i64,
+) -> Result<(Session, Person), SignInError> {
+    use support_auth::ratelimit::{decide_login, Decision, PER_ACCOUNT, PER_ADDRESS};
+    let unavailable = |e: crate::StoreError| SignInError::Unavailable(e.to_string());
+    let now_secs = (now_ms / 1000).max(0) as u64;
+    let email = email.trim().to_lowercase();
+    let account_key = format!("account:{email}");
+    let address_key = format!("address:{}", origin.address.as_deref().unwrap_or("unknown"));
+    let account_window = PER_ACCOUNT.window_start(now_secs) as i64;
+    let address_window = PER_ADDRESS.window_start(now_secs) as i64;
+    let decision = decide_login(
+        store
+            .login_failures(&account_key, account_window)
+            .await
+            .map_err(unavailable)?,
+        store
+            .login_failures(&address_key, address_window)
+            .await
+            .map_err(unavailable)?,
+        now_secs,
+    );
+    if let Decision::Deny { retry_after_secs } = decision {
+        return Err(SignInError::Throttled { retry_after_secs });
+    }
+    let person = store.person_by_email(&email).await.map_err(unavailable)?;
+    let hash = match &person {
+        Some(p) => store.password_hash(&p.id).await.map_err(unavailable)?,
+        None => None,
+    };
+    let valid = match &hash {
+        Some(hash) => support_auth::verify_password(hash, password),
+        None => {
+            // As long as a real check, so timing does not tell who has an account.
+            let _ = support_auth::verify_password(DUMMY_HASH, password);
+            false
+        }
+    };
+    let (Some(person), true) = (person, valid) else {
+        store
+            .add_login_failure(&account_key, account_window)
+            .await
+            .map_err(unavailable)?;
+        store
+            .add_login_failure(&address_key, address_window)
+            .await
+            .map_err(unavailable)?;
+        return Err(SignInError::Invalid);
+    };
+    let random = |what: &str| SignInError::Unavailable(format!("no randomness for the {what}"));
+    let session = Session {
+        id: support_auth::generate_id().map_err(|_| random("session id"))?,
+        token: support_auth::generate_token().map_err(|_| random("session token"))?,
+        user_id: person.id.clone(),
+        expires_at: now_ms + SESSION_MS,
+        created_at: now_ms,
+        updated_at: now_ms,
+        ip_address: origin.address.clone(),
+        user_agent: origin.user_agent.clone(),
+    };
+    store.add_session(&session).await.map_err(unavailable)?;
+    Ok((session, person))
+}
+
+/// A well-formed hash of a password nobody has, checked when the email is unknown.
+const DUMMY_HASH: &str = "00000000000000000000000000000000:\
+0000000000000000000000000000000000000000000000000000000000000000\
+0000000000000000000000000000000000000000000000000000000000000000";
+
 /// Unix ms as BetterAuth writes dates in SQLite: `2026-12-07T14:00:00.000Z`.
 pub fn iso(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)

@@ -881,3 +881,68 @@ async fn failed_sign_ins_are_counted_per_key_and_window() {
         1
     );
 }
+
+#[tokio::test]
+async fn sign_in_checks_the_password_throttles_and_opens_a_session() {
+    use support_store::people::{sign_in, Origin, SignInError, SESSION_MS};
+    let (_db, store) = store();
+    let owner = person(
+        &"o".repeat(32),
+        "owner@example.com",
+        support_auth::Role::Owner,
+    );
+    let hash = support_auth::hash_password("correct horse battery", [7u8; 16]);
+    store.add_person(&owner, Some(&hash)).await.unwrap();
+    let origin = Origin {
+        address: Some("203.0.113.7".into()),
+        user_agent: Some("test".into()),
+    };
+    let now = 1_796_652_849_416;
+    let (session, who) = sign_in(
+        &store,
+        " Owner@Example.com",
+        "correct horse battery",
+        &origin,
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(who.id, owner.id);
+    assert_eq!(session.expires_at, now + SESSION_MS);
+    assert_eq!(session.token.len(), 32);
+    assert_eq!(
+        store
+            .session(&session.token, now)
+            .await
+            .unwrap()
+            .unwrap()
+            .1
+            .id,
+        owner.id
+    );
+
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in(&store, "owner@example.com", "wrong", &origin, now)
+                .await
+                .unwrap_err(),
+            SignInError::Invalid
+        );
+    }
+    // Five failures for the account: even the right password waits for the window.
+    assert!(matches!(
+        sign_in(&store, "owner@example.com", "correct horse battery", &origin, now).await,
+        Err(SignInError::Throttled { retry_after_secs }) if retry_after_secs > 0
+    ));
+    // An unknown email fails the same way as a wrong password.
+    let elsewhere = Origin {
+        address: Some("198.51.100.1".into()),
+        user_agent: None,
+    };
+    assert_eq!(
+        sign_in(&store, "nobody@example.com", "x", &elsewhere, now)
+            .await
+            .unwrap_err(),
+        SignInError::Invalid
+    );
+}

@@ -24,7 +24,7 @@ use std::rc::Rc;
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
 use http::{ApiError, ApiResult};
-use routes::{admin, api, front, health, inngest, slack, Ctx};
+use routes::{admin, api, auth, front, health, inngest, slack, Ctx};
 
 pub use objects::Conversation;
 
@@ -151,6 +151,33 @@ const ROUTES: &[Route] = &[
         methods: &[Method::Post],
         access: Access::Admin,
         handler: |r, c| Box::pin(admin::decide_faq(r, c)),
+    },
+    Route {
+        path: "/admin/users",
+        methods: &[Method::Get, Method::Post],
+        access: Access::Admin,
+        handler: |r, c| match r.method() {
+            Method::Post => Box::pin(admin::add_person(r, c)),
+            _ => Box::pin(admin::people(r, c)),
+        },
+    },
+    Route {
+        path: "/api/auth/sign-in/email",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(auth::sign_in_email(r, c)),
+    },
+    Route {
+        path: "/api/auth/get-session",
+        methods: &[Method::Get],
+        access: Access::Public,
+        handler: |r, c| Box::pin(auth::get_session(r, c)),
+    },
+    Route {
+        path: "/api/auth/sign-out",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(auth::sign_out(r, c)),
     },
     Route {
         path: "/admin/audit",

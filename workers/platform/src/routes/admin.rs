@@ -350,3 +350,85 @@ pub async fn decide_faq(mut req: Request, ctx: Ctx) -> ApiResult {
         .with_cause(e)),
     }
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewPerson {
+    email: String,
+    #[serde(default)]
+    name: Option<String>,
+    role: String,
+    #[serde(default)]
+    slack_user_id: Option<String>,
+    password: String,
+}
+
+/// BetterAuth's default bounds for a password.
+const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
+
+/// `GET /admin/users`: everyone who can sign in to the dashboard (never a password).
+pub async fn people(_req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::Store;
+    let people = store(&ctx)?.people().await.map_err(store_error)?;
+    json(200, &json!({ "users": people }))
+}
+
+/// `POST /admin/users` `{"email", "name"?, "role", "slackUserId"?, "password"}`: a person
+/// who can sign in (`skill users add`); the password is stored as BetterAuth's scrypt
+/// hash, never in the clear, and never answered.
+pub async fn add_person(mut req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::Store;
+    let body = read_body(&mut req, MAX_BODY_BYTES).await?;
+    let new: NewPerson = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
+    let email = new.email.trim().to_lowercase();
+    if !support_core::tool::is_email(&email) {
+        return Err(ApiError::bad_request("`email` is not an email address"));
+    }
+    let role = support_auth::Role::parse(new.role.trim())
+        .ok_or_else(|| ApiError::bad_request("`role` is owner, agent or viewer"))?;
+    if !PASSWORD_CHARS.contains(&new.password.chars().count()) {
+        return Err(ApiError::bad_request(
+            "the password must have 8 to 128 characters",
+        ));
+    }
+    let slack = new
+        .slack_user_id
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    if slack.as_deref().is_some_and(|s| {
+        !(s.starts_with('U') || s.starts_with('W')) || !s.chars().all(|c| c.is_ascii_alphanumeric())
+    }) {
+        return Err(ApiError::bad_request(
+            "`slackUserId` is a Slack user id (U… or W…)",
+        ));
+    }
+    let hash = support_auth::hash_password_random(&new.password)
+        .map_err(|e| ApiError::new(500, "no randomness").with_cause(e))?;
+    let now = worker::Date::now().as_millis() as i64;
+    let person = support_store::people::Person {
+        id: support_auth::generate_id()
+            .map_err(|e| ApiError::new(500, "no randomness").with_cause(e))?,
+        name: new
+            .name
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned()),
+        email,
+        role,
+        slack_user_id: slack,
+        created_at: now,
+        updated_at: now,
+    };
+    if !store(&ctx)?
+        .add_person(&person, Some(&hash))
+        .await
+        .map_err(store_error)?
+    {
+        return Err(ApiError::new(
+            409,
+            format!("{} already has an account", person.email),
+        ));
+    }
+    json(201, &person)
+}

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod auth;
 pub mod front;
 pub mod health;
 pub mod inngest;

@@ -1,0 +1,124 @@
+//! `skill users`: the people who can sign in to the dashboard. `add` creates one (the
+//! first owner included: there is no default account and no default password); the
+//! password is read from standard input, never from the command line, and the platform
+//! keeps only its BetterAuth scrypt hash.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use crate::outbox::{answer, client, PlatformArgs};
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Add a person (password from standard input: its first line).
+    Add(AddArgs),
+    /// List the people who can sign in.
+    List(ListArgs),
+}
+
+#[derive(Args)]
+pub struct AddArgs {
+    #[command(flatten)]
+    platform: PlatformArgs,
+    /// Their sign-in email.
+    #[arg(long)]
+    email: String,
+    /// owner (apps, approvers, people), agent (queue and decisions) or viewer (read only).
+    #[arg(long)]
+    role: String,
+    /// Their name (default: the email's local part).
+    #[arg(long)]
+    name: Option<String>,
+    /// Their Slack user id (U…): a decision in the dashboard is theirs as in Slack.
+    #[arg(long)]
+    slack: Option<String>,
+    /// Print the JSON answer.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    platform: PlatformArgs,
+    /// Print the JSON answer.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(command: UsersCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        UsersCommand::Add(args) => add(args).await,
+        UsersCommand::List(args) => list(args).await,
+    }
+}
+
+async fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("reading the password from standard input")?;
+    let password = input.lines().next().unwrap_or_default();
+    if password.is_empty() {
+        bail!("give the password on standard input, e.g. `skill users add … < password-file`");
+    }
+    let body = answer(
+        client()?
+            .post(args.platform.url("/admin/users"))
+            .bearer_auth(&args.platform.token)
+            .json(&json!({
+                "email": args.email, "role": args.role, "name": args.name,
+                "slackUserId": args.slack, "password": password,
+            }))
+            .send()
+            .await?,
+    )
+    .await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&body)?);
+    } else {
+        println!(
+            "added {} ({}){}",
+            body["email"].as_str().unwrap_or("?"),
+            body["role"].as_str().unwrap_or("?"),
+            body["slackUserId"]
+                .as_str()
+                .map(|s| format!(", Slack {s}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
+    let body = answer(
+        client()?
+            .get(args.platform.url("/admin/users"))
+            .bearer_auth(&args.platform.token)
+            .send()
+            .await?,
+    )
+    .await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&body)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let users = body["users"].as_array().cloned().unwrap_or_default();
+    if users.is_empty() {
+        println!("nobody can sign in yet: `skill users add --email … --role owner`");
+    }
+    for u in &users {
+        println!(
+            "{}  {}  {}  {}",
+            u["email"].as_str().unwrap_or("?"),
+            u["role"].as_str().unwrap_or("?"),
+            u["name"].as_str().unwrap_or(""),
+            u["slackUserId"].as_str().unwrap_or("")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

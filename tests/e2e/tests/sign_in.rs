@@ -1,0 +1,184 @@
+//! Sign-in in workerd, as BetterAuth's clients speak it: a person added with `skill users
+//! add` (password from stdin), the signed `better-auth.session_token` cookie, a session
+//! read back, forged and cross-site attempts refused, failures throttled, sign-out.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+/// `skill users add` with the password on standard input.
+fn add_user(email: &str, role: &str, password: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env("SKILL_BIN"))
+        .args([
+            "users",
+            "add",
+            "--email",
+            email,
+            "--role",
+            role,
+            "--slack",
+            "U0DEVAPPROVER",
+            "--json",
+        ])
+        .env("PLATFORM_URL", platform())
+        .env("ADMIN_TOKEN", env("ADMIN_TOKEN"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("skill runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+async fn sign_in(email: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/api/auth/sign-in/email", platform()))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn session_with(cookie: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/api/auth/get-session", platform()))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_owner_added_with_skill_signs_in_and_out_with_betterauths_cookie() {
+    let email = format!("{}@example.com", unique("owner"));
+    let password = "correct horse battery staple";
+    let added = add_user(&email, "owner", password);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let person: Value = serde_json::from_slice(&added.stdout).unwrap();
+    assert_eq!(
+        (person["role"].as_str(), person["slackUserId"].as_str()),
+        (Some("owner"), Some("U0DEVAPPROVER"))
+    );
+    assert!(!String::from_utf8_lossy(&added.stdout).contains(password));
+    // One account per email.
+    assert!(!add_user(&email, "viewer", password).status.success());
+
+    let wrong = sign_in(&email, "not the password").await;
+    assert_eq!(wrong.status(), 401);
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["code"], "INVALID_EMAIL_OR_PASSWORD");
+    assert!(wrong_has_no_cookie(&body));
+
+    let ok = sign_in(&email.to_uppercase(), password).await;
+    assert_eq!(ok.status(), 200);
+    let set_cookie = ok.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let body: Value = ok.json().await.unwrap();
+    let token = body["token"].as_str().unwrap();
+    assert_eq!(body["user"]["email"], email.as_str());
+    // BetterAuth's cookie: token "." base64 HMAC, URL-encoded; HttpOnly, Lax, 7 days.
+    assert!(
+        set_cookie.starts_with(&format!("better-auth.session_token={token}.")),
+        "{set_cookie}"
+    );
+    for attribute in ["Max-Age=604800", "Path=/", "HttpOnly", "SameSite=Lax"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let session = session_with(&cookie).await;
+    assert_eq!(session["user"]["email"], email.as_str());
+    assert_eq!(session["user"]["role"], "owner");
+    assert_eq!(session["session"]["token"], token);
+
+    // A cookie whose signature does not match, or a bare token, is nobody.
+    let forged = format!(
+        "better-auth.session_token={token}.{}",
+        "A".repeat(43) + "%3D"
+    );
+    assert_eq!(session_with(&forged).await, Value::Null);
+    assert_eq!(
+        session_with(&format!("better-auth.session_token={token}")).await,
+        Value::Null
+    );
+
+    // A browser's cross-site sign-out is refused; the session lives on.
+    let cross = reqwest::Client::new()
+        .post(format!("{}/api/auth/sign-out", platform()))
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    assert_eq!(session_with(&cookie).await["user"]["email"], email.as_str());
+
+    let out = reqwest::Client::new()
+        .post(format!("{}/api/auth/sign-out", platform()))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 200);
+    assert!(out.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(
+        session_with(&cookie).await,
+        Value::Null,
+        "the session ended"
+    );
+}
+
+fn wrong_has_no_cookie(body: &Value) -> bool {
+    body.get("token").is_none()
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_even_with_the_right_password() {
+    let email = format!("{}@example.com", unique("agent"));
+    let password = "another long password";
+    assert!(add_user(&email, "agent", password).status.success());
+    for _ in 0..5 {
+        assert_eq!(sign_in(&email, "wrong password").await.status(), 401);
+    }
+    let throttled = sign_in(&email, password).await;
+    assert_eq!(throttled.status(), 429);
+    let retry: u64 = throttled.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+}
+
+#[tokio::test]
+async fn without_a_secret_sign_in_does_not_exist() {
+    let closed = env("PLATFORM_CLOSED_URL");
+    for (method, path) in [
+        ("GET", "/api/auth/get-session"),
+        ("POST", "/api/auth/sign-in/email"),
+    ] {
+        let response = reqwest::Client::new()
+            .request(method.parse().unwrap(), format!("{closed}{path}"))
+            .json(&json!({"email": "a@b.c", "password": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{method} {path}");
+    }
+}
