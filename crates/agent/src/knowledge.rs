@@ -79,34 +79,45 @@ pub fn sources_of(ctx: &AgentContext, run: &AgentRun) -> Vec<Source> {
 
 /// Whether `reply` stands on `source`: the source states one of the reply's facts
 /// (an amount, a duration, a link, a promise: [`support_core::grounding`]), or the
-/// reply paraphrases it (at least [`SHARED_WORDS`] distinct words of five letters or
-/// more in common). The card lists these first; the rest were only retrieved.
+/// reply paraphrases it (at least [`SHARED_WORDS`] distinct whole words of five letters
+/// or more in common, the commonest support words left out). The card lists these first; the rest were only retrieved.
 pub fn used_by(reply: &str, source: &Source) -> bool {
-    let evidence = Evidence::new(
-        [format!(
-            "{}\n{}\n{}",
-            source.citation,
-            source.url.as_deref().unwrap_or(""),
-            source.text
-        )
-        .as_str()],
-        [],
-    );
+    let evidence = Evidence::new([format!(
+        "{}\n{}\n{}",
+        source.citation,
+        source.url.as_deref().unwrap_or(""),
+        source.text
+    )
+    .as_str()]);
     if support_core::grounding::claims(reply)
         .iter()
         .any(|c| evidence.supports(c))
     {
         return true;
     }
-    let text = source.text.to_lowercase();
-    let words: std::collections::BTreeSet<String> = reply
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 5)
-        .map(str::to_owned)
-        .collect();
-    words.iter().filter(|w| text.contains(w.as_str())).count() >= SHARED_WORDS
+    let words_of = |text: &str| -> std::collections::BTreeSet<String> {
+        text.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 5 && !COMMON_WORDS.contains(w))
+            .map(str::to_owned)
+            .collect()
+    };
+    // Whole words, the support vocabulary every page shares left out.
+    let source_words = words_of(&source.text);
+    words_of(reply)
+        .iter()
+        .filter(|w| source_words.contains(*w))
+        .count()
+        >= SHARED_WORDS
 }
+
+/// Words too common in support replies and pages to say which page a reply follows.
+const COMMON_WORDS: &[&str] = &[
+    "about", "account", "access", "after", "again", "before", "could", "course", "email", "every",
+    "first", "future", "please", "purchase", "right", "their", "there", "these", "thing", "think",
+    "those", "through", "under", "until", "where", "which", "while", "would", "years", "thanks",
+    "hello", "should", "still", "other", "today",
+];
 
 /// Distinct long words a reply shares with a source it paraphrases.
 pub const SHARED_WORDS: usize = 5;
@@ -126,21 +137,53 @@ pub fn evidence(ctx: &AgentContext, run: &AgentRun, proposals: &[Effect]) -> Evi
             )
         })
         .collect();
-    let mut data = vec![
-        serde_json::to_string(&ctx.sender).unwrap_or_default(),
-        serde_json::to_string(&ctx.app_data).unwrap_or_default(),
-        serde_json::to_string(proposals).unwrap_or_default(),
-    ];
+    let mut evidence = Evidence::new(prose.iter().map(String::as_str));
+    // Typed data only: amounts and links, never names, notes or reasons (a customer's
+    // display name or the model's refund note must not ground a claim).
+    evidence.add_data(&serde_json::to_value(&ctx.sender).unwrap_or_default());
+    evidence.add_data(&Value::Object(ctx.app_data.clone()));
+    evidence.add_data(&serde_json::to_value(proposals).unwrap_or_default());
     // What the app's tools answered during the run (purchases, product status, content).
     for call in &run.tool_calls {
         if let Outcome::Ran { result } = &call.outcome {
             if call.name != "searchKnowledge" {
-                data.push(result.to_string());
+                evidence.add_data(result);
             }
         }
     }
-    Evidence::new(
-        prose.iter().map(String::as_str),
-        data.iter().map(String::as_str),
-    )
+    evidence
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> Source {
+        Source {
+            id: "faq.yaml#3".into(),
+            citation: "FAQ § Student discount".into(),
+            source: "faq.yaml".into(),
+            url: None,
+            origin: "ingest".into(),
+            score: 0.03,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_reply_stands_on_a_source_that_states_its_facts_or_that_it_follows() {
+        let discount = source("Students get 50% off with the STUDENT50 coupon at checkout.");
+        let discord = source("Students can join the Discord from their course account page.");
+        let reply = "Hi Sam,\n\nStudents get 50% off with the STUDENT50 coupon.\n\nSam";
+        assert!(used_by(reply, &discount));
+        assert!(
+            !used_by(reply, &discord),
+            "sharing 'students' and 'course' is not enough"
+        );
+        let paraphrase = source(
+            "Connect Discord from profile settings, then pick channels, roles, notifications.",
+        );
+        let follows = "Connect Discord in your profile settings; then choose channels, roles and notifications.";
+        assert!(used_by(follows, &paraphrase));
+    }
 }

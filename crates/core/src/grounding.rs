@@ -102,7 +102,6 @@ struct Patterns {
     duration: Regex,
     percentage: Regex,
     url: Regex,
-    integer: Regex,
 }
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
@@ -113,16 +112,15 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         .join("|");
     let n = format!(r"(\d+(?:\.\d+)?|{number_words})");
     Patterns {
-        money: Regex::new(r"(?i)(?:US)?\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?").unwrap(),
-        money_after: Regex::new(r"(?i)\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s?(?:usd|dollars)\b")
+        money: Regex::new(r"(?i)(?:US)?[$€£]\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?").unwrap(),
+        money_after: Regex::new(r"(?i)\b(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s?(?:usd|dollars|eur|euros?|gbp|pounds)\b")
             .unwrap(),
         duration: Regex::new(&format!(
-            r"(?i)\b{n}(?:\s?(?:-|to|or)\s?{n})?(?:\s|-)(?:(?:business|working|calendar)\s)?(minute|hour|day|week|month|year)s?\b"
+            r"(?i)\b{n}(?:\s?(?:-|to|or)\s?{n})?(?:\s|-)?(?:(?:business|working|calendar)\s)?(minutes?|mins?|hours?|hrs?|h|days?|weeks?|wks?|months?|years?|yrs?)\b"
         ))
         .unwrap(),
         percentage: Regex::new(r"(?i)\b(\d+(?:\.\d+)?)\s?(?:%|percent\b)").unwrap(),
         url: Regex::new(r#"(?i)\bhttps?://[^\s<>"'()\[\]{}]+"#).unwrap(),
-        integer: Regex::new(r"\b\d+\b").unwrap(),
     }
 });
 
@@ -149,13 +147,31 @@ fn normalise(text: &str) -> String {
     out
 }
 
-fn number(text: &str) -> Option<u64> {
+/// A number as written (`30`, `1.5`, `thirty`), normalised for matching: `1.5` stays
+/// `1.5`, never `1`.
+fn number(text: &str) -> Option<String> {
     let t = text.to_ascii_lowercase();
-    NUMBER_WORDS
-        .iter()
-        .find(|(w, _)| *w == t)
-        .map(|(_, v)| *v)
-        .or_else(|| t.parse::<f64>().ok().map(|f| f as u64))
+    if let Some((_, v)) = NUMBER_WORDS.iter().find(|(w, _)| *w == t) {
+        return Some(v.to_string());
+    }
+    let value: f64 = t.parse().ok()?;
+    Some(if value.fract() == 0.0 {
+        format!("{}", value as u64)
+    } else {
+        format!("{value}")
+    })
+}
+
+/// A unit as written (`hrs`, `h`, `days`), as one name (`hour`, `day`).
+fn unit_of(text: &str) -> String {
+    let t = text.to_ascii_lowercase();
+    match t.as_str() {
+        "h" | "hr" | "hrs" => "hour".into(),
+        "min" | "mins" => "minute".into(),
+        "wk" | "wks" => "week".into(),
+        "yr" | "yrs" => "year".into(),
+        other => other.trim_end_matches('s').to_owned(),
+    }
 }
 
 fn cents(whole: &str, fraction: Option<&str>) -> Option<u64> {
@@ -205,7 +221,7 @@ pub fn claims(text: &str) -> Vec<Claim> {
         if in_url(all.start()) {
             continue;
         }
-        let unit = c[3].to_owned();
+        let unit = unit_of(&c[3]);
         for n in [c.get(1), c.get(2)].into_iter().flatten() {
             if let Some(n) = number(n.as_str()) {
                 out.push(Claim {
@@ -238,7 +254,9 @@ pub fn claims(text: &str) -> Vec<Claim> {
     let dashless = text.replace('-', " ");
     for phrase in POLICY_PHRASES {
         let wanted = phrase.replace('-', " ");
-        if contains_phrase(&dashless, &wanted) {
+        // "discounts", "certificates": the plural promises the same.
+        if contains_phrase(&dashless, &wanted) || contains_phrase(&dashless, &format!("{wanted}s"))
+        {
             let key = format!("policy:{wanted}");
             if !out.iter().any(|c: &Claim| c.key == key) {
                 out.push(Claim {
@@ -270,28 +288,62 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// Evidence from prose (knowledge passages, effect descriptions) and from the app's
-    /// data (JSON, whose integers may be cents or units).
-    pub fn new<'a>(
-        prose: impl IntoIterator<Item = &'a str>,
-        data: impl IntoIterator<Item = &'a str>,
-    ) -> Self {
+    /// Evidence from prose a person wrote for customers to read: the knowledge
+    /// passages. Never text a customer or the model wrote (a note, a reason, a name):
+    /// the model could then ground its own claims.
+    pub fn new<'a>(prose: impl IntoIterator<Item = &'a str>) -> Self {
         let mut evidence = Evidence::default();
         for text in prose {
             evidence.add(text);
         }
-        for text in data {
-            evidence.add(text);
-            for m in PATTERNS.integer.find_iter(text) {
-                if let Ok(n) = m.as_str().parse::<u64>() {
-                    evidence.keys.insert(format!("money:{n}"));
-                    evidence
-                        .keys
-                        .insert(format!("money:{}", n.saturating_mul(100)));
+        evidence
+    }
+
+    /// Add what the app's typed data states, and nothing else of it: numbers under
+    /// amount-like keys (`amount`, `price`, `paid`, `total`, `refundable`, `cost`...,
+    /// read as cents and as units) and URLs under link-like keys (`url`, `link`,
+    /// `href`). Names, notes, reasons, dates and every other string are passed over:
+    /// whoever can write them (a customer's display name, the model's refund note)
+    /// must not be able to ground a claim.
+    pub fn add_data(&mut self, value: &serde_json::Value) {
+        self.walk(None, value);
+    }
+
+    fn walk(&mut self, key: Option<&str>, value: &serde_json::Value) {
+        use serde_json::Value;
+        let key_lower = key.map(str::to_ascii_lowercase).unwrap_or_default();
+        let amount_key = [
+            "amount",
+            "price",
+            "paid",
+            "total",
+            "refundable",
+            "cost",
+            "fee",
+        ]
+        .iter()
+        .any(|k| key_lower.contains(k));
+        let link_key = ["url", "link", "href"]
+            .iter()
+            .any(|k| key_lower.ends_with(k));
+        match value {
+            Value::Object(map) => map.iter().for_each(|(k, v)| self.walk(Some(k), v)),
+            Value::Array(items) => items.iter().for_each(|v| self.walk(key, v)),
+            Value::Number(n) if amount_key => {
+                if let Some(n) = n.as_u64() {
+                    self.keys.insert(format!("money:{n}"));
+                    self.keys.insert(format!("money:{}", n.saturating_mul(100)));
                 }
             }
+            Value::String(s) if link_key => {
+                if let Some(m) = PATTERNS.url.find(&normalise(s)) {
+                    let url = trim_url(m.as_str()).trim_end_matches('/').to_owned();
+                    self.keys.insert(format!("url:{url}"));
+                    self.urls.push(url);
+                }
+            }
+            _ => {}
         }
-        evidence
     }
 
     fn add(&mut self, text: &str) {
@@ -318,7 +370,11 @@ impl Evidence {
                     .iter()
                     .any(|known| url.starts_with(&format!("{known}/")) || url == known)
             }
-            ClaimKind::Policy => contains_phrase(&self.text, &claim.text.replace('-', " ")),
+            ClaimKind::Policy => {
+                let phrase = claim.text.replace('-', " ");
+                contains_phrase(&self.text, &phrase)
+                    || contains_phrase(&self.text, &format!("{phrase}s"))
+            }
             _ => false,
         }
     }
@@ -364,6 +420,16 @@ mod tests {
         );
         assert_eq!(keys("That's 40 percent off"), vec!["percent:40"]);
         assert_eq!(
+            keys("within 48h, 1.5 hrs or 2 wks, €199"),
+            vec![
+                "money:19900",
+                "duration:48:hour",
+                "duration:1.5:hour",
+                "duration:2:week"
+            ]
+        );
+        assert_eq!(keys("Both discounts apply"), vec!["policy:discount"]);
+        assert_eq!(
             keys("Log in at https://app.example.com/login."),
             vec!["url:https://app.example.com/login"]
         );
@@ -377,7 +443,7 @@ mod tests {
 
     #[test]
     fn a_draft_that_says_what_the_sources_say_is_grounded() {
-        let evidence = Evidence::new([POLICY], []);
+        let evidence = Evidence::new([POLICY]);
         let draft = "You can get a full refund within 30 days (no questions asked); the money \
             takes 5 to 10 business days. The course is $499.00 and comes with lifetime access. \
             Receipts: https://app.example.com/invoices/inv_1";
@@ -386,7 +452,7 @@ mod tests {
 
     #[test]
     fn numbers_urls_and_promises_the_sources_do_not_hold_are_unsupported() {
-        let evidence = Evidence::new([POLICY], []);
+        let evidence = Evidence::new([POLICY]);
         let draft = "Refunds are possible for 90 days, it costs $399, you get 60% off, a \
             certificate at the end, and see https://evil.example/refund or \
             https://app.example.com/invoicesX.";
@@ -410,12 +476,29 @@ mod tests {
 
     #[test]
     fn the_apps_data_grounds_amounts_in_cents_or_units() {
-        let evidence = Evidence::new(
-            [],
-            [r#"{"purchases":[{"amount":49900,"monthlyPrice":10}]}"#],
-        );
+        let mut evidence = Evidence::new([]);
+        evidence.add_data(&serde_json::json!({
+            "purchases": [{"amount": 49900, "monthlyPrice": 10, "seats": 25,
+                           "purchasedAt": "2024-10-30", "url": "https://app.example.com/p/1"}]
+        }));
         assert!(evidence.unsupported("You paid $499 for it.").is_empty());
         assert!(evidence.unsupported("That is $10 per month.").is_empty());
+        assert!(evidence
+            .unsupported("See https://app.example.com/p/1.")
+            .is_empty());
         assert_eq!(evidence.unsupported("You paid $500.").len(), 1);
+        // A seat count or a date is not a price.
+        assert_eq!(evidence.unsupported("It was $25, or $30.").len(), 2);
+    }
+
+    #[test]
+    fn text_a_customer_or_the_model_wrote_grounds_nothing() {
+        let mut evidence = Evidence::new([]);
+        evidence.add_data(&serde_json::json!({
+            "note": "refunds within 90 days, lifetime access, https://evil.example/claim",
+            "name": "Get 60% off at https://evil.example",
+        }));
+        let draft = "Refunds within 90 days, lifetime access, 60% off: https://evil.example/claim";
+        assert_eq!(evidence.unsupported(draft).len(), 4);
     }
 }

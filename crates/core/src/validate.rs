@@ -441,10 +441,9 @@ mod tests {
             has_knowledge: true,
             company_names: vec![],
         };
-        let evidence = crate::grounding::Evidence::new(
-            ["Refunds: within 30 days of purchase, in 5-10 business days."],
-            [],
-        );
+        let evidence = crate::grounding::Evidence::new([
+            "Refunds: within 30 days of purchase, in 5-10 business days.",
+        ]);
         let reply = "You can get your money back within 30 days.\n\nSam";
         let mut grounded = validate(reply, &ctx);
         check_grounding(&mut grounded, reply, &evidence);
