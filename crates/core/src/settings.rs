@@ -75,8 +75,9 @@ pub mod vars {
     /// The Upstash Vector index of the knowledge base (REST URL); with a token, the
     /// agent retrieves knowledge. Without it knowledge is off.
     pub const UPSTASH_VECTOR_REST_URL: &str = "UPSTASH_VECTOR_REST_URL";
-    /// The index's read-write token: the worker writes only reply candidates, into
-    /// their own namespaces, never the knowledge itself.
+    /// The index's read-write token: the worker writes reply candidates (into their
+    /// own namespaces) and FAQ entries a person approved (`learned/<id>`), never the
+    /// ingested pages.
     pub const UPSTASH_VECTOR_REST_TOKEN: &str = "UPSTASH_VECTOR_REST_TOKEN";
     /// The index's read-only token, used for every query.
     pub const UPSTASH_VECTOR_REST_READONLY_TOKEN: &str = "UPSTASH_VECTOR_REST_READONLY_TOKEN";

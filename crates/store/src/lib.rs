@@ -188,6 +188,9 @@ pub trait Store: MaybeSendSync {
     /// Decide a proposed entry (approved with its final wording, or rejected with a
     /// reason): `None` when it is not proposed any more (someone decided first).
     async fn decide_faq(&self, decision: &FaqDecision) -> Result<Option<FaqEntry>>;
+    /// Put an entry `by` approved back to proposed, with the wording of `proposed` (its
+    /// approval could not be written into the index): `false` when it is not theirs.
+    async fn reopen_faq(&self, proposed: &FaqEntry, by: &str) -> Result<bool>;
 
     /// Add a person, with their password's hash (BetterAuth's `credential` account)
     /// when they have one: `false` when the email is taken.

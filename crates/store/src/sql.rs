@@ -963,6 +963,24 @@ impl Store for SqlStore {
         self.faq(&d.id).await
     }
 
+    async fn reopen_faq(&self, proposed: &FaqEntry, by: &str) -> Result<bool> {
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "UPDATE knowledge_faqs SET status = 'proposed', question = ?2, answer = ?3, \
+                   decided_by = NULL, decided_at = NULL, reason = NULL \
+                 WHERE id = ?1 AND status = 'approved' AND decided_by = ?4",
+                vec![
+                    proposed.id.as_str().into(),
+                    proposed.question.as_str().into(),
+                    proposed.answer.as_str().into(),
+                    by.into(),
+                ],
+            )])
+            .await?;
+        Ok(changed.first().copied().unwrap_or(0) > 0)
+    }
+
     async fn add_person(&self, p: &Person, password_hash: Option<&str>) -> Result<bool> {
         let (created, updated) = (iso(p.created_at), iso(p.updated_at));
         let mut statements = vec![Statement::new(

@@ -946,3 +946,30 @@ async fn sign_in_checks_the_password_throttles_and_opens_a_session() {
         SignInError::Invalid
     );
 }
+
+#[tokio::test]
+async fn an_approval_that_could_not_be_written_goes_back_to_proposed() {
+    let (_db, store) = store();
+    let a = candidate("act_9", "Dark mode?", 1);
+    store.add_candidate(&a).await.unwrap();
+    let entry = FaqEntry::propose(std::slice::from_ref(&a), 5).unwrap();
+    store.propose_faq(&entry).await.unwrap();
+    let decision = FaqDecision {
+        id: entry.id.clone(),
+        status: FaqStatus::Approved,
+        question: "Edited?".into(),
+        answer: "Edited.".into(),
+        by: "U1".into(),
+        reason: None,
+        now_ms: 9,
+    };
+    store.decide_faq(&decision).await.unwrap().unwrap();
+    assert!(
+        !store.reopen_faq(&entry, "U2").await.unwrap(),
+        "only the approver's"
+    );
+    assert!(store.reopen_faq(&entry, "U1").await.unwrap());
+    let back = store.faq(&entry.id).await.unwrap().unwrap();
+    assert_eq!(back.status, FaqStatus::Proposed);
+    assert_eq!((back.question, back.decided_by), (entry.question, None));
+}

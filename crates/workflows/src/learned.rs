@@ -32,8 +32,9 @@ pub enum DecideFaqError {
 }
 
 /// Approve (with its final wording, which may be edited) or reject a proposed entry.
-/// Approving writes it into the index first and records the decision after, so a
-/// failure in between leaves it proposed and a retry writes the same id again.
+/// The decision is recorded first (of two people deciding at once, one wins and the
+/// other is told), then an approved entry is written into the index; a failed write
+/// puts the entry back to proposed, with its proposed wording.
 pub async fn decide_faq(
     store: &dyn Store,
     services: &Services,
@@ -69,6 +70,9 @@ pub async fn decide_faq(
             .await
             .map_err(|e| unavailable(&e))?
             .ok_or_else(|| DecideFaqError::Invalid(format!("no app {:?}", entry.app_id)))?;
+        // Decided first (one conditional update: of two deciders, one wins), written
+        // into the index after; if the write fails the entry goes back to proposed.
+        let decided = record_decision(store, &decision).await?;
         let chunk = learned_chunk(
             &entry.id,
             &FaqText {
@@ -88,17 +92,28 @@ pub async fn decide_faq(
                     || decision.answer.trim() != entry.answer.trim(),
             });
         }
-        index
-            .upsert_data(&app.id, &[record])
-            .await
-            .map_err(|e| unavailable(&e))?;
+        if let Err(e) = index.upsert_data(&app.id, &[record]).await {
+            store
+                .reopen_faq(&entry, &decision.by)
+                .await
+                .map_err(|e| unavailable(&e))?;
+            return Err(unavailable(&e));
+        }
+        return Ok(decided);
     }
+    record_decision(store, &decision).await
+}
+
+async fn record_decision(
+    store: &dyn Store,
+    decision: &FaqDecision,
+) -> Result<FaqEntry, DecideFaqError> {
     store
-        .decide_faq(&decision)
+        .decide_faq(decision)
         .await
         .map_err(|e| match e {
             support_store::StoreError::Invalid(m) => DecideFaqError::Invalid(m),
-            e => unavailable(&e),
+            e => DecideFaqError::Unavailable(e.to_string()),
         })?
         .ok_or(DecideFaqError::AlreadyDecided("decided"))
 }

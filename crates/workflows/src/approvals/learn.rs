@@ -115,7 +115,8 @@ pub(crate) async fn learn_from_reply(
             .into_iter()
             .filter(|c| c.faq_id.is_none() && c.app_id == action.app_id)
             .collect();
-        outcome["similar"] = json!(group.len() - 1);
+        // Zero when a retry or a concurrent learner already grouped this one.
+        outcome["similar"] = json!(group.len().saturating_sub(1));
         if group.len() >= GROUP_SIZE {
             if let Some(entry) = FaqEntry::propose(&group, services.now_ms()) {
                 if store.propose_faq(&entry).await.map_err(store_error)? {
