@@ -49,8 +49,9 @@ pub const DEFAULT_PREFIX: &str = "better-auth";
 /// BetterAuth's default session lifetime (`session.expiresIn`, 7 days), also
 /// the cookie's Max-Age.
 pub const DEFAULT_SESSION_MAX_AGE_SECS: u64 = 7 * 24 * 60 * 60;
-/// BetterAuth's default `session.updateAge` (1 day): a session older than this
-/// gets its expiry pushed out and its cookie re-sent.
+/// BetterAuth's default `session.updateAge` (1 day): in BetterAuth a session older
+/// than this gets its expiry pushed out on use. The platform does not extend sessions
+/// yet: they end 7 days after sign-in.
 pub const DEFAULT_SESSION_UPDATE_AGE_SECS: u64 = 24 * 60 * 60;
 /// The longest Max-Age better-call allows (400 days); longer values are clamped.
 pub const MAX_COOKIE_AGE_SECS: u64 = 34_560_000;

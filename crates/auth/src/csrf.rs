@@ -10,7 +10,10 @@
 //! * **An attacker cannot use their own token.** A token made for the attacker's
 //!   session does not verify against the victim's session, and the attacker
 //!   cannot compute the victim's without both the server secret and the victim's
-//!   session token (which is in an `HttpOnly` cookie).
+//!   session token. The cookie is `HttpOnly`, but BetterAuth's API also answers the
+//!   token in JSON (sign-in, get-session), so a script running in the page (XSS)
+//!   can read it: this guards against other sites, not against script injected
+//!   into ours, which the dashboard's CSP is for.
 //! * **No storage.** The session token is already the per-user secret the server
 //!   sees on every request, so nothing has to be stored or looked up.
 //! * **It dies with the session.** Signing out or rotating the session makes

@@ -205,6 +205,12 @@ pub trait Store: MaybeSendSync {
     async fn people(&self) -> Result<Vec<people::Person>>;
     /// A person's password hash (`hexsalt:hexkey`), when they have one.
     async fn password_hash(&self, user_id: &str) -> Result<Option<String>>;
+    /// A person by email with their password hash, in one read (a sign-in for an
+    /// unknown email and for a known one cost the same).
+    async fn person_with_password(
+        &self,
+        email: &str,
+    ) -> Result<Option<(people::Person, Option<String>)>>;
     /// Record a new session.
     async fn add_session(&self, session: &people::Session) -> Result<()>;
     /// The unexpired session with this token, and its person.
@@ -217,11 +223,12 @@ pub trait Store: MaybeSendSync {
     async fn end_session(&self, token: &str) -> Result<bool>;
     /// End every session of a person: how many.
     async fn end_sessions_of(&self, user_id: &str) -> Result<u64>;
-    /// Failed sign-ins recorded for `key` in the window starting at `window_start`.
-    async fn login_failures(&self, key: &str, window_start: i64) -> Result<u32>;
-    /// Count one more failed sign-in for `key` in that window (older windows are
-    /// dropped as it goes).
-    async fn add_login_failure(&self, key: &str, window_start: i64) -> Result<()>;
+    /// Count a sign-in attempt for `key` in the window starting at `window_start`, in
+    /// one atomic statement, and answer the count with it (so parallel attempts each
+    /// see their own number). Every key's older windows are dropped as it goes.
+    async fn count_login_attempt(&self, key: &str, window_start: i64) -> Result<u32>;
+    /// Take back an attempt that succeeded.
+    async fn forgive_login_attempt(&self, key: &str, window_start: i64) -> Result<()>;
 }
 
 /// A person's decision on a proposed FAQ entry.

@@ -79,7 +79,8 @@ pub struct Origin {
 
 /// Check an email and password and open a session (BetterAuth's email sign-in): the
 /// throttle first (so a throttled attempt costs no scrypt), then the password in
-/// constant time; a failure counts against the account and the address.
+/// constant time; a failure counts against the account from this address, the account
+/// from anywhere, and the address.
 pub async fn sign_in(
     store: &dyn crate::Store,
     email: &str,
@@ -87,52 +88,55 @@ pub async fn sign_in(
     origin: &Origin,
     now_ms: i64,
 ) -> Result<(Session, Person), SignInError> {
-    use support_auth::ratelimit::{decide_login, Decision, PER_ACCOUNT, PER_ADDRESS};
     let unavailable = |e: crate::StoreError| SignInError::Unavailable(e.to_string());
     let now_secs = (now_ms / 1000).max(0) as u64;
     let email = email.trim().to_lowercase();
-    let account_key = format!("account:{email}");
-    let address_key = format!("address:{}", origin.address.as_deref().unwrap_or("unknown"));
-    let account_window = PER_ACCOUNT.window_start(now_secs) as i64;
-    let address_window = PER_ADDRESS.window_start(now_secs) as i64;
-    let decision = decide_login(
-        store
-            .login_failures(&account_key, account_window)
+    let address = address_bucket(origin.address.as_deref());
+    // Each attempt is counted before anything is checked, atomically, so parallel
+    // attempts cannot all pass on the same count; a success is forgiven after.
+    let buckets = [
+        // This account from this address: the tight limit.
+        (format!("account:{email}|{address}"), PER_ACCOUNT_ADDRESS),
+        // This account from anywhere: loose, so nobody locks an owner out from afar.
+        (format!("account:{email}"), PER_ACCOUNT_ANYWHERE),
+        (
+            format!("address:{address}"),
+            support_auth::ratelimit::PER_ADDRESS,
+        ),
+    ];
+    let mut throttled = None;
+    for (key, policy) in &buckets {
+        let window = policy.window_start(now_secs) as i64;
+        let count = store
+            .count_login_attempt(key, window)
             .await
-            .map_err(unavailable)?,
-        store
-            .login_failures(&address_key, address_window)
-            .await
-            .map_err(unavailable)?,
-        now_secs,
-    );
-    if let Decision::Deny { retry_after_secs } = decision {
+            .map_err(unavailable)?;
+        if let support_auth::Decision::Deny { retry_after_secs } =
+            policy.decide(count.saturating_sub(1), now_secs)
+        {
+            throttled = Some(throttled.unwrap_or(0).max(retry_after_secs));
+        }
+    }
+    if let Some(retry_after_secs) = throttled {
         return Err(SignInError::Throttled { retry_after_secs });
     }
-    let person = store.person_by_email(&email).await.map_err(unavailable)?;
-    let hash = match &person {
-        Some(p) => store.password_hash(&p.id).await.map_err(unavailable)?,
-        None => None,
-    };
-    let valid = match &hash {
-        Some(hash) => support_auth::verify_password(hash, password),
-        None => {
-            // As long as a real check, so timing does not tell who has an account.
-            let _ = support_auth::verify_password(DUMMY_HASH, password);
-            false
-        }
-    };
-    let (Some(person), true) = (person, valid) else {
-        store
-            .add_login_failure(&account_key, account_window)
-            .await
-            .map_err(unavailable)?;
-        store
-            .add_login_failure(&address_key, address_window)
-            .await
-            .map_err(unavailable)?;
+    let found = store
+        .person_with_password(&email)
+        .await
+        .map_err(unavailable)?;
+    let hash = found.as_ref().and_then(|(_, hash)| hash.as_deref());
+    // An unknown email costs the same scrypt as a wrong password.
+    let valid =
+        support_auth::verify_password(hash.unwrap_or(DUMMY_HASH), password) && hash.is_some();
+    let Some((person, _)) = found.filter(|_| valid) else {
         return Err(SignInError::Invalid);
     };
+    for (key, policy) in &buckets {
+        store
+            .forgive_login_attempt(key, policy.window_start(now_secs) as i64)
+            .await
+            .map_err(unavailable)?;
+    }
     let random = |what: &str| SignInError::Unavailable(format!("no randomness for the {what}"));
     let session = Session {
         id: support_auth::generate_id().map_err(|_| random("session id"))?,
@@ -146,6 +150,31 @@ pub async fn sign_in(
     };
     store.add_session(&session).await.map_err(unavailable)?;
     Ok((session, person))
+}
+
+/// Sign-in attempts per account and address: 5 per 15 minutes.
+pub const PER_ACCOUNT_ADDRESS: support_auth::Policy = support_auth::ratelimit::PER_ACCOUNT;
+/// Sign-in attempts per account from anywhere: 50 per 15 minutes.
+pub const PER_ACCOUNT_ANYWHERE: support_auth::Policy = support_auth::Policy {
+    limit: 50,
+    window_secs: support_auth::ratelimit::PER_ACCOUNT.window_secs,
+};
+
+/// The throttle's address: an IPv4 address as is, an IPv6 one by its /64 (one
+/// customer's network hands out many), `unknown` without one (local development: at
+/// the edge `CF-Connecting-IP` is always set).
+pub fn address_bucket(address: Option<&str>) -> String {
+    match address.map(str::trim).filter(|a| !a.is_empty()) {
+        None => "unknown".into(),
+        Some(a) if a.contains(':') => match a.parse::<std::net::Ipv6Addr>() {
+            Ok(ip) => {
+                let s = ip.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            Err(_) => a.to_owned(),
+        },
+        Some(a) => a.to_owned(),
+    }
 }
 
 /// A well-formed hash of a password nobody has, checked when the email is unknown.

@@ -1126,30 +1126,50 @@ impl Store for SqlStore {
         Ok(changed.first().copied().unwrap_or(0) as u64)
     }
 
-    async fn login_failures(&self, key: &str, window_start: i64) -> Result<u32> {
-        Ok(self
+    async fn person_with_password(&self, email: &str) -> Result<Option<(Person, Option<String>)>> {
+        let Some(row) = self
             .one(Statement::new(
-                "SELECT failures FROM login_failures WHERE key = ?1 AND window_start = ?2",
-                vec![key.into(), window_start.into()],
+                "SELECT u.*, a.\"password\" AS credential FROM \"user\" u \
+                 LEFT JOIN \"account\" a ON a.\"userId\" = u.\"id\" AND a.\"providerId\" = 'credential' \
+                 WHERE u.\"email\" = lower(?1)",
+                vec![email.trim().into()],
             ))
             .await?
-            .and_then(|row| int(&row, "failures"))
-            .unwrap_or(0) as u32)
+        else {
+            return Ok(None);
+        };
+        Ok(Some((person_from(&row)?, text(&row, "credential"))))
     }
 
-    async fn add_login_failure(&self, key: &str, window_start: i64) -> Result<()> {
+    async fn count_login_attempt(&self, key: &str, window_start: i64) -> Result<u32> {
+        let rows = self
+            .db
+            .query(Statement::new(
+                "INSERT INTO login_failures (key, window_start, failures) VALUES (?1, ?2, 1) \
+                 ON CONFLICT (key, window_start) DO UPDATE SET failures = failures + 1 \
+                 RETURNING failures",
+                vec![key.into(), window_start.into()],
+            ))
+            .await?;
         self.db
-            .execute(vec![
-                Statement::new(
-                    "DELETE FROM login_failures WHERE key = ?1 AND window_start < ?2",
-                    vec![key.into(), window_start.into()],
-                ),
-                Statement::new(
-                    "INSERT INTO login_failures (key, window_start, failures) VALUES (?1, ?2, 1) \
-                     ON CONFLICT (key, window_start) DO UPDATE SET failures = failures + 1",
-                    vec![key.into(), window_start.into()],
-                ),
-            ])
+            .execute(vec![Statement::new(
+                "DELETE FROM login_failures WHERE window_start < ?1",
+                vec![window_start.into()],
+            )])
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|row| int(row, "failures"))
+            .unwrap_or(1) as u32)
+    }
+
+    async fn forgive_login_attempt(&self, key: &str, window_start: i64) -> Result<()> {
+        self.db
+            .execute(vec![Statement::new(
+                "UPDATE login_failures SET failures = failures - 1 \
+                 WHERE key = ?1 AND window_start = ?2 AND failures > 0",
+                vec![key.into(), window_start.into()],
+            )])
             .await?;
         Ok(())
     }

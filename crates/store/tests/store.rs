@@ -859,23 +859,46 @@ async fn sessions_expire_and_end() {
 }
 
 #[tokio::test]
-async fn failed_sign_ins_are_counted_per_key_and_window() {
+async fn sign_in_attempts_are_counted_atomically_per_key_and_window() {
     let (_db, store) = store();
-    for _ in 0..3 {
-        store.add_login_failure("account:a@b.c", 100).await.unwrap();
+    for expected in 1..=3 {
+        assert_eq!(
+            store
+                .count_login_attempt("account:a@b.c", 100)
+                .await
+                .unwrap(),
+            expected
+        );
     }
-    store
-        .add_login_failure("address:203.0.113.7", 100)
-        .await
-        .unwrap();
-    assert_eq!(store.login_failures("account:a@b.c", 100).await.unwrap(), 3);
-    // A new window starts from zero and drops the old one.
-    store.add_login_failure("account:a@b.c", 200).await.unwrap();
-    assert_eq!(store.login_failures("account:a@b.c", 200).await.unwrap(), 1);
-    assert_eq!(store.login_failures("account:a@b.c", 100).await.unwrap(), 0);
     assert_eq!(
         store
-            .login_failures("address:203.0.113.7", 100)
+            .count_login_attempt("address:203.0.113.7", 100)
+            .await
+            .unwrap(),
+        1
+    );
+    store
+        .forgive_login_attempt("account:a@b.c", 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .count_login_attempt("account:a@b.c", 100)
+            .await
+            .unwrap(),
+        3
+    );
+    // A new window starts from one, and every key's older windows are dropped.
+    assert_eq!(
+        store
+            .count_login_attempt("account:a@b.c", 200)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .count_login_attempt("address:203.0.113.7", 200)
             .await
             .unwrap(),
         1
@@ -934,6 +957,20 @@ async fn sign_in_checks_the_password_throttles_and_opens_a_session() {
         sign_in(&store, "owner@example.com", "correct horse battery", &origin, now).await,
         Err(SignInError::Throttled { retry_after_secs }) if retry_after_secs > 0
     ));
+    // Not locked out from elsewhere: the tight limit is per account and address.
+    let office = Origin {
+        address: Some("192.0.2.10".into()),
+        user_agent: None,
+    };
+    assert!(sign_in(
+        &store,
+        "owner@example.com",
+        "correct horse battery",
+        &office,
+        now
+    )
+    .await
+    .is_ok());
     // An unknown email fails the same way as a wrong password.
     let elsewhere = Origin {
         address: Some("198.51.100.1".into()),
@@ -972,4 +1009,19 @@ async fn an_approval_that_could_not_be_written_goes_back_to_proposed() {
     let back = store.faq(&entry.id).await.unwrap().unwrap();
     assert_eq!(back.status, FaqStatus::Proposed);
     assert_eq!((back.question, back.decided_by), (entry.question, None));
+}
+
+#[test]
+fn ipv6_addresses_are_throttled_by_their_64() {
+    use support_store::people::address_bucket;
+    assert_eq!(
+        address_bucket(Some("2001:db8:1:2:aaaa::1")),
+        address_bucket(Some("2001:db8:1:2:bbbb::9"))
+    );
+    assert_ne!(
+        address_bucket(Some("2001:db8:1:2::1")),
+        address_bucket(Some("2001:db8:1:3::1"))
+    );
+    assert_eq!(address_bucket(Some("203.0.113.7")), "203.0.113.7");
+    assert_eq!(address_bucket(None), "unknown");
 }

@@ -1,5 +1,5 @@
-//! Sign-in for the dashboard, speaking BetterAuth's email API so its clients work
-//! unchanged, on BetterAuth's tables (migration 0007) and cookie:
+//! Sign-in for the dashboard, speaking BetterAuth's email API (its paths, bodies and
+//! answers) on BetterAuth's tables (migration 0007) and cookie:
 //! - `POST /api/auth/sign-in/email` `{"email", "password"}`: the session cookie and
 //!   `{"redirect": false, "token", "user"}`; a wrong email or password is one 401, too
 //!   many failures a 429 with `Retry-After`;
@@ -7,7 +7,10 @@
 //! - `POST /api/auth/sign-out`: ends the session and clears the cookie.
 //!
 //! Without `BETTER_AUTH_SECRET` these routes answer 404. A browser's cross-site `POST`
-//! is refused (its `Origin` must be this platform's), as BetterAuth's origin check does.
+//! is refused (its `Origin` must be this platform's: there is no list of other trusted
+//! origins yet, so a client on another origin cannot sign in through a browser). A
+//! password is never taken over plain http, except on the loopback address (local
+//! development). Sessions last 7 days from sign-in and are not extended by use.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -44,6 +47,18 @@ fn store(ctx: &Ctx) -> Result<std::sync::Arc<support_store::SqlStore>, ApiError>
 /// plain http (local development).
 fn secure(req: &Request) -> bool {
     req.url().map(|u| u.scheme() == "https").unwrap_or(true)
+}
+
+/// A password over plain http is refused unless the host is the loopback (local
+/// development): a misconfigured zone must not carry passwords in the clear.
+fn transport_ok(req: &Request) -> Result<(), ApiError> {
+    let url = req.url()?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    if url.scheme() == "https" || loopback {
+        Ok(())
+    } else {
+        Err(ApiError::new(403, "sign in over https"))
+    }
 }
 
 /// A browser's `POST` from another origin is refused; clients that send no `Origin`
@@ -88,6 +103,15 @@ pub async fn current(req: &Request, ctx: &Ctx) -> Result<Option<(Session, Person
     let Some(cookies) = header(req, "cookie") else {
         return Ok(None);
     };
+    // Two cookies of the name (one planted by a sibling subdomain with a narrower
+    // path comes first) are nobody's: which one is meant cannot be known.
+    let named = cookies
+        .split(';')
+        .filter(|c| c.trim_start().starts_with(&format!("{name}=")))
+        .count();
+    if named != 1 {
+        return Ok(None);
+    }
     let Some(value) = cookie_value(&cookies, &name) else {
         return Ok(None);
     };
@@ -114,6 +138,7 @@ struct SignInBody {
 pub async fn sign_in_email(mut req: Request, ctx: Ctx) -> ApiResult {
     let secrets = secrets(&ctx)?;
     same_origin(&req)?;
+    transport_ok(&req)?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let body: SignInBody = serde_json::from_slice(&body)
         .map_err(|_| ApiError::bad_request("expected {\"email\", \"password\"}"))?;
