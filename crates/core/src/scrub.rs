@@ -13,6 +13,7 @@ use regex_lite::Regex;
 struct Patterns {
     email: Regex,
     url_with_query: Regex,
+    url_with_token: Regex,
     id: Regex,
     long_number: Regex,
 }
@@ -21,10 +22,13 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     Patterns {
     email: Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b").unwrap(),
     // A link with a query or a fragment: magic links, reset links, signed URLs.
-    url_with_query: Regex::new(r#"(?i)\bhttps?://[^\s<>"'?#]+[?#][^\s<>"']*"#).unwrap(),
+    url_with_query: Regex::new(r#"(?i)\b(?:https?://)?[a-z0-9.-]+\.[a-z]{2,}/[^\s<>"'?#]*[?#](?:[^\s<>"']*[^\s<>"'.,;:!?)])?"#).unwrap(),
+    // A link whose path holds a token (16+ letters, digits, `-` or `_` in one segment):
+    // magic links and receipts put their secret there.
+    url_with_token: Regex::new(r#"(?i)\b(?:https?://)?[a-z0-9.-]+\.[a-z]{2,}/(?:[^\s<>"'/]*/)*[A-Za-z0-9_-]{16,}(?:[^\s<>"']*[^\s<>"'.,;:!?)])?"#).unwrap(),
     // Record ids as the platform, the apps, Stripe and Front write them.
     id: Regex::new(
-        r"\b(?:usr|pur|prod|ch|re|py|pi|cus|sub|in|acct|cnv|msg|act|tok|tea|inb|cha|evt|txn|bulk)_[A-Za-z0-9_]{3,}\b",
+        r"\b(?:usr|pur|prod|ch|re|py|pi|cus|sub|in|ii|acct|cnv|msg|act|tok|tea|inb|cha|evt|txn|bulk|cs|pm|seti|dp|po|tr|rcpt|card|src|ba)_[A-Za-z0-9_]{3,}\b",
     )
     .unwrap(),
     // Card, phone and order numbers: 7+ digits, spaces or dashes allowed between.
@@ -38,6 +42,7 @@ pub fn scrub(text: &str, names: &[&str]) -> String {
     let p = &*PATTERNS;
     let text = p.email.replace_all(text, "[email]");
     let text = p.url_with_query.replace_all(&text, "[link]");
+    let text = p.url_with_token.replace_all(&text, "[link]");
     let text = p.id.replace_all(&text, "[id]");
     let mut text = p.long_number.replace_all(&text, "[number]").into_owned();
     let mut words: Vec<&str> = names
@@ -108,6 +113,17 @@ mod tests {
             "[name], same as Samuel"
         );
         assert_eq!(scrub("Nothing to hide", &[]), "Nothing to hide");
+    }
+
+    #[test]
+    fn links_that_carry_a_secret_go_whatever_their_shape() {
+        let text = "Use https://app.example.com/magic/eyJhbGciOiJIUzI1NiJ9abc or \
+            app.example.com/reset?t=abc, receipt pay.stripe.com/receipts/acct_1/rcpt_ABCDEFGHIJKLMNOPQR, \
+            card pm_1Abc and session cs_test_a1b2";
+        assert_eq!(
+            scrub(text, &[]),
+            "Use [link] or [link], receipt [link], card [id] and session [id]"
+        );
     }
 
     #[test]

@@ -55,7 +55,15 @@ pub(crate) async fn learn_from_reply(
     let started = Instant::now();
     let ctx = &action.context;
     let text = |key: &str| ctx.get(key).and_then(Value::as_str).unwrap_or("");
-    let customer: Vec<&str> = [text("customerName"), text("customer")]
+    // Every name the platform knows for the customer: Front's display name, the app's
+    // account name, and the email with its local part ("dana.lee" in a signature).
+    let email = text("customer");
+    let local_part = email.split('@').next().unwrap_or_default();
+    let account_name = ctx
+        .pointer("/account/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let customer: Vec<&str> = [text("customerName"), account_name, email, local_part]
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect();
