@@ -141,6 +141,8 @@ pub fn evidence(ctx: &AgentContext, run: &AgentRun, proposals: &[Effect]) -> Evi
     // Typed data only: amounts and links, never names, notes or reasons (a customer's
     // display name or the model's refund note must not ground a claim).
     evidence.add_data(&serde_json::to_value(&ctx.sender).unwrap_or_default());
+    // The sender's own address, as Front verified it.
+    evidence.add_email(&ctx.sender.email);
     evidence.add_data(&Value::Object(ctx.app_data.clone()));
     evidence.add_data(&serde_json::to_value(proposals).unwrap_or_default());
     // What the app's tools answered during the run (purchases, product status, content).

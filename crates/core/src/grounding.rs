@@ -38,8 +38,10 @@ pub enum ClaimKind {
     Duration,
     /// A percentage.
     Percentage,
-    /// A link.
+    /// A link (with or without its scheme: Front and mail clients link `app.example.com`).
     Url,
+    /// An email address to write to.
+    Email,
     /// A promise about the product's policies.
     Policy,
 }
@@ -102,6 +104,8 @@ struct Patterns {
     duration: Regex,
     percentage: Regex,
     url: Regex,
+    email: Regex,
+    domain: Regex,
 }
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
@@ -121,6 +125,13 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         .unwrap(),
         percentage: Regex::new(r"(?i)\b(\d+(?:\.\d+)?)\s?(?:%|percent\b)").unwrap(),
         url: Regex::new(r#"(?i)\bhttps?://[^\s<>"'()\[\]{}]+"#).unwrap(),
+        email: Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").unwrap(),
+        // A host a reader's mail client turns into a link: known top-level domains only
+        // (so `Node.js` or `README.md` are not links), an optional path.
+        domain: Regex::new(
+            r#"(?i)\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|dev|app|co|ai|me|so|xyz|info|biz|example|uk|de|fr|eu|us|ly|gg|sh)\b(?:/[^\s<>"'()]*[^\s<>"'().,;:!?])?"#,
+        )
+        .unwrap(),
     }
 });
 
@@ -251,6 +262,34 @@ pub fn claims(text: &str) -> Vec<Claim> {
             key: format!("url:{}", url.trim_end_matches('/')),
         });
     }
+    let emails: Vec<(usize, usize)> = p
+        .email
+        .find_iter(&text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    for (start, end) in &emails {
+        if in_url(*start) {
+            continue;
+        }
+        let email = &text[*start..*end];
+        out.push(Claim {
+            kind: ClaimKind::Email,
+            text: email.to_owned(),
+            key: format!("email:{email}"),
+        });
+    }
+    let in_email = |at: usize| emails.iter().any(|(s, e)| (*s..*e).contains(&at));
+    for m in p.domain.find_iter(&text) {
+        if in_url(m.start()) || in_email(m.start()) {
+            continue;
+        }
+        let host = m.as_str().trim_end_matches('/');
+        out.push(Claim {
+            kind: ClaimKind::Url,
+            text: host.to_owned(),
+            key: format!("url:https://{host}"),
+        });
+    }
     let dashless = text.replace('-', " ");
     for phrase in POLICY_PHRASES {
         let wanted = phrase.replace('-', " ");
@@ -349,7 +388,8 @@ impl Evidence {
     fn add(&mut self, text: &str) {
         for claim in claims(text) {
             if claim.kind == ClaimKind::Url {
-                self.urls.push(claim.text.trim_end_matches('/').to_owned());
+                let url = claim.key.trim_start_matches("url:");
+                self.urls.push(url.trim_end_matches('/').to_owned());
             }
             self.keys.insert(claim.key);
         }
@@ -365,7 +405,7 @@ impl Evidence {
         }
         match claim.kind {
             ClaimKind::Url => {
-                let url = claim.text.trim_end_matches('/');
+                let url = claim.key.trim_start_matches("url:").trim_end_matches('/');
                 self.urls
                     .iter()
                     .any(|known| url.starts_with(&format!("{known}/")) || url == known)
@@ -376,6 +416,14 @@ impl Evidence {
                     || contains_phrase(&self.text, &format!("{phrase}s"))
             }
             _ => false,
+        }
+    }
+
+    /// Add an email address the records hold (the sender's own, as Front verified it).
+    pub fn add_email(&mut self, email: &str) {
+        let email = email.trim().to_lowercase();
+        if !email.is_empty() {
+            self.keys.insert(format!("email:{email}"));
         }
     }
 
@@ -429,6 +477,13 @@ mod tests {
             ]
         );
         assert_eq!(keys("Both discounts apply"), vec!["policy:discount"]);
+        assert_eq!(
+            keys("Write to team@app.example.com or see www.evil.example/claim. Node.js is fine."),
+            vec![
+                "email:team@app.example.com",
+                "url:https://www.evil.example/claim"
+            ]
+        );
         assert_eq!(
             keys("Log in at https://app.example.com/login."),
             vec!["url:https://app.example.com/login"]
