@@ -18,6 +18,35 @@ pub enum UsersCommand {
     Add(AddArgs),
     /// List the people who can sign in.
     List(ListArgs),
+    /// Change a person's role or Slack link (`--slack ""` unlinks); a demotion ends
+    /// their sessions.
+    Set(SetArgs),
+    /// End every session of a person now.
+    RevokeSessions(RevokeArgs),
+}
+
+#[derive(Args)]
+pub struct SetArgs {
+    #[command(flatten)]
+    platform: PlatformArgs,
+    /// Their sign-in email.
+    #[arg(long)]
+    email: String,
+    /// owner, agent or viewer.
+    #[arg(long)]
+    role: Option<String>,
+    /// Their Slack user id (`""` unlinks).
+    #[arg(long)]
+    slack: Option<String>,
+}
+
+#[derive(Args)]
+pub struct RevokeArgs {
+    #[command(flatten)]
+    platform: PlatformArgs,
+    /// Their sign-in email.
+    #[arg(long)]
+    email: String,
 }
 
 #[derive(Args)]
@@ -54,7 +83,84 @@ pub async fn run(command: UsersCommand) -> anyhow::Result<ExitCode> {
     match command {
         UsersCommand::Add(args) => add(args).await,
         UsersCommand::List(args) => list(args).await,
+        UsersCommand::Set(args) => set(args).await,
+        UsersCommand::RevokeSessions(args) => revoke(args).await,
     }
+}
+
+/// The id of the person with this email.
+async fn id_of(platform: &PlatformArgs, email: &str) -> anyhow::Result<String> {
+    let body = answer(
+        client()?
+            .get(platform.url("/admin/users"))
+            .bearer_auth(&platform.token)
+            .send()
+            .await?,
+    )
+    .await?;
+    let wanted = email.trim().to_lowercase();
+    body["users"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|u| u["email"].as_str() == Some(wanted.as_str()))
+        .and_then(|u| u["id"].as_str())
+        .map(str::to_owned)
+        .with_context(|| format!("nobody signs in as {wanted}"))
+}
+
+async fn set(args: SetArgs) -> anyhow::Result<ExitCode> {
+    if args.role.is_none() && args.slack.is_none() {
+        bail!("give --role and/or --slack");
+    }
+    let id = id_of(&args.platform, &args.email).await?;
+    let mut change = json!({});
+    if let Some(role) = &args.role {
+        change["role"] = json!(role);
+    }
+    if let Some(slack) = &args.slack {
+        change["slackUserId"] = json!(slack);
+    }
+    let body = answer(
+        client()?
+            .post(args.platform.url(&format!("/admin/users/{id}")))
+            .bearer_auth(&args.platform.token)
+            .json(&change)
+            .send()
+            .await?,
+    )
+    .await?;
+    println!(
+        "{} is now {}{}",
+        body["email"].as_str().unwrap_or("?"),
+        body["role"].as_str().unwrap_or("?"),
+        body["slackUserId"]
+            .as_str()
+            .map(|s| format!(", Slack {s}"))
+            .unwrap_or_else(|| ", no Slack link".into())
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
+    let id = id_of(&args.platform, &args.email).await?;
+    let body = answer(
+        client()?
+            .post(
+                args.platform
+                    .url(&format!("/admin/users/{id}/revoke-sessions")),
+            )
+            .bearer_auth(&args.platform.token)
+            .send()
+            .await?,
+    )
+    .await?;
+    println!(
+        "ended {} session(s) of {}",
+        body["sessionsEnded"].as_u64().unwrap_or(0),
+        args.email
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn add(args: AddArgs) -> anyhow::Result<ExitCode> {

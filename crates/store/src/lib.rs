@@ -199,6 +199,17 @@ pub trait Store: MaybeSendSync {
         person: &people::Person,
         password_hash: Option<&str>,
     ) -> Result<bool>;
+    /// A person by id.
+    async fn person(&self, id: &str) -> Result<Option<people::Person>>;
+    /// Change a person's role and/or Slack link (`Some(None)` unlinks): the person as
+    /// now, or `None` when there is no such person.
+    async fn update_person(
+        &self,
+        id: &str,
+        role: Option<support_auth::Role>,
+        slack_user_id: Option<Option<String>>,
+        now_ms: i64,
+    ) -> Result<Option<people::Person>>;
     /// A person by email (any case).
     async fn person_by_email(&self, email: &str) -> Result<Option<people::Person>>;
     /// Everyone, by email.

@@ -122,6 +122,8 @@ pub enum AuditKind {
     Decision,
     /// An executed side effect.
     Execution,
+    /// An operator's or owner's change: people, roles, sessions, FAQ entries.
+    Admin,
 }
 
 impl AuditKind {
@@ -134,6 +136,7 @@ impl AuditKind {
             AuditKind::ToolCall => "tool_call",
             AuditKind::Decision => "decision",
             AuditKind::Execution => "execution",
+            AuditKind::Admin => "admin",
         }
     }
 }

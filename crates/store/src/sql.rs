@@ -1014,6 +1014,45 @@ impl Store for SqlStore {
         Ok(changed.first().copied().unwrap_or(0) > 0)
     }
 
+    async fn person(&self, id: &str) -> Result<Option<Person>> {
+        self.one(Statement::new(
+            "SELECT * FROM \"user\" WHERE \"id\" = ?1",
+            vec![id.into()],
+        ))
+        .await?
+        .as_ref()
+        .map(person_from)
+        .transpose()
+    }
+
+    async fn update_person(
+        &self,
+        id: &str,
+        role: Option<Role>,
+        slack_user_id: Option<Option<String>>,
+        now_ms: i64,
+    ) -> Result<Option<Person>> {
+        let (set_slack, slack) = match slack_user_id {
+            Some(value) => (1, value),
+            None => (0, None),
+        };
+        self.db
+            .execute(vec![Statement::new(
+                "UPDATE \"user\" SET \"role\" = coalesce(?2, \"role\"), \
+                   \"slackUserId\" = CASE WHEN ?3 = 1 THEN ?4 ELSE \"slackUserId\" END, \
+                   \"updatedAt\" = ?5 WHERE \"id\" = ?1",
+                vec![
+                    id.into(),
+                    role.map(Role::as_str).into(),
+                    (set_slack as i64).into(),
+                    slack.into(),
+                    iso(now_ms).into(),
+                ],
+            )])
+            .await?;
+        self.person(id).await
+    }
+
     async fn person_by_email(&self, email: &str) -> Result<Option<Person>> {
         self.one(Statement::new(
             "SELECT * FROM \"user\" WHERE \"email\" = lower(?1)",

@@ -187,3 +187,86 @@ async fn without_a_secret_sign_in_does_not_exist() {
         assert_eq!(response.status(), 404, "{method} {path}");
     }
 }
+
+fn skill(args: &[&str]) -> String {
+    let out = std::process::Command::new(env("SKILL_BIN"))
+        .args(args)
+        .env("PLATFORM_URL", platform())
+        .env("ADMIN_TOKEN", env("ADMIN_TOKEN"))
+        .output()
+        .expect("skill runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn a_demotion_or_a_revocation_ends_sessions_and_is_audited() {
+    let email = format!("{}@example.com", unique("agent"));
+    let password = "a password for the queue";
+    assert!(add_user(&email, "agent", password).status.success());
+    let cookie_of = |r: &reqwest::Response| {
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let first = cookie_of(&sign_in(&email, password).await);
+    assert_eq!(session_with(&first).await["user"]["role"], "agent");
+
+    // Linking another Slack id keeps the session; a demotion to viewer ends it.
+    let out = skill(&["users", "set", "--email", &email, "--slack", "U0DEVOTHER"]);
+    assert!(out.contains("Slack U0DEVOTHER"), "{out}");
+    assert_eq!(
+        session_with(&first).await["user"]["slackUserId"],
+        "U0DEVOTHER"
+    );
+    let out = skill(&["users", "set", "--email", &email, "--role", "viewer"]);
+    assert!(out.contains("is now viewer"), "{out}");
+    assert_eq!(
+        session_with(&first).await,
+        Value::Null,
+        "demoted: signed out"
+    );
+
+    let second = cookie_of(&sign_in(&email, password).await);
+    assert_eq!(session_with(&second).await["user"]["role"], "viewer");
+    let out = skill(&["users", "revoke-sessions", "--email", &email]);
+    assert!(out.contains("ended 1 session(s)"), "{out}");
+    assert_eq!(session_with(&second).await, Value::Null);
+
+    // Every change is in the audit log: added, changed twice, sessions revoked.
+    let rows = admin_audit_of(&email).await;
+    let names: Vec<&str> = rows.iter().filter_map(|r| r["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "person added",
+            "person changed",
+            "person changed",
+            "sessions revoked"
+        ],
+        "{rows:?}"
+    );
+}
+
+/// The admin rows that concern this email, oldest first (read from D1 as an operator).
+async fn admin_audit_of(email: &str) -> Vec<Value> {
+    let out = d1_command(
+        "support-platform",
+        &env("PLATFORM_CONFIG"),
+        &env("PLATFORM_STATE_DIR"),
+        &format!(
+            "SELECT name, input FROM audit_log WHERE kind = 'admin' AND input LIKE '%{email}%' ORDER BY at_ms, rowid"
+        ),
+        true,
+    );
+    let parsed: Value = serde_json::from_slice(&out).unwrap();
+    parsed[0]["results"].as_array().cloned().unwrap_or_default()
+}

@@ -162,6 +162,18 @@ const ROUTES: &[Route] = &[
         },
     },
     Route {
+        path: "/admin/users/{id}",
+        methods: &[Method::Post],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::change_person(r, c)),
+    },
+    Route {
+        path: "/admin/users/{id}/revoke-sessions",
+        methods: &[Method::Post],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::revoke_sessions(r, c)),
+    },
+    Route {
         path: "/api/auth/sign-in/email",
         methods: &[Method::Post],
         access: Access::Public,

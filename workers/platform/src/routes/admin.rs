@@ -337,7 +337,16 @@ pub async fn decide_faq(mut req: Request, ctx: Ctx) -> ApiResult {
         now_ms: worker::Date::now().as_millis() as i64,
     };
     match decide_faq(ports.store.as_ref(), &ports.services, decision).await {
-        Ok(entry) => json(200, &json!({ "faq": entry })),
+        Ok(entry) => {
+            audit_admin(
+                store(&ctx)?.as_ref(),
+                "faq decided",
+                json!({"faq": entry.id, "app": entry.app_id, "by": entry.decided_by}),
+                json!({"status": entry.status, "candidates": entry.candidate_ids.len()}),
+            )
+            .await?;
+            json(200, &json!({ "faq": entry }))
+        }
         Err(e @ DecideFaqError::NotFound(_)) => Err(ApiError::new(404, e.to_string())),
         Err(e @ DecideFaqError::AlreadyDecided(_)) => Err(ApiError::new(409, e.to_string())),
         Err(e @ (DecideFaqError::Invalid(_) | DecideFaqError::NoWriteToken)) => {
@@ -420,7 +429,8 @@ pub async fn add_person(mut req: Request, ctx: Ctx) -> ApiResult {
         created_at: now,
         updated_at: now,
     };
-    if !store(&ctx)?
+    let store = store(&ctx)?;
+    if !store
         .add_person(&person, Some(&hash))
         .await
         .map_err(store_error)?
@@ -430,5 +440,136 @@ pub async fn add_person(mut req: Request, ctx: Ctx) -> ApiResult {
             format!("{} already has an account", person.email),
         ));
     }
+    audit_admin(
+        &store,
+        "person added",
+        json!({"user": person.id, "email": person.email}),
+        json!({"role": person.role, "slackUserId": person.slack_user_id}),
+    )
+    .await?;
     json(201, &person)
+}
+
+/// An operator's change, in the audit log (who: the admin token, or the person named).
+async fn audit_admin(
+    store: &support_store::SqlStore,
+    name: &str,
+    input: serde_json::Value,
+    output: serde_json::Value,
+) -> Result<(), ApiError> {
+    use support_store::Store;
+    let now = worker::Date::now().as_millis() as i64;
+    let mut id = [0u8; 8];
+    getrandom::getrandom(&mut id).map_err(|e| ApiError::new(500, "no randomness").with_cause(e))?;
+    let entry = support_store::AuditEntry {
+        id: format!("admin:{}:{}", now, hex::encode(id)),
+        at_ms: now,
+        app_id: None,
+        conversation_id: None,
+        run_id: None,
+        action_id: None,
+        kind: support_store::AuditKind::Admin,
+        name: name.to_owned(),
+        input,
+        output: Some(output),
+        error: None,
+        duration_ms: None,
+        usage: None,
+        sensitive: None,
+        sensitive_until: None,
+    };
+    store.audit(&[entry]).await.map_err(store_error)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PersonChange {
+    #[serde(default)]
+    role: Option<String>,
+    /// A Slack user id, or `""` to unlink.
+    #[serde(default)]
+    slack_user_id: Option<String>,
+}
+
+/// `POST /admin/users/{id}` `{"role"?, "slackUserId"?}`: change a person's role or Slack
+/// link (`""` unlinks). A demoted person's open sessions end with the change.
+pub async fn change_person(mut req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::Store;
+    let id = ctx.param(0).to_owned();
+    let body = read_body(&mut req, MAX_BODY_BYTES).await?;
+    let change: PersonChange = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
+    let role = match change.role.as_deref().map(str::trim) {
+        None => None,
+        Some(r) => Some(
+            support_auth::Role::parse(r)
+                .ok_or_else(|| ApiError::bad_request("`role` is owner, agent or viewer"))?,
+        ),
+    };
+    let slack = change.slack_user_id.map(|s| {
+        let s = s.trim().to_owned();
+        (!s.is_empty()).then_some(s)
+    });
+    if let Some(Some(s)) = &slack {
+        if !(s.starts_with('U') || s.starts_with('W'))
+            || !s.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(ApiError::bad_request(
+                "`slackUserId` is a Slack user id (U… or W…)",
+            ));
+        }
+    }
+    let store = store(&ctx)?;
+    let before = store
+        .person(&id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::new(404, format!("no person {id}")))?;
+    let now = worker::Date::now().as_millis() as i64;
+    let after = store
+        .update_person(&id, role, slack, now)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::new(404, format!("no person {id}")))?;
+    // Fewer rights take effect now, not when a session ends on its own.
+    let demoted = {
+        use support_auth::Permission::*;
+        [ManageApps, ManagePeople, Decide, Read]
+            .into_iter()
+            .any(|p| before.role.may(p) && !after.role.may(p))
+    };
+    let ended = if demoted {
+        store.end_sessions_of(&id).await.map_err(store_error)?
+    } else {
+        0
+    };
+    audit_admin(
+        &store,
+        "person changed",
+        json!({"user": id, "email": after.email}),
+        json!({"role": [before.role, after.role], "slackUserId": [before.slack_user_id, after.slack_user_id], "sessionsEnded": ended}),
+    )
+    .await?;
+    json(200, &after)
+}
+
+/// `POST /admin/users/{id}/revoke-sessions`: end every session of a person now.
+pub async fn revoke_sessions(_req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::Store;
+    let id = ctx.param(0).to_owned();
+    let store = store(&ctx)?;
+    let person = store
+        .person(&id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::new(404, format!("no person {id}")))?;
+    let ended = store.end_sessions_of(&id).await.map_err(store_error)?;
+    audit_admin(
+        &store,
+        "sessions revoked",
+        json!({"user": id, "email": person.email}),
+        json!({"sessionsEnded": ended}),
+    )
+    .await?;
+    json(200, &json!({"user": id, "sessionsEnded": ended}))
 }
