@@ -415,6 +415,43 @@ async fn function_errors_retry_then_fail_and_trigger_on_failure() {
 }
 
 #[tokio::test]
+async fn a_gateway_error_without_sdk_headers_is_retried_not_a_protocol_error() {
+    // The first call meets a proxy's 503 (no SDK headers, not JSON); the retry reaches
+    // the SDK. An SDK answer without its headers stays a protocol error (below).
+    let calls = Arc::new(Mutex::new(0));
+    let seen = calls.clone();
+    let script: Script = Arc::new(move |_| {
+        let mut n = seen.lock().unwrap();
+        *n += 1;
+        if *n == 1 {
+            (
+                503,
+                vec![("x-omit-sdk-header", "1".into())],
+                json!("Service Unavailable"),
+            )
+        } else {
+            (200, vec![], json!("done"))
+        }
+    });
+    let s = setup(
+        json!([{"id": "app-flaky", "retries": 2, "triggers": [{"event": "test/flaky"}]}]),
+        script,
+    )
+    .await;
+    send(&s, json!({"name": "test/flaky", "data": {}})).await;
+    let run = wait_done(&s, "app-flaky").await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(run["output"], "done");
+    let statuses: Vec<u64> = run["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, vec![503, 200]);
+}
+
+#[tokio::test]
 async fn cancel_on_stops_a_waiting_run() {
     let script: Script = Arc::new(|r| match memo(r, "nap") {
         None => (

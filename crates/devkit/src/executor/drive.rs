@@ -73,10 +73,16 @@ impl Executor {
                 error: None,
             };
             self.record_call(run_id, &step_id, attempt, outcome);
-            if let Err(problem) = check_sdk_headers(&headers) {
-                return RunStatus::Failed {
-                    error: json!({"name": "ProtocolError", "message": problem}),
-                };
+            // An answer that is not the SDK's (a 502/503 from a proxy or the runtime
+            // while the app restarts) is an error to retry like any other 5xx, as
+            // Inngest does; only an SDK answer must carry the SDK's headers.
+            let from_sdk = header(&headers, "x-inngest-sdk").is_some();
+            if from_sdk || (200..300).contains(&status) {
+                if let Err(problem) = check_sdk_headers(&headers) {
+                    return RunStatus::Failed {
+                        error: json!({"name": "ProtocolError", "message": problem}),
+                    };
+                }
             }
             let no_retry = header(&headers, "x-inngest-no-retry") == Some("true");
             let retry_after = header(&headers, "retry-after")
