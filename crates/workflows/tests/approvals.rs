@@ -564,4 +564,49 @@ async fn sent_replies_become_scrubbed_candidates_and_three_similar_ones_one_faq_
             _
         ))
     ));
+
+    // A rejected entry never reaches the index.
+    let mut others = Vec::new();
+    for i in 3..6 {
+        others.push(sent_reply(&world, &format!("dark-{i}"), body, reply).await);
+    }
+    let second = world
+        .store
+        .faqs(Some("total-typescript"), Some(FaqStatus::Proposed))
+        .await
+        .unwrap();
+    assert_eq!(
+        second.len(),
+        1,
+        "the next three make a new entry: {second:?}"
+    );
+    assert!(second[0]
+        .candidate_ids
+        .iter()
+        .all(|id| others.iter().any(|a| &candidate_id(a) == id)));
+    let rejected = support_workflows::learned::decide_faq(
+        world.store.as_ref(),
+        &world.services,
+        support_store::FaqDecision {
+            id: second[0].id.clone(),
+            status: FaqStatus::Rejected,
+            question: String::new(),
+            answer: String::new(),
+            by: "reviewer".into(),
+            reason: Some("covered by the docs".into()),
+            now_ms: 6,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(rejected.status, FaqStatus::Rejected);
+    let absent = index
+        .fetch(
+            "app_tt",
+            &[second[0].knowledge_id()],
+            support_knowledge::Include::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(absent, vec![None], "a rejected entry is not in the index");
 }
