@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
-use crate::outbox::{answer, client, PlatformArgs};
+use crate::outbox::PlatformArgs;
 
 #[derive(Subcommand)]
 pub enum CandidatesCommand {
@@ -79,15 +79,13 @@ async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     if let Some(app) = &args.app {
         query.push(("app", app.clone()));
     }
-    let body = answer(
-        client()?
-            .get(platform.url("/admin/knowledge/faqs"))
-            .query(&query)
-            .bearer_auth(&platform.token)
-            .send()
-            .await?,
-    )
-    .await?;
+    let query: String = reqwest::Url::parse_with_params("http://query/", &query)?
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let body = platform
+        .get(&format!("/admin/knowledge/faqs{query}"))
+        .await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&body)?);
         return Ok(ExitCode::SUCCESS);
@@ -143,18 +141,13 @@ async fn decide(args: DecideArgs, decision: &str) -> anyhow::Result<ExitCode> {
             body[key] = json!(value);
         }
     }
-    let answered = answer(
-        client()?
-            .post(
-                args.platform
-                    .url(&format!("/admin/knowledge/faqs/{}/{decision}", args.id)),
-            )
-            .bearer_auth(&args.platform.token)
-            .json(&body)
-            .send()
-            .await?,
-    )
-    .await?;
+    let answered = args
+        .platform
+        .post(
+            &format!("/admin/knowledge/faqs/{}/{decision}", args.id),
+            Some(&body),
+        )
+        .await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&answered)?);
     } else {

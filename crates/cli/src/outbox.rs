@@ -32,6 +32,25 @@ impl PlatformArgs {
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.platform.trim_end_matches('/'))
     }
+
+    /// `GET path` on the admin API: the JSON of a success, or the platform's error.
+    pub(crate) async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        self.send(client()?.get(self.url(path))).await
+    }
+
+    /// `POST path` on the admin API, with a JSON body when given.
+    pub(crate) async fn post(&self, path: &str, body: Option<&Value>) -> anyhow::Result<Value> {
+        let request = client()?.post(self.url(path));
+        self.send(match body {
+            Some(body) => request.json(body),
+            None => request,
+        })
+        .await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
+        answer(request.bearer_auth(&self.token).send().await?).await
+    }
 }
 
 #[derive(Args)]
@@ -63,7 +82,7 @@ pub async fn run(command: OutboxCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// An HTTP client for the platform's admin API.
-pub(crate) fn client() -> anyhow::Result<reqwest::Client> {
+fn client() -> anyhow::Result<reqwest::Client> {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -71,7 +90,7 @@ pub(crate) fn client() -> anyhow::Result<reqwest::Client> {
 }
 
 /// The JSON of a success, or the platform's error as the failure.
-pub(crate) async fn answer(response: reqwest::Response) -> anyhow::Result<Value> {
+async fn answer(response: reqwest::Response) -> anyhow::Result<Value> {
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if !status.is_success() {
@@ -84,19 +103,11 @@ pub(crate) async fn answer(response: reqwest::Response) -> anyhow::Result<Value>
 }
 
 async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let url = format!(
-        "{}/admin/dead-letters{}",
-        args.platform.platform.trim_end_matches('/'),
+    let path = format!(
+        "/admin/dead-letters{}",
         if args.all { "?all=1" } else { "" }
     );
-    let body = answer(
-        client()?
-            .get(&url)
-            .bearer_auth(&args.platform.token)
-            .send()
-            .await?,
-    )
-    .await?;
+    let body = args.platform.get(&path).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&body)?);
         return Ok(ExitCode::SUCCESS);
@@ -124,19 +135,13 @@ async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    let url = format!(
-        "{}/admin/dead-letters/replay",
-        args.platform.platform.trim_end_matches('/')
-    );
-    let body = answer(
-        client()?
-            .post(&url)
-            .bearer_auth(&args.platform.token)
-            .json(&json!({"eventIds": args.event_ids}))
-            .send()
-            .await?,
-    )
-    .await?;
+    let body = args
+        .platform
+        .post(
+            "/admin/dead-letters/replay",
+            Some(&json!({"eventIds": args.event_ids})),
+        )
+        .await?;
     let replayed = body["replayed"].as_array().cloned().unwrap_or_default();
     let unknown = body["unknown"].as_array().cloned().unwrap_or_default();
     for id in &replayed {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::outbox::{answer, client, PlatformArgs};
+use crate::outbox::PlatformArgs;
 
 #[derive(Subcommand)]
 pub enum TokensCommand {
@@ -58,17 +58,15 @@ pub struct RevokeArgs {
 pub async fn run(command: TokensCommand) -> anyhow::Result<ExitCode> {
     match command {
         TokensCommand::Create(args) => {
-            let body = answer(
-                client()?
-                    .post(args.platform.url("/admin/tokens"))
-                    .bearer_auth(&args.platform.token)
-                    .json(
+            let body = args
+                .platform
+                .post(
+                    "/admin/tokens",
+                    Some(
                         &json!({"slackUserId": args.slack, "apps": args.apps, "label": args.label}),
-                    )
-                    .send()
-                    .await?,
-            )
-            .await?;
+                    ),
+                )
+                .await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&body)?);
             } else {
@@ -83,14 +81,7 @@ pub async fn run(command: TokensCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         TokensCommand::List(args) => {
-            let body = answer(
-                client()?
-                    .get(args.platform.url("/admin/tokens"))
-                    .bearer_auth(&args.platform.token)
-                    .send()
-                    .await?,
-            )
-            .await?;
+            let body = args.platform.get("/admin/tokens").await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&body)?);
                 return Ok(ExitCode::SUCCESS);
@@ -116,17 +107,9 @@ pub async fn run(command: TokensCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         TokensCommand::Revoke(args) => {
-            answer(
-                client()?
-                    .post(
-                        args.platform
-                            .url(&format!("/admin/tokens/{}/revoke", args.id)),
-                    )
-                    .bearer_auth(&args.platform.token)
-                    .send()
-                    .await?,
-            )
-            .await?;
+            args.platform
+                .post(&format!("/admin/tokens/{}/revoke", args.id), None)
+                .await?;
             println!("revoked {}", args.id);
             Ok(ExitCode::SUCCESS)
         }

@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::outbox::{answer, client, PlatformArgs};
+use crate::outbox::PlatformArgs;
 
 #[derive(Subcommand)]
 pub enum UsersCommand {
@@ -90,14 +90,7 @@ pub async fn run(command: UsersCommand) -> anyhow::Result<ExitCode> {
 
 /// The id of the person with this email.
 async fn id_of(platform: &PlatformArgs, email: &str) -> anyhow::Result<String> {
-    let body = answer(
-        client()?
-            .get(platform.url("/admin/users"))
-            .bearer_auth(&platform.token)
-            .send()
-            .await?,
-    )
-    .await?;
+    let body = platform.get("/admin/users").await?;
     let wanted = email.trim().to_lowercase();
     body["users"]
         .as_array()
@@ -121,15 +114,10 @@ async fn set(args: SetArgs) -> anyhow::Result<ExitCode> {
     if let Some(slack) = &args.slack {
         change["slackUserId"] = json!(slack);
     }
-    let body = answer(
-        client()?
-            .post(args.platform.url(&format!("/admin/users/{id}")))
-            .bearer_auth(&args.platform.token)
-            .json(&change)
-            .send()
-            .await?,
-    )
-    .await?;
+    let body = args
+        .platform
+        .post(&format!("/admin/users/{id}"), Some(&change))
+        .await?;
     println!(
         "{} is now {}{}",
         body["email"].as_str().unwrap_or("?"),
@@ -144,17 +132,10 @@ async fn set(args: SetArgs) -> anyhow::Result<ExitCode> {
 
 async fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
     let id = id_of(&args.platform, &args.email).await?;
-    let body = answer(
-        client()?
-            .post(
-                args.platform
-                    .url(&format!("/admin/users/{id}/revoke-sessions")),
-            )
-            .bearer_auth(&args.platform.token)
-            .send()
-            .await?,
-    )
-    .await?;
+    let body = args
+        .platform
+        .post(&format!("/admin/users/{id}/revoke-sessions"), None)
+        .await?;
     println!(
         "ended {} session(s) of {}",
         body["sessionsEnded"].as_u64().unwrap_or(0),
@@ -172,18 +153,16 @@ async fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
     if password.is_empty() {
         bail!("give the password on standard input, e.g. `skill users add … < password-file`");
     }
-    let body = answer(
-        client()?
-            .post(args.platform.url("/admin/users"))
-            .bearer_auth(&args.platform.token)
-            .json(&json!({
+    let body = args
+        .platform
+        .post(
+            "/admin/users",
+            Some(&json!({
                 "email": args.email, "role": args.role, "name": args.name,
                 "slackUserId": args.slack, "password": password,
-            }))
-            .send()
-            .await?,
-    )
-    .await?;
+            })),
+        )
+        .await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&body)?);
     } else {
@@ -201,14 +180,7 @@ async fn add(args: AddArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let body = answer(
-        client()?
-            .get(args.platform.url("/admin/users"))
-            .bearer_auth(&args.platform.token)
-            .send()
-            .await?,
-    )
-    .await?;
+    let body = args.platform.get("/admin/users").await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&body)?);
         return Ok(ExitCode::SUCCESS);
