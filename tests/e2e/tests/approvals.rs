@@ -334,13 +334,9 @@ async fn someone_who_is_not_an_approver_changes_nothing() {
 
 /// `skill tokens …` against the platform, as an operator runs it.
 fn skill_tokens(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env("SKILL_BIN"))
-        .arg("tokens")
-        .args(args)
-        .env("PLATFORM_URL", platform())
-        .env("ADMIN_TOKEN", env("ADMIN_TOKEN"))
-        .output()
-        .expect("skill runs")
+    let mut all = vec!["tokens"];
+    all.extend_from_slice(args);
+    skill_output(&all, None)
 }
 
 /// A new API token for `person` on `apps`, made with `skill tokens create`.

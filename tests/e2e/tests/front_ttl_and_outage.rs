@@ -207,14 +207,7 @@ async fn permanent_refusals_are_dead_lettered_and_replayable() {
     assert!(received(&refused).await.is_empty());
 
     // An operator lists and replays it with `skill` once the cause is fixed.
-    let skill = |args: &[&str]| {
-        std::process::Command::new(env("SKILL_BIN"))
-            .args(args)
-            .env("PLATFORM_URL", platform())
-            .env("ADMIN_TOKEN", env("ADMIN_TOKEN"))
-            .output()
-            .expect("skill runs")
-    };
+    let skill = |args: &[&str]| skill_output(args, None);
     let listed = skill(&["outbox", "dead-letters", "--json"]);
     assert!(
         listed.status.success(),

@@ -194,20 +194,6 @@ async fn sent_replies_become_a_proposed_faq_that_answers_the_next_customer_once_
     // Not in the knowledge base before a person approves it.
     let id = entry["id"].as_str().unwrap();
     let learned_id = format!("learned/{id}");
-    let skill = |args: &[&str]| {
-        let out = std::process::Command::new(env("SKILL_BIN"))
-            .args(args)
-            .env("PLATFORM_URL", platform())
-            .env("ADMIN_TOKEN", env("ADMIN_TOKEN"))
-            .output()
-            .expect("skill runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
     let listed = skill(&["knowledge", "candidates", "list", "--app", SLUG]);
     assert!(listed.contains(id), "{listed}");
     let before = admin_fetch_learned(&learned_id).await;

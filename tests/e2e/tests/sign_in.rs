@@ -9,9 +9,8 @@ use serde_json::{json, Value};
 
 /// `skill users add` with the password on standard input.
 fn add_user(email: &str, role: &str, password: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = std::process::Command::new(env("SKILL_BIN"))
-        .args([
+    skill_output(
+        &[
             "users",
             "add",
             "--email",
@@ -21,21 +20,9 @@ fn add_user(email: &str, role: &str, password: &str) -> std::process::Output {
             "--slack",
             "U0DEVAPPROVER",
             "--json",
-        ])
-        .env("PLATFORM_URL", platform())
-        .env("ADMIN_TOKEN", env("ADMIN_TOKEN"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("skill runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{password}\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+        ],
+        Some(&format!("{password}\n")),
+    )
 }
 
 async fn sign_in(email: &str, password: &str) -> reqwest::Response {
@@ -186,21 +173,6 @@ async fn without_a_secret_sign_in_does_not_exist() {
             .unwrap();
         assert_eq!(response.status(), 404, "{method} {path}");
     }
-}
-
-fn skill(args: &[&str]) -> String {
-    let out = std::process::Command::new(env("SKILL_BIN"))
-        .args(args)
-        .env("PLATFORM_URL", platform())
-        .env("ADMIN_TOKEN", env("ADMIN_TOKEN"))
-        .output()
-        .expect("skill runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[tokio::test]

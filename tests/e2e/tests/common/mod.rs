@@ -332,3 +332,43 @@ pub fn figure(line: &str) {
         }
     }
 }
+
+/// `skill …` as an operator runs it against the platform (`PLATFORM_URL`,
+/// `ADMIN_TOKEN`), with `stdin` on its standard input when given.
+pub fn skill_output(args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env("SKILL_BIN"))
+        .args(args)
+        .env("PLATFORM_URL", platform())
+        .env("ADMIN_TOKEN", env("ADMIN_TOKEN"))
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("skill runs");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    child.wait_with_output().expect("skill runs")
+}
+
+/// `skill …`, which must succeed: its standard output.
+pub fn skill(args: &[&str]) -> String {
+    let out = skill_output(args, None);
+    assert!(
+        out.status.success(),
+        "skill {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
