@@ -15,18 +15,7 @@ use common::flow::*;
 use common::*;
 use serde_json::{json, Value};
 
-const AGENT_MODEL: &str = "claude-sonnet-4-5";
 const MALLORY: &str = "mallory@example.com";
-
-/// Script the agent for one conversation: every model call whose context carries `tag`
-/// gets the next of `responses`.
-async fn script(tag: &str, responses: Value) {
-    post(
-        "/_devkit/anthropic/script",
-        json!({"model": AGENT_MODEL, "conversation": tag, "responses": responses}),
-    )
-    .await;
-}
 
 /// The attacker writes `body` (tagged); the scripted model answers; `support-respond`'s
 /// finished run.

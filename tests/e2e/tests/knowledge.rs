@@ -9,16 +9,7 @@ use common::flow::*;
 use common::*;
 use serde_json::{json, Value};
 
-const AGENT_MODEL: &str = "claude-sonnet-4-5";
 const SLUG: &str = "total-typescript";
-
-async fn script(tag: &str, responses: Value) {
-    post(
-        "/_devkit/anthropic/script",
-        json!({"model": AGENT_MODEL, "conversation": tag, "responses": responses}),
-    )
-    .await;
-}
 
 /// The card's plain text, all blocks.
 fn card_text(message: &Value) -> String {

@@ -16,6 +16,19 @@ pub const WITHIN: Duration = Duration::from_secs(150);
 pub const APPROVER: &str = "U0DEVAPPROVER";
 pub const NOT_AN_APPROVER: &str = "U0DEVOTHER";
 
+/// The agent's model, as the platform's tests configure it.
+pub const AGENT_MODEL: &str = "claude-sonnet-4-5";
+
+/// Script the agent for one conversation: every model call whose context carries `tag`
+/// gets the next of `responses` (the Anthropic stand-in's script API).
+pub async fn script(tag: &str, responses: Value) {
+    post(
+        "/_devkit/anthropic/script",
+        json!({"model": AGENT_MODEL, "conversation": tag, "responses": responses}),
+    )
+    .await;
+}
+
 pub async fn get(url: String) -> Value {
     reqwest::get(url).await.unwrap().json().await.unwrap()
 }
