@@ -136,12 +136,6 @@ fn query(req: &Request, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn store(ctx: &Ctx) -> Result<std::sync::Arc<support_store::SqlStore>, ApiError> {
-    let settings = ctx.settings()?;
-    crate::ports::store::open(&ctx.env, settings.services.app_secrets_keys.as_deref())
-        .map_err(|e| ApiError::new(503, "the store is not configured; see the logs").with_cause(e))
-}
-
 fn store_error(e: support_store::StoreError) -> ApiError {
     ApiError::new(500, "the store failed; see the logs").with_cause(e)
 }
@@ -153,7 +147,8 @@ pub async fn actions(req: Request, ctx: Ctx) -> ApiResult {
         .unwrap_or(50)
         .min(500);
     let app = query(&req, "app");
-    let actions = store(&ctx)?
+    let actions = ctx
+        .store()?
         .pending_actions(app.map(|a| vec![a]).as_deref(), limit)
         .await
         .map_err(store_error)?;
@@ -173,7 +168,8 @@ pub async fn audit(req: Request, ctx: Ctx) -> ApiResult {
         (None, None, Some(id)) => AuditFilter::Run(id),
         _ => return Err(ApiError::new(400, "give conversation=, action= or run=")),
     };
-    let entries = store(&ctx)?
+    let entries = ctx
+        .store()?
         .audit_trail(filter)
         .await
         .map_err(store_error)?;
@@ -191,7 +187,7 @@ struct NewToken {
 
 pub async fn tokens(_req: Request, ctx: Ctx) -> ApiResult {
     use support_store::Store;
-    let tokens = store(&ctx)?.api_tokens().await.map_err(store_error)?;
+    let tokens = ctx.store()?.api_tokens().await.map_err(store_error)?;
     json(200, &json!({ "tokens": tokens }))
 }
 
@@ -206,7 +202,7 @@ pub async fn create_token(mut req: Request, ctx: Ctx) -> ApiResult {
             "a token needs `slackUserId` (the person) and at least one app in `apps`",
         ));
     }
-    let store = store(&ctx)?;
+    let store = ctx.store()?;
     // A token is only for apps that exist and that this person approves for.
     for slug in &new.apps {
         let app = store
@@ -247,7 +243,8 @@ pub async fn create_token(mut req: Request, ctx: Ctx) -> ApiResult {
 pub async fn revoke_token(_req: Request, ctx: Ctx) -> ApiResult {
     use support_store::Store;
     let id = ctx.param(0).to_owned();
-    let revoked = store(&ctx)?
+    let revoked = ctx
+        .store()?
         .revoke_api_token(&id, worker::Date::now().as_millis() as i64)
         .await
         .map_err(store_error)?;
@@ -271,7 +268,7 @@ pub async fn faqs(req: Request, ctx: Ctx) -> ApiResult {
         ),
     };
     let app = query(&req, "app");
-    let store = store(&ctx)?;
+    let store = ctx.store()?;
     let entries = store
         .faqs(app.as_deref(), status)
         .await
@@ -339,7 +336,7 @@ pub async fn decide_faq(mut req: Request, ctx: Ctx) -> ApiResult {
     match decide_faq(ports.store.as_ref(), &ports.services, decision).await {
         Ok(entry) => {
             audit_admin(
-                store(&ctx)?.as_ref(),
+                ctx.store()?.as_ref(),
                 "faq decided",
                 json!({"faq": entry.id, "app": entry.app_id, "by": entry.decided_by}),
                 json!({"status": entry.status, "candidates": entry.candidate_ids.len()}),
@@ -378,7 +375,7 @@ const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
 /// `GET /admin/users`: everyone who can sign in to the dashboard (never a password).
 pub async fn people(_req: Request, ctx: Ctx) -> ApiResult {
     use support_store::Store;
-    let people = store(&ctx)?.people().await.map_err(store_error)?;
+    let people = ctx.store()?.people().await.map_err(store_error)?;
     json(200, &json!({ "users": people }))
 }
 
@@ -429,7 +426,7 @@ pub async fn add_person(mut req: Request, ctx: Ctx) -> ApiResult {
         created_at: now,
         updated_at: now,
     };
-    let store = store(&ctx)?;
+    let store = ctx.store()?;
     if !store
         .add_person(&person, Some(&hash))
         .await
@@ -519,7 +516,7 @@ pub async fn change_person(mut req: Request, ctx: Ctx) -> ApiResult {
             ));
         }
     }
-    let store = store(&ctx)?;
+    let store = ctx.store()?;
     let before = store
         .person(&id)
         .await
@@ -557,7 +554,7 @@ pub async fn change_person(mut req: Request, ctx: Ctx) -> ApiResult {
 pub async fn revoke_sessions(_req: Request, ctx: Ctx) -> ApiResult {
     use support_store::Store;
     let id = ctx.param(0).to_owned();
-    let store = store(&ctx)?;
+    let store = ctx.store()?;
     let person = store
         .person(&id)
         .await

@@ -37,12 +37,6 @@ fn secrets(ctx: &Ctx) -> Result<Vec<String>, ApiError> {
     Ok(settings.auth_secrets.clone())
 }
 
-fn store(ctx: &Ctx) -> Result<std::sync::Arc<support_store::SqlStore>, ApiError> {
-    let settings = ctx.settings()?;
-    crate::ports::store::open(&ctx.env, settings.services.app_secrets_keys.as_deref())
-        .map_err(|e| ApiError::new(503, "the store is not configured; see the logs").with_cause(e))
-}
-
 /// Cookies are `Secure` (and `__Secure-` named) unless the platform is served over
 /// plain http (local development).
 fn secure(req: &Request) -> bool {
@@ -119,7 +113,7 @@ pub async fn current(req: &Request, ctx: &Ctx) -> Result<Option<(Session, Person
     let Some(token) = verify_session_cookie(value, &keys) else {
         return Ok(None);
     };
-    store(ctx)?
+    ctx.store()?
         .session(&token, crate::env::now_ms())
         .await
         .map_err(ApiError::unavailable)
@@ -146,7 +140,7 @@ pub async fn sign_in_email(mut req: Request, ctx: Ctx) -> ApiResult {
         address: header(&req, "cf-connecting-ip"),
         user_agent: header(&req, "user-agent"),
     };
-    let store = store(&ctx)?;
+    let store = ctx.store()?;
     match sign_in(
         store.as_ref(),
         &body.email,
@@ -200,7 +194,7 @@ pub async fn get_session(req: Request, ctx: Ctx) -> ApiResult {
 pub async fn sign_out(req: Request, ctx: Ctx) -> ApiResult {
     same_origin(&req)?;
     if let Some((session, _)) = current(&req, &ctx).await? {
-        store(&ctx)?
+        ctx.store()?
             .end_session(&session.token)
             .await
             .map_err(ApiError::unavailable)?;

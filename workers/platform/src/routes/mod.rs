@@ -26,6 +26,15 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The store over D1 (app secrets sealed with `APP_SECRETS_KEYS`); a 503 when it
+    /// cannot be opened.
+    pub fn store(&self) -> Result<std::sync::Arc<support_store::SqlStore>, ApiError> {
+        let settings = self.settings()?;
+        crate::ports::store::open(&self.env, settings.services.app_secrets_keys.as_deref()).map_err(
+            |e| ApiError::new(503, "the store is not configured; see the logs").with_cause(e),
+        )
+    }
+
     /// Configuration, read once per isolate; a bad value is a logged 500.
     pub fn settings(&self) -> Result<Rc<Settings>, ApiError> {
         crate::env::settings_or_500(&self.env)
