@@ -121,6 +121,23 @@ pub fn cookie_value<'h>(cookie_header: &'h str, name: &str) -> Option<&'h str> {
     })
 }
 
+/// The value of the session cookie `name`, only when the header carries it exactly
+/// once. Two cookies of the name (one planted by a sibling subdomain, whose narrower
+/// path puts it first) are nobody's: which one is meant cannot be known. Otherwise as
+/// [`cookie_value`].
+pub fn single_cookie_value<'h>(cookie_header: &'h str, name: &str) -> Option<&'h str> {
+    let named = cookie_header
+        .split(';')
+        .filter(|pair| {
+            pair.split_once('=')
+                .is_some_and(|(key, _)| key.trim() == name)
+        })
+        .count();
+    (named == 1)
+        .then(|| cookie_value(cookie_header, name))
+        .flatten()
+}
+
 /// A `Set-Cookie` header value for the session cookie:
 /// `name=value; Max-Age=N; Path=/; HttpOnly[; Secure]; SameSite=Lax`, in
 /// better-call's attribute order. `value` is already encoded (the output of
@@ -202,6 +219,23 @@ fn hex_val(b: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_doubled_session_cookie_is_nobodys() {
+        let name = "better-auth.session_token";
+        assert_eq!(
+            single_cookie_value("a=1; better-auth.session_token=t.s", name),
+            Some("t.s")
+        );
+        assert_eq!(
+            single_cookie_value(
+                "better-auth.session_token=x.y; better-auth.session_token=t.s",
+                name
+            ),
+            None
+        );
+        assert_eq!(single_cookie_value("other=1", name), None);
+    }
 
     // Produced by better-call 1.4.6's own `serializeSignedCookie` (the function behind
     // BetterAuth's `setSignedCookie`) under Node 20, by tests/interop/betterauth-vectors.mjs.

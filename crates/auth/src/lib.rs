@@ -37,7 +37,7 @@ pub mod role;
 
 pub use cookie::{
     clear_cookie_header, cookie_name, cookie_value, set_cookie_header, sign_session_cookie,
-    verify_session_cookie,
+    single_cookie_value, verify_session_cookie,
 };
 pub use csrf::{csrf_token, verify_csrf};
 pub use ids::{generate_id, generate_token, token_hash};

@@ -15,7 +15,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 use support_auth::{
-    clear_cookie_header, cookie_name, cookie_value, set_cookie_header, sign_session_cookie,
+    clear_cookie_header, cookie_name, set_cookie_header, sign_session_cookie, single_cookie_value,
     verify_session_cookie,
 };
 use support_store::people::{sign_in, Origin, Person, Session, SignInError};
@@ -97,16 +97,7 @@ pub async fn current(req: &Request, ctx: &Ctx) -> Result<Option<(Session, Person
     let Some(cookies) = header(req, "cookie") else {
         return Ok(None);
     };
-    // Two cookies of the name (one planted by a sibling subdomain with a narrower
-    // path comes first) are nobody's: which one is meant cannot be known.
-    let named = cookies
-        .split(';')
-        .filter(|c| c.trim_start().starts_with(&format!("{name}=")))
-        .count();
-    if named != 1 {
-        return Ok(None);
-    }
-    let Some(value) = cookie_value(&cookies, &name) else {
+    let Some(value) = single_cookie_value(&cookies, &name) else {
         return Ok(None);
     };
     let keys: Vec<&str> = secrets.iter().map(String::as_str).collect();
