@@ -53,6 +53,23 @@ impl From<Passage> for Source {
     }
 }
 
+/// The agent's search: the app's namespace, hybrid with RRF, the best [`TOP_K`] passages
+/// as cited sources. Gather and `searchKnowledge` both search this way.
+pub async fn search(
+    knowledge: &support_knowledge::Knowledge,
+    query: &str,
+) -> Result<Vec<Source>, support_knowledge::VectorError> {
+    let passages = knowledge
+        .search(
+            query,
+            TOP_K,
+            support_knowledge::QueryMode::Hybrid,
+            support_knowledge::FusionAlgorithm::Rrf,
+        )
+        .await?;
+    Ok(passages.into_iter().map(Into::into).collect())
+}
+
 /// The tool result `searchKnowledge` shows the model (and the workflow reads back for
 /// the card): the sources, best first.
 pub fn search_result(sources: &[Source]) -> Value {

@@ -363,22 +363,10 @@ impl Toolbox {
                     error: "no knowledge base is configured".into(),
                 };
             };
-            return match knowledge
-                .search(
-                    &args.query,
-                    crate::knowledge::TOP_K,
-                    support_knowledge::QueryMode::Hybrid,
-                    support_knowledge::FusionAlgorithm::Rrf,
-                )
-                .await
-            {
-                Ok(passages) => {
-                    let sources: Vec<crate::knowledge::Source> =
-                        passages.into_iter().map(Into::into).collect();
-                    Outcome::Ran {
-                        result: crate::knowledge::search_result(&sources),
-                    }
-                }
+            return match crate::knowledge::search(knowledge, &args.query).await {
+                Ok(sources) => Outcome::Ran {
+                    result: crate::knowledge::search_result(&sources),
+                },
                 Err(e) => Outcome::Failed {
                     error: format!("searchKnowledge: {e}"),
                 },

@@ -59,16 +59,8 @@ pub(super) async fn gather(
     // from it and may search for more.
     if let Some(knowledge) = &knowledge {
         let query = knowledge_query(&message.subject, &message.body);
-        match knowledge
-            .search(
-                &query,
-                support_agent::knowledge::TOP_K,
-                support_knowledge::QueryMode::Hybrid,
-                support_knowledge::FusionAlgorithm::Rrf,
-            )
-            .await
-        {
-            Ok(passages) => ctx.knowledge = passages.into_iter().map(Into::into).collect(),
+        match support_agent::knowledge::search(knowledge, &query).await {
+            Ok(sources) => ctx.knowledge = sources,
             Err(e) => errors.push(GatherError {
                 call: "knowledge".into(),
                 error: e.to_string(),

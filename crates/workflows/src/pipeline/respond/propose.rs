@@ -60,9 +60,17 @@ pub(crate) async fn propose(
     let action_id = action_id(&message.front_event_id);
     let request: String = message.body.chars().take(REQUEST_CHARS).collect();
     let request_cut = message.body.chars().count() > REQUEST_CHARS || message.body_truncated;
-    let mut sources = support_agent::knowledge::sources_of(&p.gathered.context, p.agent);
-    // The ones the reply stands on first (stable: retrieval order within each group).
-    sources.sort_by_key(|s| !used_by(&p.agent.reply, s));
+    // Each source with whether the reply stands on it, those first (stable: retrieval
+    // order within each group).
+    let mut sources: Vec<(support_agent::Source, bool)> =
+        support_agent::knowledge::sources_of(&p.gathered.context, p.agent)
+            .into_iter()
+            .map(|s| {
+                let used = used_by(&p.agent.reply, &s);
+                (s, used)
+            })
+            .collect();
+    sources.sort_by_key(|(_, used)| !used);
     let action: ActionRecord = step
         .run("record action", || async {
             let started = Instant::now();
@@ -94,7 +102,7 @@ pub(crate) async fn propose(
                     "refused": p.agent.refusals().iter().map(|(c, r)| json!({"tool": c.name, "reason": r.reason})).collect::<Vec<_>>(),
                     // What the reply stands on, as the approver reads it.
                     // Used first: the ones the reply stands on, then the ones only retrieved.
-                    "sources": sources.iter().map(|s| json!({"id": s.id, "citation": s.citation, "source": s.source, "url": s.url, "origin": s.origin, "score": s.score, "used": used_by(&p.agent.reply, s)})).collect::<Vec<_>>(),
+                    "sources": sources.iter().map(|(s, used)| json!({"id": s.id, "citation": s.citation, "source": s.source, "url": s.url, "origin": s.origin, "score": s.score, "used": used})).collect::<Vec<_>>(),
                 }),
                 status: ActionStatus::Pending,
                 executor: None,
