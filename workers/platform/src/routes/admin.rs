@@ -369,6 +369,19 @@ struct NewPerson {
     password: String,
 }
 
+/// A Slack user id as Slack writes them (`U…`, or `W…` on Enterprise Grid), or a 400.
+fn slack_user_id(s: &str) -> Result<(), ApiError> {
+    let shaped =
+        (s.starts_with('U') || s.starts_with('W')) && s.chars().all(|c| c.is_ascii_alphanumeric());
+    if shaped {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "`slackUserId` is a Slack user id (U… or W…)",
+        ))
+    }
+}
+
 /// BetterAuth's default bounds for a password.
 const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
 
@@ -402,12 +415,8 @@ pub async fn add_person(mut req: Request, ctx: Ctx) -> ApiResult {
         .slack_user_id
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty());
-    if slack.as_deref().is_some_and(|s| {
-        !(s.starts_with('U') || s.starts_with('W')) || !s.chars().all(|c| c.is_ascii_alphanumeric())
-    }) {
-        return Err(ApiError::bad_request(
-            "`slackUserId` is a Slack user id (U… or W…)",
-        ));
+    if let Some(s) = &slack {
+        slack_user_id(s)?;
     }
     let hash = support_auth::hash_password_random(&new.password)
         .map_err(|e| ApiError::new(500, "no randomness").with_cause(e))?;
@@ -508,13 +517,7 @@ pub async fn change_person(mut req: Request, ctx: Ctx) -> ApiResult {
         (!s.is_empty()).then_some(s)
     });
     if let Some(Some(s)) = &slack {
-        if !(s.starts_with('U') || s.starts_with('W'))
-            || !s.chars().all(|c| c.is_ascii_alphanumeric())
-        {
-            return Err(ApiError::bad_request(
-                "`slackUserId` is a Slack user id (U… or W…)",
-            ));
-        }
+        slack_user_id(s)?;
     }
     let store = ctx.store()?;
     let before = store
