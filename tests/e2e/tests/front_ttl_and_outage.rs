@@ -59,13 +59,15 @@ async fn inngest_outage_loses_nothing_and_duplicates_nothing() {
 #[tokio::test]
 async fn a_hanging_inngest_is_cut_off_at_the_timeout_and_tried_again() {
     let _serial = SERIAL.lock().await;
-    // The next request to Inngest hangs for 8 s before it is answered.
+    let cnv = unique("cnv");
+    // The next request to Inngest about this conversation hangs for 8 s before it is
+    // answered. Scoped to the conversation so that a late event of an earlier test
+    // cannot take the injected hang in its place.
     devkit_control(
         "/_devkit/inngest/fail",
-        json!({"status": 200, "count": 1, "delay_ms": 8000}),
+        json!({"status": 200, "count": 1, "delay_ms": 8000, "matching": cnv}),
     )
     .await;
-    let cnv = unique("cnv");
     let (event_id, body) = inbound(&cnv, inbox());
     let started = Instant::now();
     let sent = post_signed(&body).await;
