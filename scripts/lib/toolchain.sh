@@ -4,6 +4,7 @@
 #   source scripts/lib/toolchain.sh
 #   ensure_toolchain     # rust wasm target, worker-build, wasm-bindgen-cli, npm packages
 #   ensure_wrk           # the wrk load generator (Debian package), for benchmarks only
+#   ensure_chromium      # Debian's chromium, for the browser tests (playwright-core drives it)
 #
 # Failures end the calling script (die), also inside `if`/`||` contexts where bash's
 # errexit is off. Everything already present is skipped, so a second call takes well under a second.
@@ -138,4 +139,22 @@ ensure_wrk() {
     [[ $(id -u) -eq 0 ]] || sudo=(sudo)
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q || die "apt-get update failed"
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk || die "apt-get install wrk failed"
+}
+
+# Chromium for the browser tests: Debian's package, which playwright-core drives (it
+# downloads no browser of its own). CHROMIUM=<path> uses another one, never installed here.
+ensure_chromium() {
+    if [[ -n "${CHROMIUM:-}" ]]; then
+        [[ -x "$CHROMIUM" ]] || die "CHROMIUM=$CHROMIUM is not an executable"
+        return 0
+    fi
+    if [[ -x /usr/bin/chromium ]]; then
+        return 0
+    fi
+    step "installing chromium (apt-get)"
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q || die "apt-get update failed"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || die "apt-get install chromium failed"
+    [[ -x /usr/bin/chromium ]] || die "chromium installed but /usr/bin/chromium is missing"
 }

@@ -55,6 +55,7 @@ pub mod adapters;
 pub mod client;
 mod error;
 pub mod handler;
+pub mod health;
 mod integration;
 pub mod types;
 

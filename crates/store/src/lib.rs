@@ -240,6 +240,72 @@ pub trait Store: MaybeSendSync {
     async fn count_login_attempt(&self, key: &str, window_start: i64) -> Result<u32>;
     /// Take back an attempt that succeeded.
     async fn forgive_login_attempt(&self, key: &str, window_start: i64) -> Result<()>;
+
+    // --- What the dashboard reads -------------------------------------------------
+
+    /// Every registered app, by slug, its secrets opened.
+    async fn apps(&self) -> Result<Vec<AppConfig>>;
+    /// One page of pending actions, oldest first, and how many match in all.
+    async fn queue(&self, query: &QueueQuery) -> Result<(Vec<ActionRecord>, u64)>;
+    /// The actions with these ids (any status), in no particular order.
+    async fn actions_by_ids(&self, ids: &[String]) -> Result<Vec<ActionRecord>>;
+    /// Every action of a conversation, oldest first.
+    async fn actions_of(&self, conversation_id: &str) -> Result<Vec<ActionRecord>>;
+    /// The approvals of these actions.
+    async fn approvals_of(&self, action_ids: &[String]) -> Result<Vec<ApprovalRecord>>;
+    /// Audit rows matching `query`, newest first, at most `query.limit`.
+    async fn audit_search(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+    /// The tool calls made in these conversations, oldest first.
+    async fn tool_calls_of(&self, conversation_ids: &[String]) -> Result<Vec<AuditEntry>>;
+    /// Record an invitation (BetterAuth's `verification` table, by the hash of its
+    /// token) for `user_id`, valid until `expires_at`.
+    async fn add_invite(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        expires_at: i64,
+        now_ms: i64,
+    ) -> Result<()>;
+    /// The person an unexpired invitation names, without using it up.
+    async fn invite(&self, token_hash: &str, now_ms: i64) -> Result<Option<String>>;
+    /// Use an invitation up: the user id it named, once, while unexpired.
+    async fn take_invite(&self, token_hash: &str, now_ms: i64) -> Result<Option<String>>;
+    /// Set a person's password (BetterAuth's `credential` account).
+    async fn set_password(&self, user_id: &str, password_hash: &str, now_ms: i64) -> Result<()>;
+}
+
+/// A page of the approvals queue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueQuery {
+    /// Only these apps (`None`: all).
+    pub apps: Option<Vec<String>>,
+    /// Only this category (the classification in the action's context).
+    pub category: Option<String>,
+    /// Only after this `(created_at, id)` (the previous page's last).
+    pub after: Option<(i64, String)>,
+    /// Page size.
+    pub limit: u32,
+}
+
+/// Which audit rows, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only this app.
+    pub app: Option<String>,
+    /// Only rows whose `input.by` is this (a Slack user id, an email).
+    pub actor: Option<String>,
+    /// Only this kind.
+    pub kind: Option<AuditKind>,
+    /// `Some(true)`: only failures; `Some(false)`: only successes.
+    pub failed: Option<bool>,
+    /// Unix ms, inclusive.
+    pub from_ms: Option<i64>,
+    /// Unix ms, exclusive.
+    pub to_ms: Option<i64>,
+    /// Only before this `(at_ms, id)` (the previous page's last).
+    pub before: Option<(i64, String)>,
+    /// Page size.
+    pub limit: u32,
 }
 
 /// A person's decision on a proposed FAQ entry.
@@ -291,6 +357,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0007_people.sql",
         include_str!("../../../migrations/platform/0007_people.sql"),
+    ),
+    (
+        "0008_dashboard.sql",
+        include_str!("../../../migrations/platform/0008_dashboard.sql"),
     ),
 ];
 

@@ -9,7 +9,10 @@ use support_http::MaybeSendSync;
 
 use crate::model::*;
 use crate::secrets::Keyring;
-use crate::{AuditFilter, DecideOutcome, Decision, FaqDecision, Result, Store, StoreError};
+use crate::{
+    AuditFilter, AuditQuery, DecideOutcome, Decision, FaqDecision, QueueQuery, Result, Store,
+    StoreError,
+};
 use support_auth::Role;
 use support_core::learned::{Candidate, FaqEntry, FaqStatus};
 
@@ -137,6 +140,14 @@ fn required(row: &Row, table: &'static str, column: &str) -> Result<String> {
 
 fn to_json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// The columns [`action_from`] reads, for `concat!` into statements.
+macro_rules! action_columns {
+    () => {
+        "id, app_id, conversation_id, run_id, reply, proposals, args_hash, draft_id, context, status, \
+         executor, result, error, created_at, updated_at"
+    };
 }
 
 fn action_from(row: &Row) -> Result<ActionRecord> {
@@ -1209,6 +1220,257 @@ impl Store for SqlStore {
                  WHERE key = ?1 AND window_start = ?2 AND failures > 0",
                 vec![key.into(), window_start.into()],
             )])
+            .await?;
+        Ok(())
+    }
+
+    async fn apps(&self) -> Result<Vec<AppConfig>> {
+        let slugs = self
+            .db
+            .query(Statement::new(
+                "SELECT slug FROM apps ORDER BY slug",
+                vec![],
+            ))
+            .await?;
+        let mut apps = Vec::with_capacity(slugs.len());
+        for row in &slugs {
+            if let Some(app) = self.app(&required(row, "apps", "slug")?).await? {
+                apps.push(app);
+            }
+        }
+        Ok(apps)
+    }
+
+    async fn queue(&self, query: &QueueQuery) -> Result<(Vec<ActionRecord>, u64)> {
+        let apps: Param = query.apps.as_ref().map(to_json).into();
+        let category: Param = query.category.clone().into();
+        let (after_at, after_id) = match &query.after {
+            Some((at, id)) => (Param::Int(*at), Param::Text(id.clone())),
+            None => (Param::Null, Param::Null),
+        };
+        let rows = self
+            .db
+            .query(Statement::new(
+                concat!(
+                    "SELECT ",
+                    action_columns!(),
+                    " FROM actions WHERE status = 'pending' \
+                     AND (?1 IS NULL OR app_id IN (SELECT value FROM json_each(?1))) \
+                     AND (?2 IS NULL OR json_extract(context, '$.category') = ?2) \
+                     AND (?3 IS NULL OR created_at > ?3 OR (created_at = ?3 AND id > ?4)) \
+                     ORDER BY created_at, id LIMIT ?5"
+                ),
+                vec![
+                    apps.clone(),
+                    category.clone(),
+                    after_at,
+                    after_id,
+                    i64::from(query.limit).into(),
+                ],
+            ))
+            .await?;
+        let total = self
+            .one(Statement::new(
+                "SELECT count(*) AS n FROM actions WHERE status = 'pending' \
+                 AND (?1 IS NULL OR app_id IN (SELECT value FROM json_each(?1))) \
+                 AND (?2 IS NULL OR json_extract(context, '$.category') = ?2)",
+                vec![apps, category],
+            ))
+            .await?
+            .and_then(|row| int(&row, "n"))
+            .unwrap_or(0);
+        Ok((
+            rows.iter().map(action_from).collect::<Result<_>>()?,
+            total.max(0) as u64,
+        ))
+    }
+
+    async fn actions_by_ids(&self, ids: &[String]) -> Result<Vec<ActionRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.db
+            .query(Statement::new(
+                concat!(
+                    "SELECT ",
+                    action_columns!(),
+                    " FROM actions WHERE id IN (SELECT value FROM json_each(?1))"
+                ),
+                vec![to_json(&ids).into()],
+            ))
+            .await?
+            .iter()
+            .map(action_from)
+            .collect()
+    }
+
+    async fn actions_of(&self, conversation_id: &str) -> Result<Vec<ActionRecord>> {
+        self.db
+            .query(Statement::new(
+                concat!(
+                    "SELECT ",
+                    action_columns!(),
+                    " FROM actions WHERE conversation_id = ?1 ORDER BY created_at, id"
+                ),
+                vec![conversation_id.into()],
+            ))
+            .await?
+            .iter()
+            .map(action_from)
+            .collect()
+    }
+
+    async fn approvals_of(&self, action_ids: &[String]) -> Result<Vec<ApprovalRecord>> {
+        if action_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.db
+            .query(Statement::new(
+                "SELECT action_id, app_id, args_hash, status, expires_at, decided_by, decided_at, reason, edited_reply, \
+                 slack, created_at FROM approvals WHERE action_id IN (SELECT value FROM json_each(?1))",
+                vec![to_json(&action_ids).into()],
+            ))
+            .await?
+            .iter()
+            .map(approval_from)
+            .collect()
+    }
+
+    async fn audit_search(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        // The most selective filter given picks the statement, so each one walks its own
+        // index in (at_ms, id) order and stops at the page's end.
+        macro_rules! search {
+            ($driving:literal) => {
+                concat!(
+                    "SELECT * FROM audit_log WHERE ",
+                    $driving,
+                    " AND (?1 IS NULL OR app_id = ?1) AND (?2 IS NULL OR actor = ?2) \
+                     AND (?3 IS NULL OR kind = ?3) \
+                     AND (?4 IS NULL OR (?4 = 1 AND error IS NOT NULL) OR (?4 = 0 AND error IS NULL)) \
+                     AND (?5 IS NULL OR at_ms >= ?5) AND (?6 IS NULL OR at_ms < ?6) \
+                     AND (?7 IS NULL OR at_ms < ?7 OR (at_ms = ?7 AND id < ?8)) \
+                     ORDER BY at_ms DESC, id DESC LIMIT ?9"
+                )
+            };
+        }
+        let sql = if query.actor.is_some() {
+            search!("actor = ?2")
+        } else if query.app.is_some() {
+            search!("app_id = ?1")
+        } else if query.kind.is_some() {
+            search!("kind = ?3")
+        } else {
+            search!("1 = 1")
+        };
+        let (before_at, before_id) = match &query.before {
+            Some((at, id)) => (Param::Int(*at), Param::Text(id.clone())),
+            None => (Param::Null, Param::Null),
+        };
+        self.db
+            .query(Statement::new(
+                sql,
+                vec![
+                    query.app.clone().into(),
+                    query.actor.clone().into(),
+                    query.kind.map(AuditKind::as_str).into(),
+                    query.failed.map(i64::from).into(),
+                    query.from_ms.into(),
+                    query.to_ms.into(),
+                    before_at,
+                    before_id,
+                    i64::from(query.limit).into(),
+                ],
+            ))
+            .await?
+            .iter()
+            .map(audit_from)
+            .collect()
+    }
+
+    async fn tool_calls_of(&self, conversation_ids: &[String]) -> Result<Vec<AuditEntry>> {
+        if conversation_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.db
+            .query(Statement::new(
+                "SELECT * FROM audit_log WHERE conversation_id IN (SELECT value FROM json_each(?1)) \
+                 AND kind = 'tool_call' ORDER BY at_ms, id",
+                vec![to_json(&conversation_ids).into()],
+            ))
+            .await?
+            .iter()
+            .map(audit_from)
+            .collect()
+    }
+
+    async fn add_invite(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        expires_at: i64,
+        now_ms: i64,
+    ) -> Result<()> {
+        self.db
+            .execute(vec![Statement::new(
+                "INSERT INTO \"verification\" (\"id\", \"identifier\", \"value\", \"expiresAt\", \"createdAt\", \"updatedAt\") \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                vec![
+                    format!("inv{}", &token_hash[..token_hash.len().min(29)]).into(),
+                    format!("invite:{token_hash}").into(),
+                    user_id.into(),
+                    iso(expires_at).into(),
+                    iso(now_ms).into(),
+                ],
+            )])
+            .await?;
+        Ok(())
+    }
+
+    async fn invite(&self, token_hash: &str, now_ms: i64) -> Result<Option<String>> {
+        Ok(self
+            .one(Statement::new(
+                "SELECT \"value\" FROM \"verification\" WHERE \"identifier\" = ?1 AND \"expiresAt\" > ?2",
+                vec![format!("invite:{token_hash}").into(), iso(now_ms).into()],
+            ))
+            .await?
+            .and_then(|row| text(&row, "value")))
+    }
+
+    async fn take_invite(&self, token_hash: &str, now_ms: i64) -> Result<Option<String>> {
+        let Some(user_id) = self.invite(token_hash, now_ms).await? else {
+            return Ok(None);
+        };
+        // The delete decides: of two uses of one invitation, one deletes the row.
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "DELETE FROM \"verification\" WHERE \"identifier\" = ?1",
+                vec![format!("invite:{token_hash}").into()],
+            )])
+            .await?;
+        Ok((changed.first().copied().unwrap_or(0) > 0).then_some(user_id))
+    }
+
+    async fn set_password(&self, user_id: &str, password_hash: &str, now_ms: i64) -> Result<()> {
+        let now = iso(now_ms);
+        self.db
+            .execute(vec![
+                Statement::new(
+                    "UPDATE \"account\" SET \"password\" = ?2, \"updatedAt\" = ?3 \
+                     WHERE \"userId\" = ?1 AND \"providerId\" = 'credential'",
+                    vec![user_id.into(), password_hash.into(), now.as_str().into()],
+                ),
+                Statement::new(
+                    "INSERT INTO \"account\" (\"id\", \"accountId\", \"providerId\", \"userId\", \"password\", \"createdAt\", \"updatedAt\") \
+                     SELECT ?4, ?1, 'credential', ?1, ?2, ?3, ?3 WHERE changes() = 0",
+                    vec![
+                        user_id.into(),
+                        password_hash.into(),
+                        now.as_str().into(),
+                        format!("acc{}", &user_id[..user_id.len().min(29)]).into(),
+                    ],
+                ),
+            ])
             .await?;
         Ok(())
     }

@@ -15,6 +15,7 @@
 pub mod approvals;
 pub mod conformance;
 pub mod learned;
+pub mod people;
 pub mod pipeline;
 mod ports;
 mod watch;

@@ -80,6 +80,7 @@ async fn an_approved_refund_is_executed_once_with_the_real_refund_id() {
                         "U0DEVAPPROVER",
                         Choice::Approve,
                         None,
+                        decide::Via::Api,
                     )
                     .await
                 })
@@ -247,6 +248,7 @@ async fn only_approvers_decide_and_a_changed_amount_voids_the_approval() {
                 user,
                 choice,
                 hash.as_deref(),
+                decide::Via::Api,
             )
             .await
             .unwrap()
@@ -321,6 +323,7 @@ async fn approve_and_execute(world: &World, action_id: &str) -> Value {
         "U0DEVAPPROVER",
         Choice::Approve,
         None,
+        decide::Via::Api,
     )
     .await
     .unwrap();

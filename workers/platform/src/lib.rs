@@ -24,7 +24,7 @@ use std::rc::Rc;
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
 use http::{ApiError, ApiResult};
-use routes::{admin, api, auth, front, health, inngest, slack, Ctx};
+use routes::{admin, api, auth, front, health, inngest, pages, slack, Ctx};
 
 pub use objects::Conversation;
 
@@ -196,6 +196,128 @@ const ROUTES: &[Route] = &[
         methods: &[Method::Get],
         access: Access::Admin,
         handler: |r, c| Box::pin(admin::audit(r, c)),
+    },
+    // The dashboard: each page checks the session, its role and (for a POST) the
+    // origin and CSRF token itself (routes/pages.rs).
+    Route {
+        path: support_dashboard::HTMX_PATH,
+        methods: &[Method::Get],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::htmx(r, c)),
+    },
+    Route {
+        path: support_dashboard::CSS_PATH,
+        methods: &[Method::Get],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::css(r, c)),
+    },
+    Route {
+        path: "/sign-in",
+        methods: &[Method::Get, Method::Post],
+        access: Access::Public,
+        handler: |r, c| match r.method() {
+            Method::Post => Box::pin(pages::sign_in_form(r, c)),
+            _ => Box::pin(pages::sign_in_page(r, c)),
+        },
+    },
+    Route {
+        path: "/sign-out",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::sign_out_form(r, c)),
+    },
+    Route {
+        path: "/invite/{token}",
+        methods: &[Method::Get, Method::Post],
+        access: Access::Public,
+        handler: |r, c| match r.method() {
+            Method::Post => Box::pin(pages::accept_invite(r, c)),
+            _ => Box::pin(pages::invite_page(r, c)),
+        },
+    },
+    Route {
+        path: "/",
+        methods: &[Method::Get],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::queue_page(r, c)),
+    },
+    Route {
+        path: "/queue/changes",
+        methods: &[Method::Get],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::queue_changes(r, c)),
+    },
+    Route {
+        path: "/approvals/{id}/{decision}",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::decide_form(r, c)),
+    },
+    Route {
+        path: "/conversations/{id}",
+        methods: &[Method::Get],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::conversation_page(r, c)),
+    },
+    Route {
+        path: "/audit",
+        methods: &[Method::Get],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::audit_page(r, c)),
+    },
+    Route {
+        path: "/audit.csv",
+        methods: &[Method::Get],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::audit_csv(r, c)),
+    },
+    Route {
+        path: "/apps",
+        methods: &[Method::Get, Method::Post],
+        access: Access::Public,
+        handler: |r, c| match r.method() {
+            Method::Post => Box::pin(pages::register_app(r, c)),
+            _ => Box::pin(pages::apps_page(r, c)),
+        },
+    },
+    Route {
+        path: "/apps/{slug}/rotate-secret",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::rotate_secret(r, c)),
+    },
+    Route {
+        path: "/apps/{slug}/health",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::app_health(r, c)),
+    },
+    Route {
+        path: "/people",
+        methods: &[Method::Get, Method::Post],
+        access: Access::Public,
+        handler: |r, c| match r.method() {
+            Method::Post => Box::pin(pages::invite_person(r, c)),
+            _ => Box::pin(pages::people_page(r, c)),
+        },
+    },
+    Route {
+        path: "/people/{id}",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::change_person(r, c)),
+    },
+    Route {
+        path: "/people/{id}/revoke-sessions",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::revoke_sessions(r, c)),
+    },
+    Route {
+        path: "/api-tokens/{id}/revoke",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::revoke_token(r, c)),
     },
 ];
 

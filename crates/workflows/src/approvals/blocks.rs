@@ -144,11 +144,17 @@ fn note(label: &str, text: &str) -> String {
     }
 }
 
-/// One proposal: a heading of our own words and money (mrkdwn), then every argument
-/// that will execute as `plain_text`, shown exactly as it is, never as markup.
-fn describe(index: usize, total: usize, effect: &Effect, sender_email: &str) -> (String, String) {
+/// One proposal: a heading of our own words and money, then every argument that will
+/// execute, as plain text (Slack shows it as `plain_text`, the dashboard escapes it), so
+/// every view of an approval says the same thing.
+pub fn describe(
+    index: usize,
+    total: usize,
+    effect: &Effect,
+    sender_email: &str,
+) -> (String, String) {
     let heading = format!(
-        "*{} of {total} · {}*",
+        "{} of {total} · {}",
         index + 1,
         match effect {
             Effect::Refund(r) => format!("Refund {}", r.amount),
@@ -303,7 +309,7 @@ fn body_blocks(action: &ActionRecord, app_name: &str, reply: &str) -> Vec<Block>
     for (i, effect) in action.proposals.iter().enumerate() {
         let (heading, details) = describe(i, total, effect, sender);
         blocks.push(Block::Divider { block_id: None });
-        blocks.push(section(heading));
+        blocks.push(section(format!("*{heading}*")));
         blocks.push(plain(details));
     }
     if !reply.trim().is_empty() {
@@ -327,7 +333,7 @@ fn body_blocks(action: &ActionRecord, app_name: &str, reply: &str) -> Vec<Block>
 
 /// The knowledge the reply stands on, by citation, then what was only retrieved; or a
 /// plain statement that it stands on none.
-fn sources_text(context: &Value) -> String {
+pub fn sources_text(context: &Value) -> String {
     let sources: Vec<&Value> = context
         .get("sources")
         .and_then(Value::as_array)

@@ -86,9 +86,23 @@ impl Recorded {
     }
 }
 
+/// Where a decision was made: the audit log says so beside who made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    /// A Slack button or modal.
+    Slack,
+    /// The dashboard.
+    Dashboard,
+    /// The approvals HTTP API.
+    Api,
+}
+
 /// Record `choice` on `action_id` by `user` (a Slack user id, from Slack's verified
-/// payload or from the API token's person), who saw the arguments hashed `seen_hash`
-/// (the Slack button carries it; `None` when the caller did not show one).
+/// payload, the API token's person or the dashboard's signed-in person), who saw the
+/// arguments hashed `seen_hash` (the Slack button and the dashboard's form carry it;
+/// `None` when the caller did not show one), made `via` one of the surfaces.
+#[allow(clippy::too_many_arguments)]
 pub async fn record(
     store: &dyn Store,
     services: &Services,
@@ -97,6 +111,7 @@ pub async fn record(
     user: &str,
     choice: Choice,
     seen_hash: Option<&str>,
+    via: Via,
 ) -> Result<Recorded, String> {
     let Some(action) = store.action(action_id).await.map_err(|e| e.to_string())? else {
         return Ok(Recorded::NotFound);
@@ -163,7 +178,7 @@ pub async fn record(
         action_id: Some(action_id.to_owned()),
         kind: AuditKind::Decision,
         name: record.status.as_str().to_owned(),
-        input: json!({"by": user, "hasReason": decision.reason.is_some(), "edited": decision.edited_reply.is_some(), "argsHash": decision.args_hash}),
+        input: json!({"by": user, "via": via, "hasReason": decision.reason.is_some(), "edited": decision.edited_reply.is_some(), "argsHash": decision.args_hash}),
         output: None,
         error: None,
         duration_ms: None,

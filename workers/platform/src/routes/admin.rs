@@ -27,6 +27,7 @@ use crate::env::DB;
 use crate::http::{bearer, json, read_body, ApiError, ApiResult};
 use crate::objects::ConversationClient;
 use crate::ports::{counters, dead_letters};
+use support_workflows::people::{PeopleError, ADMIN_TOKEN_ACTOR};
 
 /// Admin request bodies are small.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -241,13 +242,15 @@ pub async fn create_token(mut req: Request, ctx: Ctx) -> ApiResult {
 }
 
 pub async fn revoke_token(_req: Request, ctx: Ctx) -> ApiResult {
-    use support_store::Store;
     let id = ctx.param(0).to_owned();
-    let revoked = ctx
-        .store()?
-        .revoke_api_token(&id, worker::Date::now().as_millis() as i64)
-        .await
-        .map_err(store_error)?;
+    let revoked = support_workflows::people::revoke_token(
+        ctx.store()?.as_ref(),
+        &id,
+        ADMIN_TOKEN_ACTOR,
+        crate::env::now_ms(),
+    )
+    .await
+    .map_err(people_error)?;
     if revoked {
         json(200, &json!({ "revoked": id }))
     } else {
@@ -335,13 +338,15 @@ pub async fn decide_faq(mut req: Request, ctx: Ctx) -> ApiResult {
     };
     match decide_faq(ports.store.as_ref(), &ports.services, decision).await {
         Ok(entry) => {
-            audit_admin(
-                ctx.store()?.as_ref(),
+            support_workflows::people::audit(
+                ports.store.as_ref(),
                 "faq decided",
                 json!({"faq": entry.id, "app": entry.app_id, "by": entry.decided_by}),
                 json!({"status": entry.status, "candidates": entry.candidate_ids.len()}),
+                crate::env::now_ms(),
             )
-            .await?;
+            .await
+            .map_err(people_error)?;
             json(200, &json!({ "faq": entry }))
         }
         Err(e @ DecideFaqError::NotFound(_)) => Err(ApiError::new(404, e.to_string())),
@@ -369,21 +374,15 @@ struct NewPerson {
     password: String,
 }
 
-/// A Slack user id as Slack writes them (`U…`, or `W…` on Enterprise Grid), or a 400.
-fn slack_user_id(s: &str) -> Result<(), ApiError> {
-    let shaped =
-        (s.starts_with('U') || s.starts_with('W')) && s.chars().all(|c| c.is_ascii_alphanumeric());
-    if shaped {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(
-            "`slackUserId` is a Slack user id (U… or W…)",
-        ))
+/// A refused change to people, as the admin API answers it.
+fn people_error(e: PeopleError) -> ApiError {
+    match e {
+        PeopleError::Invalid(m) => ApiError::bad_request(m),
+        e @ PeopleError::Exists(_) => ApiError::new(409, e.to_string()),
+        e @ PeopleError::NotFound(_) => ApiError::new(404, e.to_string()),
+        e @ PeopleError::Unavailable(_) => ApiError::unavailable(e),
     }
 }
-
-/// BetterAuth's default bounds for a password.
-const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
 
 /// `GET /admin/users`: everyone who can sign in to the dashboard (never a password).
 pub async fn people(_req: Request, ctx: Ctx) -> ApiResult {
@@ -396,95 +395,25 @@ pub async fn people(_req: Request, ctx: Ctx) -> ApiResult {
 /// who can sign in (`skill users add`); the password is stored as BetterAuth's scrypt
 /// hash, never in the clear, and never answered.
 pub async fn add_person(mut req: Request, ctx: Ctx) -> ApiResult {
-    use support_store::Store;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let new: NewPerson = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
-    let email = new.email.trim().to_lowercase();
-    if !support_core::tool::is_email(&email) {
-        return Err(ApiError::bad_request("`email` is not an email address"));
-    }
-    let role = support_auth::Role::parse(new.role.trim())
-        .ok_or_else(|| ApiError::bad_request("`role` is owner, agent or viewer"))?;
-    if !PASSWORD_CHARS.contains(&new.password.chars().count()) {
-        return Err(ApiError::bad_request(
-            "the password must have 8 to 128 characters",
-        ));
-    }
-    let slack = new
-        .slack_user_id
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty());
-    if let Some(s) = &slack {
-        slack_user_id(s)?;
-    }
-    let hash = support_auth::hash_password_random(&new.password)
-        .map_err(|e| ApiError::new(500, "no randomness").with_cause(e))?;
-    let now = worker::Date::now().as_millis() as i64;
-    let person = support_store::people::Person {
-        id: support_auth::generate_id()
-            .map_err(|e| ApiError::new(500, "no randomness").with_cause(e))?,
-        name: new
-            .name
-            .map(|n| n.trim().to_owned())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned()),
-        email,
-        role,
-        slack_user_id: slack,
-        created_at: now,
-        updated_at: now,
-    };
     let store = ctx.store()?;
-    if !store
-        .add_person(&person, Some(&hash))
-        .await
-        .map_err(store_error)?
-    {
-        return Err(ApiError::new(
-            409,
-            format!("{} already has an account", person.email),
-        ));
-    }
-    audit_admin(
-        &store,
-        "person added",
-        json!({"user": person.id, "email": person.email}),
-        json!({"role": person.role, "slackUserId": person.slack_user_id}),
+    let (person, _) = support_workflows::people::add(
+        store.as_ref(),
+        support_workflows::people::NewPerson {
+            email: new.email,
+            name: new.name,
+            role: new.role,
+            slack_user_id: new.slack_user_id,
+            password: Some(new.password),
+        },
+        ADMIN_TOKEN_ACTOR,
+        crate::env::now_ms(),
     )
-    .await?;
+    .await
+    .map_err(people_error)?;
     json(201, &person)
-}
-
-/// An operator's change, in the audit log (who: the admin token, or the person named).
-async fn audit_admin(
-    store: &support_store::SqlStore,
-    name: &str,
-    input: serde_json::Value,
-    output: serde_json::Value,
-) -> Result<(), ApiError> {
-    use support_store::Store;
-    let now = worker::Date::now().as_millis() as i64;
-    let mut id = [0u8; 8];
-    getrandom::getrandom(&mut id).map_err(|e| ApiError::new(500, "no randomness").with_cause(e))?;
-    let entry = support_store::AuditEntry {
-        id: format!("admin:{}:{}", now, hex::encode(id)),
-        at_ms: now,
-        app_id: None,
-        conversation_id: None,
-        run_id: None,
-        action_id: None,
-        kind: support_store::AuditKind::Admin,
-        name: name.to_owned(),
-        input,
-        output: Some(output),
-        error: None,
-        duration_ms: None,
-        usage: None,
-        sensitive: None,
-        sensitive_until: None,
-    };
-    store.audit(&[entry]).await.map_err(store_error)
 }
 
 #[derive(Deserialize)]
@@ -500,76 +429,34 @@ struct PersonChange {
 /// `POST /admin/users/{id}` `{"role"?, "slackUserId"?}`: change a person's role or Slack
 /// link (`""` unlinks). A demoted person's open sessions end with the change.
 pub async fn change_person(mut req: Request, ctx: Ctx) -> ApiResult {
-    use support_store::Store;
-    let id = ctx.param(0).to_owned();
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let change: PersonChange = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
-    let role = match change.role.as_deref().map(str::trim) {
-        None => None,
-        Some(r) => Some(
-            support_auth::Role::parse(r)
-                .ok_or_else(|| ApiError::bad_request("`role` is owner, agent or viewer"))?,
-        ),
-    };
-    let slack = change.slack_user_id.map(|s| {
-        let s = s.trim().to_owned();
-        (!s.is_empty()).then_some(s)
-    });
-    if let Some(Some(s)) = &slack {
-        slack_user_id(s)?;
-    }
     let store = ctx.store()?;
-    let before = store
-        .person(&id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| ApiError::new(404, format!("no person {id}")))?;
-    let now = worker::Date::now().as_millis() as i64;
-    let after = store
-        .update_person(&id, role, slack, now)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| ApiError::new(404, format!("no person {id}")))?;
-    // Fewer rights take effect now, not when a session ends on its own.
-    let demoted = {
-        use support_auth::Permission::*;
-        [ManageApps, ManagePeople, Decide, Read]
-            .into_iter()
-            .any(|p| before.role.may(p) && !after.role.may(p))
-    };
-    let ended = if demoted {
-        store.end_sessions_of(&id).await.map_err(store_error)?
-    } else {
-        0
-    };
-    audit_admin(
-        &store,
-        "person changed",
-        json!({"user": id, "email": after.email}),
-        json!({"role": [before.role, after.role], "slackUserId": [before.slack_user_id, after.slack_user_id], "sessionsEnded": ended}),
+    let after = support_workflows::people::change(
+        store.as_ref(),
+        ctx.param(0),
+        change.role.as_deref(),
+        change.slack_user_id.map(Some),
+        ADMIN_TOKEN_ACTOR,
+        crate::env::now_ms(),
     )
-    .await?;
+    .await
+    .map_err(people_error)?;
     json(200, &after)
 }
 
 /// `POST /admin/users/{id}/revoke-sessions`: end every session of a person now.
 pub async fn revoke_sessions(_req: Request, ctx: Ctx) -> ApiResult {
-    use support_store::Store;
     let id = ctx.param(0).to_owned();
     let store = ctx.store()?;
-    let person = store
-        .person(&id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| ApiError::new(404, format!("no person {id}")))?;
-    let ended = store.end_sessions_of(&id).await.map_err(store_error)?;
-    audit_admin(
-        &store,
-        "sessions revoked",
-        json!({"user": id, "email": person.email}),
-        json!({"sessionsEnded": ended}),
+    let ended = support_workflows::people::revoke_sessions(
+        store.as_ref(),
+        &id,
+        ADMIN_TOKEN_ACTOR,
+        crate::env::now_ms(),
     )
-    .await?;
+    .await
+    .map_err(people_error)?;
     json(200, &json!({"user": id, "sessionsEnded": ended}))
 }

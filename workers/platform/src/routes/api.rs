@@ -137,6 +137,7 @@ pub async fn decide_route(mut req: Request, ctx: Ctx) -> ApiResult {
         &token.slack_user_id,
         choice,
         body.args_hash.as_deref(),
+        decide::Via::Api,
     )
     .await
     .map_err(ApiError::unavailable)?;

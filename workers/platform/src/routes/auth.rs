@@ -29,7 +29,7 @@ use crate::http::{header, json, read_body, ApiError, ApiResult};
 const MAX_BODY_BYTES: usize = 4 * 1024;
 
 /// The secrets, current first, or 404: sign-in does not exist without them.
-fn secrets(ctx: &Ctx) -> Result<Vec<String>, ApiError> {
+pub fn secrets(ctx: &Ctx) -> Result<Vec<String>, ApiError> {
     let settings = ctx.settings()?;
     if settings.auth_secrets.is_empty() {
         return Err(ApiError::not_found());
@@ -39,13 +39,13 @@ fn secrets(ctx: &Ctx) -> Result<Vec<String>, ApiError> {
 
 /// Cookies are `Secure` (and `__Secure-` named) unless the platform is served over
 /// plain http (local development).
-fn secure(req: &Request) -> bool {
+pub fn secure(req: &Request) -> bool {
     req.url().map(|u| u.scheme() == "https").unwrap_or(true)
 }
 
 /// A password over plain http is refused unless the host is the loopback (local
 /// development): a misconfigured zone must not carry passwords in the clear.
-fn transport_ok(req: &Request) -> Result<(), ApiError> {
+pub fn transport_ok(req: &Request) -> Result<(), ApiError> {
     let url = req.url()?;
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     if url.scheme() == "https" || loopback {
@@ -57,7 +57,7 @@ fn transport_ok(req: &Request) -> Result<(), ApiError> {
 
 /// A browser's `POST` from another origin is refused; clients that send no `Origin`
 /// (curl, servers) carry no ambient cookie risk.
-fn same_origin(req: &Request) -> Result<(), ApiError> {
+pub fn same_origin(req: &Request) -> Result<(), ApiError> {
     let Some(origin) = header(req, "origin") else {
         return Ok(());
     };
@@ -110,6 +110,29 @@ pub async fn current(req: &Request, ctx: &Ctx) -> Result<Option<(Session, Person
         .map_err(ApiError::unavailable)
 }
 
+/// The `Set-Cookie` value that carries `session` (signed with the current secret), for
+/// as long as the session lives.
+pub fn session_cookie(req: &Request, session: &Session, secret: &str) -> String {
+    let secure = secure(req);
+    let value = sign_session_cookie(&session.token, secret);
+    let max_age = ((session.expires_at - session.created_at) / 1000).max(0) as u64;
+    set_cookie_header(&cookie_name(secure, None), &value, max_age, secure)
+}
+
+/// Who is signing in, as the throttle and the session record see them.
+pub fn origin_of(req: &Request) -> Origin {
+    Origin {
+        address: header(req, "cf-connecting-ip"),
+        user_agent: header(req, "user-agent"),
+    }
+}
+
+/// The `Set-Cookie` value that ends the session cookie.
+pub fn cleared_cookie(req: &Request) -> String {
+    let secure = secure(req);
+    clear_cookie_header(&cookie_name(secure, None), secure)
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SignInBody {
@@ -127,10 +150,7 @@ pub async fn sign_in_email(mut req: Request, ctx: Ctx) -> ApiResult {
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let body: SignInBody = serde_json::from_slice(&body)
         .map_err(|_| ApiError::bad_request("expected {\"email\", \"password\"}"))?;
-    let origin = Origin {
-        address: header(&req, "cf-connecting-ip"),
-        user_agent: header(&req, "user-agent"),
-    };
+    let origin = origin_of(&req);
     let store = ctx.store()?;
     match sign_in(
         store.as_ref(),
@@ -142,16 +162,12 @@ pub async fn sign_in_email(mut req: Request, ctx: Ctx) -> ApiResult {
     .await
     {
         Ok((session, person)) => {
-            let secure = secure(&req);
-            let value = sign_session_cookie(&session.token, &secrets[0]);
-            let max_age = ((session.expires_at - session.created_at) / 1000).max(0) as u64;
             let mut response = Response::from_json(&json!({
                 "redirect": false, "token": session.token, "user": user_json(&person),
             }))?;
-            response.headers_mut().set(
-                "Set-Cookie",
-                &set_cookie_header(&cookie_name(secure, None), &value, max_age, secure),
-            )?;
+            response
+                .headers_mut()
+                .set("Set-Cookie", &session_cookie(&req, &session, &secrets[0]))?;
             Ok(response)
         }
         Err(SignInError::Invalid) => Ok(Response::from_json(&json!({
@@ -190,11 +206,9 @@ pub async fn sign_out(req: Request, ctx: Ctx) -> ApiResult {
             .await
             .map_err(ApiError::unavailable)?;
     }
-    let secure = secure(&req);
     let mut response = Response::from_json(&json!({"success": true}))?;
-    response.headers_mut().set(
-        "Set-Cookie",
-        &clear_cookie_header(&cookie_name(secure, None), secure),
-    )?;
+    response
+        .headers_mut()
+        .set("Set-Cookie", &cleared_cookie(&req))?;
     Ok(response)
 }

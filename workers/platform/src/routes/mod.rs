@@ -6,6 +6,7 @@ pub mod auth;
 pub mod front;
 pub mod health;
 pub mod inngest;
+pub mod pages;
 pub mod slack;
 
 use std::rc::Rc;

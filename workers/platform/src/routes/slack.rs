@@ -101,6 +101,7 @@ pub async fn interactions(mut req: Request, ctx: Ctx) -> ApiResult {
                         &user,
                         Choice::Approve,
                         Some(&seen_hash),
+                        decide::Via::Slack,
                     )
                     .await
                     .map_err(ApiError::unavailable)?;
@@ -155,6 +156,7 @@ pub async fn interactions(mut req: Request, ctx: Ctx) -> ApiResult {
                 &user,
                 choice,
                 Some(seen_hash),
+                decide::Via::Slack,
             )
             .await
             .map_err(ApiError::unavailable)?;

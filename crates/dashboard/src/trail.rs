@@ -1,0 +1,124 @@
+//! One conversation's whole trail: its messages, each action and its decision, and
+//! every audit row (events, classification and route, each agent run with its model
+//! turns and tool calls, the decision, each execution step), oldest first.
+
+use maud::{html, Markup};
+use serde_json::Value;
+use support_core::records::{ActionRecord, ApprovalRecord};
+use support_store::{AuditEntry, AuditKind};
+
+use crate::page::{page, Frame, Nav};
+use crate::queue::{article, Decider, Item};
+use crate::time;
+
+/// One message of the conversation, as the conversation's cache holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Who wrote it.
+    pub author: String,
+    /// `inbound` or `outbound`.
+    pub kind: String,
+    /// Subject.
+    pub subject: String,
+    /// Text.
+    pub body: String,
+    /// Unix ms.
+    pub at_ms: i64,
+}
+
+/// What the conversation page shows.
+#[derive(Debug, Clone)]
+pub struct Conversation<'a> {
+    /// Front's id.
+    pub id: &'a str,
+    /// The last messages (empty when the cache has expired).
+    pub messages: Vec<Message>,
+    /// Its actions, oldest first, with their approvals and deciders.
+    pub actions: Vec<(
+        &'a ActionRecord,
+        Option<&'a ApprovalRecord>,
+        Option<Decider>,
+        &'a str,
+    )>,
+    /// Its audit rows, oldest first.
+    pub trail: &'a [AuditEntry],
+    /// Now.
+    pub now_ms: i64,
+}
+
+/// How a trail row's kind reads.
+pub fn kind_label(kind: AuditKind) -> &'static str {
+    match kind {
+        AuditKind::Step => "Step",
+        AuditKind::AgentTurn => "Model turn",
+        AuditKind::AgentRun => "Agent run",
+        AuditKind::ToolCall => "Tool call",
+        AuditKind::Decision => "Decision",
+        AuditKind::Execution => "Execution",
+        AuditKind::Admin => "Change",
+    }
+}
+
+fn json_block(label: &str, value: &Value) -> Markup {
+    let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+    html! {
+        details {
+            summary { (label) " (" (pretty.len()) " bytes)" }
+            pre.json { (pretty) }
+        }
+    }
+}
+
+/// One audit row as a trail item.
+pub fn trail_item(e: &AuditEntry) -> Markup {
+    html! {
+        li.failed[e.error.is_some()] data-kind=(e.kind.as_str()) {
+            div {
+                time datetime=(time::iso(e.at_ms)) { (time::at(e.at_ms)) }
+                " · " strong { (kind_label(e.kind)) } " " code { (e.name) }
+                @if let Some(ms) = e.duration_ms { " · " (ms) " ms" }
+                @if let Some(u) = &e.usage { " · " (u.input) " tokens in, " (u.output) " out" }
+                @if let Some(by) = e.input.get("by").and_then(Value::as_str) { " · by " (by) }
+                @if let Some(via) = e.input.get("via").and_then(Value::as_str) { " via " (via) }
+                @if let Some(run) = &e.run_id { " · " span.muted { "run " (run) } }
+            }
+            @if let Some(err) = &e.error { p.error { (err) } }
+            (json_block("Input", &e.input))
+            @if let Some(out) = &e.output { (json_block("Output", out)) }
+        }
+    }
+}
+
+/// The conversation page.
+pub fn conversation_page(frame: &Frame, c: &Conversation<'_>) -> Markup {
+    let body = html! {
+        main #conversation {
+            h1 { "Conversation " code { (c.id) } }
+            p { a.front-link href=(format!("https://app.frontapp.com/open/{}", c.id)) rel="noreferrer noopener" target="_blank" { "Open in Front" } }
+            h2 { "Last messages" }
+            @if c.messages.is_empty() {
+                p.muted { "The conversation's cache holds no messages (it expires 7 days after the last activity); Front has them all." }
+            }
+            @for m in &c.messages {
+                div.card.message data-kind=(m.kind) {
+                    p.meta { (m.author) " · " (m.kind) " · " (time::at(m.at_ms)) }
+                    @if !m.subject.is_empty() { p { strong { (m.subject) } } }
+                    pre.text { (m.body) }
+                }
+            }
+            h2 { "Actions" }
+            @if c.actions.is_empty() { p.muted { "No action was proposed." } }
+            @for (action, approval, decider, app_name) in &c.actions {
+                (article(frame, &Item {
+                    action, app_name, approval: *approval, tools: Vec::new(),
+                    decider: decider.clone(), notice: None, now_ms: c.now_ms,
+                }))
+                @if let Some(result) = &action.result { (json_block("Execution result", result)) }
+            }
+            h2 { "Trail" }
+            @if c.trail.is_empty() { p.muted { "No audit rows for this conversation." } }
+            ol.trail { @for e in c.trail { (trail_item(e)) } }
+        }
+    };
+    page(frame, Nav::Conversation, "Conversation", body)
+}
