@@ -21,6 +21,24 @@ pub struct Decider {
     pub via: Option<String>,
 }
 
+/// One message of a conversation, as the conversation's cache holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Who wrote it.
+    pub author: String,
+    /// `inbound` or `outbound`.
+    pub kind: String,
+    /// Subject.
+    pub subject: String,
+    /// Text.
+    pub body: String,
+    /// Unix ms.
+    pub at_ms: i64,
+}
+
+/// How many of a conversation's last messages an approval shows.
+pub const LAST_MESSAGES: usize = 3;
+
 /// One approval, with what the page shows beside its record.
 #[derive(Debug, Clone)]
 pub struct Item<'a> {
@@ -32,6 +50,8 @@ pub struct Item<'a> {
     pub approval: Option<&'a ApprovalRecord>,
     /// The tools the agent called in this conversation, oldest first.
     pub tools: Vec<&'a AuditEntry>,
+    /// The conversation's last messages, oldest first (empty when its cache expired).
+    pub messages: Vec<Message>,
     /// Who decided, once decided.
     pub decider: Option<Decider>,
     /// Why the viewer's own decision was not applied (already decided, expired...).
@@ -158,6 +178,17 @@ fn render(frame: &Frame, item: &Item<'_>, out_of_band: bool) -> Markup {
             pre.text.request { (match text(ctx, "request").trim() { "" => "(no text)", r => r }) }
             @if ctx.get("requestCut").and_then(Value::as_bool).unwrap_or(false) {
                 p.muted { "Cut here: the whole message is in Front." }
+            }
+            @if !item.messages.is_empty() {
+                details.messages {
+                    summary { "The conversation's last " (item.messages.len()) " message(s)" }
+                    @for m in item.messages.iter().rev().take(LAST_MESSAGES).rev() {
+                        div.message data-kind=(m.kind) {
+                            p.meta { (m.author) " · " (m.kind) " · " (time::at(m.at_ms)) }
+                            pre.text { (m.body) }
+                        }
+                    }
+                }
             }
             @if !text(ctx, "reasoning").is_empty() || !text(ctx, "route").is_empty() {
                 h3 { "Classification and route" }

@@ -8,23 +8,9 @@ use support_core::records::{ActionRecord, ApprovalRecord};
 use support_store::{AuditEntry, AuditKind};
 
 use crate::page::{page, Frame, Nav};
+pub use crate::queue::Message;
 use crate::queue::{article, Decider, Item};
 use crate::time;
-
-/// One message of the conversation, as the conversation's cache holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    /// Who wrote it.
-    pub author: String,
-    /// `inbound` or `outbound`.
-    pub kind: String,
-    /// Subject.
-    pub subject: String,
-    /// Text.
-    pub body: String,
-    /// Unix ms.
-    pub at_ms: i64,
-}
 
 /// What the conversation page shows.
 #[derive(Debug, Clone)]
@@ -110,7 +96,7 @@ pub fn conversation_page(frame: &Frame, c: &Conversation<'_>) -> Markup {
             @if c.actions.is_empty() { p.muted { "No action was proposed." } }
             @for (action, approval, decider, app_name) in &c.actions {
                 (article(frame, &Item {
-                    action, app_name, approval: *approval, tools: Vec::new(),
+                    action, app_name, approval: *approval, tools: Vec::new(), messages: Vec::new(),
                     decider: decider.clone(), notice: None, now_ms: c.now_ms,
                 }))
                 @if let Some(result) = &action.result { (json_block("Execution result", result)) }

@@ -142,6 +142,10 @@ fn to_json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
+/// An open bound for integer ranges that survives D1's trip through a JavaScript number
+/// (`Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE_INT: i64 = 9_007_199_254_740_991;
+
 /// The columns [`action_from`] reads, for `concat!` into statements.
 macro_rules! action_columns {
     () => {
@@ -1244,9 +1248,11 @@ impl Store for SqlStore {
     async fn queue(&self, query: &QueueQuery) -> Result<(Vec<ActionRecord>, u64)> {
         let apps: Param = query.apps.as_ref().map(to_json).into();
         let category: Param = query.category.clone().into();
+        // Plain range bounds (never `?3 IS NULL OR ...`), so the pending index is walked
+        // from the cursor on, however deep the page.
         let (after_at, after_id) = match &query.after {
             Some((at, id)) => (Param::Int(*at), Param::Text(id.clone())),
-            None => (Param::Null, Param::Null),
+            None => (Param::Int(-MAX_SAFE_INT), Param::Text(String::new())),
         };
         let rows = self
             .db
@@ -1257,7 +1263,7 @@ impl Store for SqlStore {
                     " FROM actions WHERE status = 'pending' \
                      AND (?1 IS NULL OR app_id IN (SELECT value FROM json_each(?1))) \
                      AND (?2 IS NULL OR json_extract(context, '$.category') = ?2) \
-                     AND (?3 IS NULL OR created_at > ?3 OR (created_at = ?3 AND id > ?4)) \
+                     AND created_at >= ?3 AND (created_at > ?3 OR id > ?4) \
                      ORDER BY created_at, id LIMIT ?5"
                 ),
                 vec![
@@ -1347,8 +1353,7 @@ impl Store for SqlStore {
                     " AND (?1 IS NULL OR app_id = ?1) AND (?2 IS NULL OR actor = ?2) \
                      AND (?3 IS NULL OR kind = ?3) \
                      AND (?4 IS NULL OR (?4 = 1 AND error IS NOT NULL) OR (?4 = 0 AND error IS NULL)) \
-                     AND (?5 IS NULL OR at_ms >= ?5) AND (?6 IS NULL OR at_ms < ?6) \
-                     AND (?7 IS NULL OR at_ms < ?7 OR (at_ms = ?7 AND id < ?8)) \
+                     AND at_ms >= ?5 AND at_ms <= ?6 AND (at_ms < ?7 OR id < ?8) \
                      ORDER BY at_ms DESC, id DESC LIMIT ?9"
                 )
             };
@@ -1362,10 +1367,16 @@ impl Store for SqlStore {
         } else {
             search!("1 = 1")
         };
+        // The dates and the cursor as plain range bounds on at_ms (never `?5 IS NULL OR
+        // ...`), so each statement's index is walked from the page's start, however deep.
         let (before_at, before_id) = match &query.before {
-            Some((at, id)) => (Param::Int(*at), Param::Text(id.clone())),
-            None => (Param::Null, Param::Null),
+            Some((at, id)) => (*at, id.clone()),
+            None => (MAX_SAFE_INT, String::new()),
         };
+        let newest = query
+            .to_ms
+            .map_or(MAX_SAFE_INT, |to| to.saturating_sub(1))
+            .min(before_at);
         self.db
             .query(Statement::new(
                 sql,
@@ -1374,10 +1385,10 @@ impl Store for SqlStore {
                     query.actor.clone().into(),
                     query.kind.map(AuditKind::as_str).into(),
                     query.failed.map(i64::from).into(),
-                    query.from_ms.into(),
-                    query.to_ms.into(),
-                    before_at,
-                    before_id,
+                    query.from_ms.unwrap_or(-MAX_SAFE_INT).into(),
+                    newest.into(),
+                    before_at.into(),
+                    before_id.into(),
                     i64::from(query.limit).into(),
                 ],
             ))

@@ -1025,3 +1025,225 @@ fn ipv6_addresses_are_throttled_by_their_64() {
     assert_eq!(address_bucket(Some("203.0.113.7")), "203.0.113.7");
     assert_eq!(address_bucket(None), "unknown");
 }
+
+fn audit_row(i: i64, kind: AuditKind, app: &str, by: Option<&str>, failed: bool) -> AuditEntry {
+    AuditEntry {
+        id: format!("row:{i:06}"),
+        at_ms: 1_000 + i,
+        app_id: Some(app.into()),
+        conversation_id: Some(format!("cnv_{}", i % 3)),
+        run_id: None,
+        action_id: None,
+        kind,
+        name: format!("n{i}"),
+        input: match by {
+            Some(by) => json!({"by": by}),
+            None => json!({}),
+        },
+        output: None,
+        error: failed.then(|| "boom".to_owned()),
+        duration_ms: Some(1),
+        usage: None,
+        sensitive: None,
+        sensitive_until: None,
+    }
+}
+
+#[tokio::test]
+async fn the_audit_search_filters_and_pages_newest_first_without_gaps_or_repeats() {
+    let (_, store) = store();
+    let rows: Vec<AuditEntry> = (0..120)
+        .map(|i| {
+            let kind = if i % 4 == 0 {
+                AuditKind::Decision
+            } else {
+                AuditKind::Step
+            };
+            let app = if i % 2 == 0 { "a" } else { "b" };
+            let by = (i % 4 == 0).then_some(if i % 8 == 0 { "U1" } else { "U2" });
+            audit_row(i, kind, app, by, i % 5 == 0)
+        })
+        .collect();
+    store.audit(&rows).await.unwrap();
+    // Paging the whole log 50 at a time visits every row once, newest first.
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store
+            .audit_search(&AuditQuery {
+                before: before.clone(),
+                limit: 50,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        before = page.last().map(|r| (r.at_ms, r.id.clone()));
+        seen.extend(page.into_iter().map(|r| r.id));
+    }
+    let mut expected: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    expected.reverse();
+    assert_eq!(seen, expected);
+    // Each filter, alone and combined, gives exactly the matching rows.
+    let count = |q: AuditQuery| {
+        let store = &store;
+        async move {
+            store
+                .audit_search(&AuditQuery { limit: 1000, ..q })
+                .await
+                .unwrap()
+        }
+    };
+    let by_u1 = count(AuditQuery {
+        actor: Some("U1".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_u1.len(), 15);
+    assert!(by_u1.iter().all(|r| r.input["by"] == "U1"));
+    let app_b = count(AuditQuery {
+        app: Some("b".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(app_b.len(), 60);
+    let decisions_failed = count(AuditQuery {
+        kind: Some(AuditKind::Decision),
+        failed: Some(true),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        decisions_failed.len(),
+        6,
+        "i % 4 == 0 and i % 5 == 0 below 120"
+    );
+    let ok_in_window = count(AuditQuery {
+        failed: Some(false),
+        from_ms: Some(1_010),
+        to_ms: Some(1_020),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(ok_in_window.len(), 8, "1010..1020 minus 1010 and 1015");
+    assert!(ok_in_window
+        .iter()
+        .all(|r| r.error.is_none() && (1_010..1_020).contains(&r.at_ms)));
+}
+
+#[tokio::test]
+async fn the_queue_pages_pending_actions_oldest_first_by_app_and_category() {
+    let (_, store) = store();
+    for i in 0..30 {
+        let mut a = action(&format!("act_{i:03}"));
+        a.created_at = 1_000 + i / 2; // pairs share a timestamp: the id breaks the tie
+        a.app_id = if i % 3 == 0 {
+            "other".into()
+        } else {
+            "total-typescript".into()
+        };
+        a.context =
+            json!({"category": if i % 2 == 0 { "support_refund" } else { "support_access" }});
+        a.conversation_id = format!("cnv_{i}");
+        store.insert_action(&a).await.unwrap();
+    }
+    let mut ids = Vec::new();
+    let mut after = None;
+    loop {
+        let (page, total) = store
+            .queue(&QueueQuery {
+                after: after.clone(),
+                limit: 7,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(total, 30);
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|a| (a.created_at, a.id.clone()));
+        ids.extend(page.into_iter().map(|a| a.id));
+    }
+    let expected: Vec<String> = (0..30).map(|i| format!("act_{i:03}")).collect();
+    assert_eq!(ids, expected);
+    let (page, total) = store
+        .queue(&QueueQuery {
+            apps: Some(vec!["total-typescript".into()]),
+            category: Some("support_access".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(total, 10);
+    assert!(page
+        .iter()
+        .all(|a| a.app_id == "total-typescript" && a.context["category"] == "support_access"));
+    // Decided ones leave the queue; actions_by_ids still finds them.
+    let found = store
+        .actions_by_ids(&["act_001".into(), "act_002".into(), "missing".into()])
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2);
+}
+
+#[tokio::test]
+async fn an_invitation_works_once_and_not_after_it_expires() {
+    let (_, store) = store();
+    let person = people::Person {
+        id: "usr_invited".into(),
+        name: "Ines".into(),
+        email: "ines@example.com".into(),
+        role: support_auth::Role::Agent,
+        slack_user_id: None,
+        created_at: 1_000,
+        updated_at: 1_000,
+    };
+    assert!(store.add_person(&person, None).await.unwrap());
+    store
+        .add_invite("hash-1", "usr_invited", 10_000, 1_000)
+        .await
+        .unwrap();
+    store
+        .add_invite("hash-2", "usr_invited", 2_000, 1_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.invite("hash-1", 5_000).await.unwrap().as_deref(),
+        Some("usr_invited")
+    );
+    assert_eq!(
+        store.invite("hash-2", 5_000).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        store.take_invite("hash-1", 5_000).await.unwrap().as_deref(),
+        Some("usr_invited")
+    );
+    assert_eq!(
+        store.take_invite("hash-1", 5_000).await.unwrap(),
+        None,
+        "used once"
+    );
+    assert_eq!(store.password_hash("usr_invited").await.unwrap(), None);
+    store
+        .set_password("usr_invited", "salt:key", 6_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.password_hash("usr_invited").await.unwrap().as_deref(),
+        Some("salt:key")
+    );
+    store
+        .set_password("usr_invited", "salt:key2", 7_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.password_hash("usr_invited").await.unwrap().as_deref(),
+        Some("salt:key2")
+    );
+}

@@ -323,6 +323,31 @@ pub async fn accept_invite(mut req: Request, ctx: Ctx) -> ApiResult {
 
 // --- The queue --------------------------------------------------------------------
 
+/// A conversation's cached messages (none when its cache expired or cannot be read: the
+/// page still shows the records).
+async fn messages_of(ctx: &Ctx, conversation_id: &str) -> Vec<queue::Message> {
+    let Ok(client) = crate::objects::ConversationClient::new(&ctx.env, conversation_id) else {
+        return Vec::new();
+    };
+    let Ok(snapshot) = client.snapshot().await else {
+        return Vec::new();
+    };
+    snapshot
+        .messages
+        .into_iter()
+        .map(|m| queue::Message {
+            author: m.author.unwrap_or_default(),
+            kind: serde_json::to_value(m.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            subject: m.subject.unwrap_or_default(),
+            body: m.body,
+            at_ms: m.created_at_ms.unwrap_or_default(),
+        })
+        .collect()
+}
+
 /// What the queue's articles need beside the actions.
 struct Loaded {
     app_names: HashMap<String, String>,
@@ -419,6 +444,7 @@ impl Loaded {
                 .iter()
                 .filter(|t| t.conversation_id.as_deref() == Some(&action.conversation_id))
                 .collect(),
+            messages: Vec::new(),
             decider,
             notice: None,
             now_ms,
@@ -450,7 +476,18 @@ pub async fn queue_page(req: Request, ctx: Ctx) -> ApiResult {
         .flatten();
     let loaded = load(&store, shown, true).await?;
     let now = crate::env::now_ms();
-    let items: Vec<queue::Item> = shown.iter().map(|a| loaded.item(a, now)).collect();
+    // Each conversation's last messages, read from the conversations' objects at once.
+    let messages =
+        futures::future::join_all(shown.iter().map(|a| messages_of(&ctx, &a.conversation_id)))
+            .await;
+    let items: Vec<queue::Item> = shown
+        .iter()
+        .zip(messages)
+        .map(|(a, messages)| queue::Item {
+            messages,
+            ..loaded.item(a, now)
+        })
+        .collect();
     let mut apps: Vec<(String, String)> = loaded
         .app_names
         .iter()
@@ -595,32 +632,12 @@ pub async fn conversation_page(req: Request, ctx: Ctx) -> ApiResult {
         .audit_trail(AuditFilter::Conversation(&id))
         .await
         .map_err(ApiError::unavailable)?;
-    // The cache may have expired (7 days): the page still shows the records.
-    let messages = match crate::objects::ConversationClient::new(&ctx.env, &id) {
-        Ok(client) => client
-            .snapshot()
-            .await
-            .map(|s| s.messages)
-            .unwrap_or_default(),
-        Err(_) => Vec::new(),
-    };
+    let messages = messages_of(&ctx, &id).await;
     let loaded = load(&store, &actions, false).await?;
     let now = crate::env::now_ms();
     let c = trail::Conversation {
         id: &id,
-        messages: messages
-            .into_iter()
-            .map(|m| trail::Message {
-                author: m.author.unwrap_or_default(),
-                kind: serde_json::to_value(m.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                subject: m.subject.unwrap_or_default(),
-                body: m.body,
-                at_ms: m.created_at_ms.unwrap_or_default(),
-            })
-            .collect(),
+        messages,
         actions: actions
             .iter()
             .map(|a| {
