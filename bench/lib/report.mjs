@@ -255,7 +255,9 @@ const dashboard = dashboardPages.length
       pages: Object.fromEntries(
         dashboardPages.map((t) => {
           const cpuMs = t.median.workerd_cpu_us_per_request / 1000;
-          return [t.name, { workerd_cpu_ms: cpuMs, p50_ms: t.median.p50_ms, within_budget: cpuMs < DASHBOARD_BUDGET_MS }];
+          // The CSV is a download of up to 5,000 rows, not a page: reported, not budgeted.
+          const page = !t.name.startsWith("dash-csv");
+          return [t.name, { workerd_cpu_ms: cpuMs, p50_ms: t.median.p50_ms, page, within_budget: page ? cpuMs < DASHBOARD_BUDGET_MS : null }];
         }),
       ),
     }
@@ -269,7 +271,9 @@ if (dashboard) {
   out.push(
     table(
       ["page", "workerd CPU ms/req", "p50 ms", "budget"],
-      Object.entries(dashboard.pages).map(([name, p]) => [name, p.workerd_cpu_ms.toFixed(2), fmtMs(p.p50_ms), p.within_budget ? "within" : "OVER"]),
+      Object.entries(dashboard.pages).map(([name, p]) => [
+        name, p.workerd_cpu_ms.toFixed(2), fmtMs(p.p50_ms), !p.page ? "export, not a page" : p.within_budget ? "within" : "OVER",
+      ]),
       "lrrl",
     ),
   );

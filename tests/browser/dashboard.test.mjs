@@ -311,6 +311,50 @@ describe("dashboard", () => {
     });
   });
 
+  test("an owner registers an app, sees its secret once, and rotates it in two steps, each audited", SLOW, async () => {
+    const slug = unique("browser-app").toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40);
+    await withPage(await desktop(browser), "apps", async (page) => {
+      await signIn(page, owner.email, owner.password);
+      await page.goto("/apps");
+      await page.fill("form#register-app input[name=slug]", slug);
+      await page.fill("form#register-app input[name=name]", "Browser App");
+      await page.fill("form#register-app input[name=integrationUrl]", "https://browser-app.example/api/support");
+      await page.fill("form#register-app input[name=approvers]", APPROVER);
+      await page.locator("form#register-app button[type=submit]").click();
+      const secretOf = async () => (await page.locator(".secret-once code").first().innerText()).trim();
+      await page.locator(".secret-once").waitFor();
+      const first = await secretOf();
+      assert.match(first, /^whsec_/);
+      const row = page.locator(`table#apps tbody tr[data-app="${slug}"]`);
+      assert.equal(await row.count(), 1);
+      assert.match(norm(await row.innerText()), /one, current/);
+      // Shown once: the page drawn again holds no secret.
+      await page.goto("/apps");
+      assert.equal(await page.locator(".secret-once").count(), 0);
+      assert.ok(!(await page.content()).includes(first), "the secret is never shown again");
+
+      // Rotation, step one: a new secret, and both sign until the rotation is finished.
+      await row.locator("form.rotate-secret button").click();
+      await page.locator(".secret-once").waitFor();
+      const second = await secretOf();
+      assert.match(second, /^whsec_/);
+      assert.notEqual(second, first);
+      assert.match(norm(await row.innerText()), /rotating/);
+      assert.equal(await row.locator("form.rotate-secret").count(), 0, "one rotation at a time");
+      // Step two: only the new secret signs.
+      await row.locator("form.finish-rotation button").click();
+      await page.locator(".notice").waitFor();
+      assert.match(norm(await row.innerText()), /one, current/);
+
+      // Each change is in the audit log under the owner.
+      await page.goto(`/audit?${new URLSearchParams({ actor: owner.email, kind: "admin" })}`);
+      const names = norm(await page.locator("table#audit tbody").innerText());
+      for (const what of ["app registered", "sdk secret rotation started", "sdk secret rotation finished"]) {
+        assert.ok(names.includes(what), `audit lacks ${what}: ${names}`);
+      }
+    });
+  });
+
   test("screenshots of every page at desktop and phone width, with no sideways scrolling on a phone", SLOW, async () => {
     const { conversationId } = await spareApproval();
     const pages = {

@@ -22,6 +22,8 @@ pub enum Shown {
         /// Whether the previous one is still accepted (a rotation's overlap).
         overlap: bool,
     },
+    /// What changed.
+    Done(String),
     /// A form's input was refused.
     Error(String),
 }
@@ -49,9 +51,12 @@ pub fn apps_page(
                     div.secret-once role="status" {
                         p { "The SDK secret of " strong { (slug) } ", shown once (the platform keeps it sealed and never shows it again):" }
                         p { code { (secret) } }
-                        @if *overlap { p { "The previous secret is still accepted until the next rotation, so the app can switch without downtime." } }
+                        @if *overlap {
+                            p { "Until you finish the rotation, every request to the app is signed with the previous secret and this one (the previous listed first), so the app keeps working while you switch it: set this secret in the app (an app on our SDK can hold both), then press “Finish rotation”. An app on the TypeScript SDK reads only the first signature: switch it and finish the rotation together." }
+                        }
                     }
                 }
+                Shown::Done(m) => p.notice role="status" { (m) },
                 Shown::Error(e) => p.error role="alert" { (e) },
                 Shown::Nothing => {}
             }
@@ -79,8 +84,11 @@ pub fn apps_page(
                                     }
                                 }
                                 td data-label="SDK secrets" {
-                                    (app.sdk_secrets.len())
-                                    @if app.sdk_secrets.len() > 1 { " (rotation overlap)" }
+                                    @if app.settings.sdk_secret_rotating {
+                                        span.badge.rotating { "rotating" } " signed with the previous and the new secret"
+                                    } @else {
+                                        "one, current"
+                                    }
                                 }
                                 @if owner {
                                     td data-label="Manage" {
@@ -89,9 +97,16 @@ pub fn apps_page(
                                             (csrf_field(frame))
                                             button type="submit" { "Check SDK health" }
                                         }
-                                        form.rotate-secret method="post" action=(format!("/apps/{}/rotate-secret", app.slug)) {
-                                            (csrf_field(frame))
-                                            button.danger type="submit" { "Rotate SDK secret" }
+                                        @if app.settings.sdk_secret_rotating {
+                                            form.finish-rotation method="post" action=(format!("/apps/{}/finish-rotation", app.slug)) {
+                                                (csrf_field(frame))
+                                                button.danger type="submit" { "Finish rotation" }
+                                            }
+                                        } @else {
+                                            form.rotate-secret method="post" action=(format!("/apps/{}/rotate-secret", app.slug)) {
+                                                (csrf_field(frame))
+                                                button.danger type="submit" { "Rotate SDK secret" }
+                                            }
                                         }
                                     }
                                 }

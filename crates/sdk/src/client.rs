@@ -29,6 +29,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct IntegrationClient<T> {
     url: String,
     secret: Vec<u8>,
+    /// During a key rotation, the secret the app held until now: signed with too, first.
+    previous: Option<Vec<u8>>,
     transport: T,
     timeout: Duration,
     clock: SharedClock,
@@ -44,6 +46,7 @@ impl<T: Transport> IntegrationClient<T> {
         Self {
             url,
             secret: secret.as_ref().to_vec(),
+            previous: None,
             transport,
             timeout: DEFAULT_TIMEOUT,
             clock: Arc::new(SystemClock),
@@ -53,6 +56,14 @@ impl<T: Transport> IntegrationClient<T> {
     /// Change the timeout (default 10 s).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// While a key rotation is under way, also sign with `previous` (listed first in the
+    /// header, so an app that reads only the first `v1` and still holds it verifies, and
+    /// an app that already holds the new secret finds its own among them).
+    pub fn with_previous_secret(mut self, previous: impl AsRef<[u8]>) -> Self {
+        self.previous = Some(previous.as_ref().to_vec());
         self
     }
 
@@ -77,7 +88,13 @@ impl<T: Transport> IntegrationClient<T> {
 
     async fn send(&self, request: &Request) -> Result<HttpResponse> {
         let body = request.to_body();
-        let signature = support_signing::sdk::sign(&self.secret, self.clock.now_unix(), &body);
+        let now = self.clock.now_unix();
+        let signature = match &self.previous {
+            Some(previous) => {
+                support_signing::sdk::sign_each(&[previous, &self.secret], now, &body)
+            }
+            None => support_signing::sdk::sign(&self.secret, now, &body),
+        };
         let http = HttpRequest::post_json(&self.url, body, self.timeout)
             .header("X-Support-Signature", signature);
         self.transport.send(http).await.map_err(|e| match e {

@@ -215,3 +215,41 @@ async fn raw_calls_return_status_and_body_for_tools() {
     assert_eq!(status, 501);
     assert_eq!(body["error"], "Method not implemented: getSubscriptions");
 }
+
+/// A rotation as the platform runs it: signed with the previous secret (first) and the
+/// new one, the request is accepted by an app that holds only the previous secret and by
+/// one that holds only the new one; outside a rotation, an app with the other secret
+/// refuses it.
+#[tokio::test]
+async fn during_a_rotation_apps_with_either_secret_accept_the_requests() {
+    let (previous, new) = ("previous-secret-0123456789", SECRET);
+    let app_with = |secret: &'static str| {
+        let handler = Arc::new(SupportHandler::new(FakeApp::default(), secret));
+        async move {
+            format!(
+                "{}/api/support",
+                serve(support_sdk::adapters::axum::router("/api/support", handler)).await
+            )
+        }
+    };
+    let old_app = app_with(previous).await;
+    let new_app = app_with(new).await;
+    for url in [&old_app, &new_app] {
+        let rotating = client(url, new).with_previous_secret(previous);
+        assert_eq!(
+            rotating.lookup_user("dana@example.com").await.unwrap(),
+            Some(dana()),
+            "{url}"
+        );
+    }
+    let (status, _) = client(&old_app, new)
+        .call_raw(&support_sdk::Request::LookupUser {
+            email: "dana@example.com".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        status, 401,
+        "without the previous secret the old app refuses"
+    );
+}

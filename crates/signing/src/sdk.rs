@@ -45,6 +45,31 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     internal::pair_header(&SYNTAX, &timestamp, &mac(secret, &timestamp, body))
 }
 
+/// Signs `body` with each of `secrets`, in order, in one header:
+/// `timestamp=<t>,v1=<hex>,v1=<hex>`. A verifier that tries every `v1` (this crate)
+/// accepts it with any one of the secrets; one that reads only the first `v1` (the
+/// TypeScript SDK) needs the first. During a key rotation the signer lists the secret
+/// the app held until now first.
+///
+/// ```
+/// let header = support_signing::sdk::sign_each(&[b"old", b"new"], 1_700_000_000, b"{}");
+/// assert_eq!(header.matches(",v1=").count(), 2);
+/// ```
+pub fn sign_each(secrets: &[&[u8]], timestamp: i64, body: &[u8]) -> String {
+    let t = timestamp.to_string();
+    let mut header = String::new();
+    for secret in secrets {
+        let one = internal::pair_header(&SYNTAX, &t, &mac(secret, &t, body));
+        if header.is_empty() {
+            header = one;
+        } else {
+            // Each further secret adds only its `,v1=<hex>`.
+            header.push_str(&one[one.find(',').unwrap_or(one.len())..]);
+        }
+    }
+    header
+}
+
 /// Verifies the header against the raw `body`, accepting a timestamp within
 /// the default tolerance.
 ///

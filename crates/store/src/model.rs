@@ -70,6 +70,10 @@ pub struct AppSettings {
     pub urgent_channel: Option<String>,
     /// How long an approval waits for a decision, in minutes (default 24 h).
     pub approval_ttl_minutes: Option<u32>,
+    /// Between the start and the finish of an SDK secret rotation: the platform signs with
+    /// the previous secret and the new one, so the app keeps working while it switches.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sdk_secret_rotating: bool,
 }
 
 /// A new app or new values for one, secrets in the clear (sealed by the store).

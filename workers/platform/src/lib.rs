@@ -287,6 +287,12 @@ const ROUTES: &[Route] = &[
         handler: |r, c| Box::pin(pages::rotate_secret(r, c)),
     },
     Route {
+        path: "/apps/{slug}/finish-rotation",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::finish_rotation(r, c)),
+    },
+    Route {
         path: "/apps/{slug}/health",
         methods: &[Method::Post],
         access: Access::Public,

@@ -115,15 +115,29 @@ impl Services {
         ))
     }
 
-    /// The app's SDK client, signed with its current secret.
+    /// The app's SDK client, signed with its current secret (and, while a rotation is
+    /// under way, with the previous one too).
     pub fn sdk(&self, app: &AppConfig) -> Option<IntegrationClient<Arc<dyn Transport>>> {
-        let secret = app.sdk_secrets.first()?;
         Some(
-            IntegrationClient::new(app.integration_url.clone(), secret, self.transport.clone())
+            sdk_client(app, self.transport.clone())?
                 .with_timeout(self.sdk_timeout)
                 .with_clock(self.clock.clone()),
         )
     }
+}
+
+/// An app's SDK client over `transport`: signed with its current secret, and with the
+/// previous one too (listed first) while a rotation is under way.
+pub fn sdk_client<T: Transport>(app: &AppConfig, transport: T) -> Option<IntegrationClient<T>> {
+    let client = IntegrationClient::new(
+        app.integration_url.clone(),
+        app.sdk_secrets.first()?,
+        transport,
+    );
+    Some(match app.sdk_secrets.get(1) {
+        Some(previous) if app.settings.sdk_secret_rotating => client.with_previous_secret(previous),
+        _ => client,
+    })
 }
 
 /// What every pipeline event carries (the typed catalogue's [`StageMessage`]).

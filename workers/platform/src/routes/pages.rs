@@ -837,18 +837,16 @@ pub async fn register_app(mut req: Request, ctx: Ctx) -> ApiResult {
     .await
 }
 
-pub async fn rotate_secret(mut req: Request, ctx: Ctx) -> ApiResult {
-    let (signed, _) = form_post!(req, ctx, Permission::ManageApps);
-    let store = ctx.store()?;
-    let slug = ctx.param(0).to_owned();
-    let Some(app) = store.app(&slug).await.map_err(ApiError::unavailable)? else {
-        return refused(404, "No such app.");
-    };
-    let secret = new_secret()?;
-    // The new secret signs from now on; the previous one is still accepted until the
-    // next rotation, so the app can switch without a failed request.
-    let mut secrets = vec![secret.clone()];
-    secrets.extend(app.sdk_secrets.first().cloned());
+/// Write `app` back with `secrets` and the rotation flag, and audit it as `what`.
+async fn save_secrets(
+    store: &support_store::SqlStore,
+    app: support_store::AppConfig,
+    secrets: Vec<String>,
+    rotating: bool,
+    what: &str,
+    by: &str,
+) -> Result<(), ApiError> {
+    let slug = app.slug.clone();
     let registration = support_store::AppRegistration {
         id: app.id,
         slug: app.slug,
@@ -857,7 +855,10 @@ pub async fn rotate_secret(mut req: Request, ctx: Ctx) -> ApiResult {
         integration_url: app.integration_url,
         sdk_secrets: secrets,
         stripe_account_id: app.stripe_account_id,
-        settings: app.settings,
+        settings: support_store::AppSettings {
+            sdk_secret_rotating: rotating,
+            ..app.settings
+        },
     };
     let now = crate::env::now_ms();
     store
@@ -865,14 +866,53 @@ pub async fn rotate_secret(mut req: Request, ctx: Ctx) -> ApiResult {
         .await
         .map_err(ApiError::unavailable)?;
     support_workflows::people::audit(
-        store.as_ref(),
-        "sdk secret rotated",
-        serde_json::json!({"by": signed.person.email, "app": slug}),
-        serde_json::json!({"secrets": registration.sdk_secrets.len()}),
+        store,
+        what,
+        serde_json::json!({"by": by, "app": slug}),
+        serde_json::json!({"secrets": registration.sdk_secrets.len(), "rotating": rotating}),
         now,
     )
     .await
-    .map_err(ApiError::unavailable)?;
+    .map_err(ApiError::unavailable)
+}
+
+/// Start a rotation: a new secret (shown once) becomes the current one, and until the
+/// rotation is finished the platform signs with the previous one too, listed first, so
+/// the app keeps verifying while its secret is switched.
+pub async fn rotate_secret(mut req: Request, ctx: Ctx) -> ApiResult {
+    let (signed, _) = form_post!(req, ctx, Permission::ManageApps);
+    let store = ctx.store()?;
+    let Some(app) = store
+        .app(ctx.param(0))
+        .await
+        .map_err(ApiError::unavailable)?
+    else {
+        return refused(404, "No such app.");
+    };
+    if app.settings.sdk_secret_rotating {
+        return render_apps(
+            &ctx,
+            &signed.frame,
+            &apps::Shown::Error(format!(
+                "A rotation of {}'s secret is under way: finish it before starting another.",
+                app.slug
+            )),
+        )
+        .await;
+    }
+    let slug = app.slug.clone();
+    let secret = new_secret()?;
+    let mut secrets = vec![secret.clone()];
+    secrets.extend(app.sdk_secrets.first().cloned());
+    save_secrets(
+        &store,
+        app,
+        secrets,
+        true,
+        "sdk secret rotation started",
+        &signed.person.email,
+    )
+    .await?;
     render_apps(
         &ctx,
         &signed.frame,
@@ -881,6 +921,36 @@ pub async fn rotate_secret(mut req: Request, ctx: Ctx) -> ApiResult {
             secret,
             overlap: true,
         },
+    )
+    .await
+}
+
+/// Finish a rotation: only the new secret signs from now on.
+pub async fn finish_rotation(mut req: Request, ctx: Ctx) -> ApiResult {
+    let (signed, _) = form_post!(req, ctx, Permission::ManageApps);
+    let store = ctx.store()?;
+    let Some(app) = store
+        .app(ctx.param(0))
+        .await
+        .map_err(ApiError::unavailable)?
+    else {
+        return refused(404, "No such app.");
+    };
+    let slug = app.slug.clone();
+    let secrets = app.sdk_secrets.iter().take(1).cloned().collect();
+    save_secrets(
+        &store,
+        app,
+        secrets,
+        false,
+        "sdk secret rotation finished",
+        &signed.person.email,
+    )
+    .await?;
+    render_apps(
+        &ctx,
+        &signed.frame,
+        &apps::Shown::Done(format!("{slug} is signed with its new secret only.")),
     )
     .await
 }
@@ -895,14 +965,10 @@ pub async fn app_health(mut req: Request, ctx: Ctx) -> ApiResult {
     else {
         return refused(404, "No such app.");
     };
-    let Some(secret) = app.sdk_secrets.first() else {
+    let Some(client) = support_workflows::pipeline::sdk_client(&app, support_http::FetchTransport)
+    else {
         return refused(409, "This app has no SDK secret.");
     };
-    let client = support_sdk::client::IntegrationClient::new(
-        app.integration_url.clone(),
-        secret,
-        support_http::FetchTransport,
-    );
     let now = || worker::Date::now().as_millis() as f64;
     let report =
         support_sdk::health::check(&client, support_sdk::health::PROBE_EMAIL, true, &now).await;
