@@ -180,17 +180,22 @@ async fn an_edited_reply_is_what_gets_sent() {
     loop {
         let messages = front_messages(&conversation).await;
         let sent = sent_replies(&messages);
-        if let Some(reply) = sent.first() {
+        // The reply is sent first, then the draft it replaces is removed: wait for both.
+        if let (Some(reply), true) = (sent.first(), drafts(&messages).is_empty()) {
             assert!(
                 reply["body"].as_str().unwrap().contains(&edited)
                     || reply["text"].as_str().unwrap_or("").contains(&edited),
                 "{reply}"
             );
             assert_eq!(sent.len(), 1);
-            assert!(drafts(&messages).is_empty());
             break;
         }
-        assert!(Instant::now() < deadline, "the edited reply was never sent");
+        assert!(
+            Instant::now() < deadline,
+            "the edited reply was never sent, or its draft never removed: {} sent, {} drafts",
+            sent.len(),
+            drafts(&messages).len()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
