@@ -11,6 +11,8 @@ CREATE INDEX audit_log_at ON audit_log (at_ms, id);
 CREATE INDEX audit_log_app_at ON audit_log (app_id, at_ms, id);
 CREATE INDEX audit_log_kind_at ON audit_log (kind, at_ms, id);
 CREATE INDEX audit_log_actor_at ON audit_log (actor, at_ms, id) WHERE actor IS NOT NULL;
+-- Failures are rare: filtering by them walks only them.
+CREATE INDEX audit_log_failed_at ON audit_log (at_ms, id) WHERE error IS NOT NULL;
 
 DROP INDEX actions_pending;
 CREATE INDEX actions_pending ON actions (status, created_at, id) WHERE status = 'pending';

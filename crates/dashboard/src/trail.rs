@@ -83,7 +83,7 @@ pub fn conversation_page(frame: &Frame, c: &Conversation<'_>) -> Markup {
             p { a.front-link href=(format!("https://app.frontapp.com/open/{}", c.id)) rel="noreferrer noopener" target="_blank" { "Open in Front" } }
             h2 { "Last messages" }
             @if c.messages.is_empty() {
-                p.muted { "The conversation's cache holds no messages (it expires 7 days after the last activity); Front has them all." }
+                p.muted { "Neither the conversation's cache nor Front returned messages; open it in Front." }
             }
             @for m in &c.messages {
                 div.card.message data-kind=(m.kind) {
@@ -96,7 +96,8 @@ pub fn conversation_page(frame: &Frame, c: &Conversation<'_>) -> Markup {
             @if c.actions.is_empty() { p.muted { "No action was proposed." } }
             @for (action, approval, decider, app_name) in &c.actions {
                 (article(frame, &Item {
-                    action, app_name, approval: *approval, tools: Vec::new(), messages: Vec::new(),
+                    action, app_name, approval: *approval, messages: Vec::new(),
+                    tools: c.trail.iter().filter(|e| e.kind == AuditKind::ToolCall).collect(),
                     decider: decider.clone(), notice: None, now_ms: c.now_ms,
                 }))
                 @if let Some(result) = &action.result { (json_block("Execution result", result)) }

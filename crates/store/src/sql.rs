@@ -1360,6 +1360,8 @@ impl Store for SqlStore {
         }
         let sql = if query.actor.is_some() {
             search!("actor = ?2")
+        } else if query.failed == Some(true) {
+            search!("error IS NOT NULL")
         } else if query.app.is_some() {
             search!("app_id = ?1")
         } else if query.kind.is_some() {

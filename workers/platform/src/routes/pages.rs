@@ -321,6 +321,45 @@ pub async fn accept_invite(mut req: Request, ctx: Ctx) -> ApiResult {
     }
 }
 
+/// A conversation's messages from Front, the source of truth, when the conversation's
+/// cache holds none (webhooks that carried no message, or a cache expired after 7 quiet
+/// days). Drafts are not messages; a failure shows none (the page has the records).
+async fn front_messages(ctx: &Ctx, conversation_id: &str) -> Vec<queue::Message> {
+    let Ok(settings) = ctx.settings() else {
+        return Vec::new();
+    };
+    let Some(front) =
+        crate::ports::pipeline::ports(&ctx.env, &settings).and_then(|p| p.services.front.clone())
+    else {
+        return Vec::new();
+    };
+    let Ok(mut list) = front.list_conversation_messages(conversation_id).await else {
+        return Vec::new();
+    };
+    list.retain(|m| m.draft_mode.is_none());
+    list.sort_by(|a, b| {
+        a.created_at
+            .partial_cmp(&b.created_at)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    list.into_iter()
+        .map(|m| queue::Message {
+            author: match (m.is_inbound, m.sender(), m.author.as_ref()) {
+                (true, Some(s), _) => s.handle.clone(),
+                (_, _, Some(t)) => t.email.clone().unwrap_or_else(|| t.id.clone()),
+                _ => String::new(),
+            },
+            kind: if m.is_inbound { "inbound" } else { "outbound" }.to_owned(),
+            subject: m.subject.unwrap_or_default(),
+            body: m.text.or(m.body).unwrap_or_default(),
+            at_ms: m
+                .created_at
+                .map(|s| (s * 1000.0) as i64)
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
 // --- The queue --------------------------------------------------------------------
 
 /// A conversation's cached messages (none when its cache expired or cannot be read: the
@@ -632,7 +671,10 @@ pub async fn conversation_page(req: Request, ctx: Ctx) -> ApiResult {
         .audit_trail(AuditFilter::Conversation(&id))
         .await
         .map_err(ApiError::unavailable)?;
-    let messages = messages_of(&ctx, &id).await;
+    let mut messages = messages_of(&ctx, &id).await;
+    if messages.is_empty() {
+        messages = front_messages(&ctx, &id).await;
+    }
     let loaded = load(&store, &actions, false).await?;
     let now = crate::env::now_ms();
     let c = trail::Conversation {
