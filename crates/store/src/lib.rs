@@ -255,7 +255,8 @@ pub trait Store: MaybeSendSync {
     async fn approvals_of(&self, action_ids: &[String]) -> Result<Vec<ApprovalRecord>>;
     /// Audit rows matching `query`, newest first, at most `query.limit`.
     async fn audit_search(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
-    /// The tool calls made in these conversations, oldest first.
+    /// The tool calls made in these conversations, oldest first: their names, durations
+    /// and errors, without inputs and outputs (`input` is `{}`, `output` none).
     async fn tool_calls_of(&self, conversation_ids: &[String]) -> Result<Vec<AuditEntry>>;
     /// Record an invitation (BetterAuth's `verification` table, by the hash of its
     /// token) for `user_id`, valid until `expires_at`.

@@ -1406,7 +1406,10 @@ impl Store for SqlStore {
         }
         self.db
             .query(Statement::new(
-                "SELECT * FROM audit_log WHERE conversation_id IN (SELECT value FROM json_each(?1)) \
+                // What the queue shows of a tool call, not its input and output (a page
+                // of 25 approvals can have hundreds of calls; their payloads are the bulk).
+                "SELECT id, at_ms, app_id, conversation_id, run_id, action_id, kind, name, '{}' AS input, \
+                 error, duration_ms FROM audit_log WHERE conversation_id IN (SELECT value FROM json_each(?1)) \
                  AND kind = 'tool_call' ORDER BY at_ms, id",
                 vec![to_json(&conversation_ids).into()],
             ))

@@ -1247,3 +1247,37 @@ async fn an_invitation_works_once_and_not_after_it_expires() {
         Some("salt:key2")
     );
 }
+
+#[tokio::test]
+async fn tool_calls_of_conversations_come_without_their_payloads() {
+    let (_, store) = store();
+    let mut rows: Vec<AuditEntry> = (0..6)
+        .map(|i| {
+            audit_row(
+                i,
+                if i % 2 == 0 {
+                    AuditKind::ToolCall
+                } else {
+                    AuditKind::Step
+                },
+                "a",
+                None,
+                i == 4,
+            )
+        })
+        .collect();
+    rows[0].input = json!({"email": "dana@example.com"});
+    rows[0].output = Some(json!({"secret": "not for the queue"}));
+    store.audit(&rows).await.unwrap();
+    let calls = store
+        .tool_calls_of(&["cnv_0".into(), "cnv_1".into()])
+        .await
+        .unwrap();
+    // Rows 0, 2, 4 are tool calls; of those, 0 and 4 are in cnv_0/cnv_1 (i % 3).
+    let names: Vec<&str> = calls.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["n0", "n4"]);
+    assert_eq!(calls[0].input, json!({}));
+    assert_eq!(calls[0].output, None);
+    assert_eq!(calls[1].error.as_deref(), Some("boom"));
+    assert_eq!(calls[0].duration_ms, Some(1));
+}
