@@ -455,6 +455,8 @@ export const comparisons = [
 //                                     workers/platform/build, or of workers/platform with its
 //                                     build (entry.mjs beside build/), which builds since the
 //                                     conversation object serves RPC need
+//   BENCH_COMPARE_DASHBOARD=<dir>     the platform for the dashboard's pages (dash-*), the same
+//                                     kind of copy as BENCH_COMPARE_PLATFORM's
 //   BENCH_COMPARE_EXAMPLE_APP=<dir>   the example app; <dir> is a copy of
 //                                     workers/example-app/build
 //
@@ -475,7 +477,7 @@ function addCompare({ env, worker, bindings, against }) {
     targets.push(compare);
     comparisons.push({ label: `${current.name} / compare build`, target: current.name, baseline: compare.name });
   }
-  comparisons.push({ label: `compare build / ${against.label}`, target: `${against.main}-compare`, baseline: against.target });
+  if (against) comparisons.push({ label: `compare build / ${against.label}`, target: `${against.main}-compare`, baseline: against.target });
 }
 
 const COMPARE_KEY = "bench-rust-intake-compare";
@@ -484,6 +486,13 @@ addCompare({
   worker: "platform",
   bindings: (ctx) => ({ ...workers.platform.bindings(ctx), INNGEST_EVENT_KEY: COMPARE_KEY }),
   against: { main: "rust-intake", label: "TS intake", target: "ts-intake" },
+});
+// BENCH_COMPARE_DASHBOARD=<dir>: the dashboard's pages on another build of the platform
+// (a copy of workers/platform with its build), on the same seeded database.
+addCompare({
+  env: "BENCH_COMPARE_DASHBOARD",
+  worker: "platform-dashboard",
+  bindings: workers["platform-dashboard"].bindings,
 });
 addCompare({
   env: "BENCH_COMPARE_EXAMPLE_APP",
