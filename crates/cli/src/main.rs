@@ -1,5 +1,6 @@
 //! `skill`: the support platform's command-line tool.
 
+mod apps;
 mod candidates;
 mod customer;
 mod eval;
@@ -63,6 +64,11 @@ enum Command {
     Tokens {
         #[command(subcommand)]
         command: tokens::TokensCommand,
+    },
+    /// The platform's apps: add (secret shown once), list, show, rotate-secret, remove.
+    Apps {
+        #[command(subcommand)]
+        command: apps::AppsCommand,
     },
     /// People who can sign in to the dashboard: add (password from stdin), list.
     Users {
@@ -132,6 +138,7 @@ fn main() -> ExitCode {
             Command::Outbox { command } => outbox::run(command).await,
             Command::Sign(args) => sign::run(args),
             Command::Tokens { command } => tokens::run(command).await,
+            Command::Apps { command } => apps::run(command).await,
             Command::Users { command } => users::run(command).await,
             Command::Webhook { command } => webhook::run(command).await,
         }

@@ -48,6 +48,11 @@ impl PlatformArgs {
         .await
     }
 
+    /// `DELETE path` on the admin API.
+    pub(crate) async fn delete(&self, path: &str) -> anyhow::Result<Value> {
+        self.send(client()?.delete(self.url(path))).await
+    }
+
     async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
         answer(request.bearer_auth(&self.token).send().await?).await
     }

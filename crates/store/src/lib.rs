@@ -94,6 +94,8 @@ pub trait Store: MaybeSendSync {
     async fn app(&self, slug: &str) -> Result<Option<AppConfig>>;
     /// Register an app or replace its values; secrets are sealed before they are written.
     async fn put_app(&self, app: &AppRegistration, now_ms: i64) -> Result<()>;
+    /// Remove an app and its sealed secrets; false when there was no such app.
+    async fn remove_app(&self, slug: &str) -> Result<bool>;
 
     /// Record an action; when one with its id exists, that one is returned unchanged.
     async fn insert_action(&self, action: &ActionRecord) -> Result<ActionRecord>;

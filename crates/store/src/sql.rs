@@ -338,6 +338,20 @@ impl Store for SqlStore {
         }))
     }
 
+    async fn remove_app(&self, slug: &str) -> Result<bool> {
+        let changed = self
+            .db
+            .execute(vec![
+                Statement::new(
+                    "DELETE FROM app_secrets WHERE app_id IN (SELECT id FROM apps WHERE slug = ?1)",
+                    vec![slug.into()],
+                ),
+                Statement::new("DELETE FROM apps WHERE slug = ?1", vec![slug.into()]),
+            ])
+            .await?;
+        Ok(changed.get(1).copied().unwrap_or(0) > 0)
+    }
+
     async fn put_app(&self, app: &AppRegistration, now_ms: i64) -> Result<()> {
         if app.sdk_secrets.is_empty() || app.sdk_secrets.iter().any(String::is_empty) {
             return Err(StoreError::Invalid(

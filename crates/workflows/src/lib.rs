@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod approvals;
+pub mod apps;
 pub mod conformance;
 pub mod learned;
 pub mod people;

@@ -174,6 +174,27 @@ const ROUTES: &[Route] = &[
         handler: |r, c| Box::pin(admin::revoke_sessions(r, c)),
     },
     Route {
+        path: "/admin/apps",
+        methods: &[Method::Get, Method::Post],
+        access: Access::Admin,
+        handler: |r, c| match r.method() {
+            Method::Post => Box::pin(admin::add_app(r, c)),
+            _ => Box::pin(admin::apps(r, c)),
+        },
+    },
+    Route {
+        path: "/admin/apps/{slug}",
+        methods: &[Method::Get, Method::Delete],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::app(r, c)),
+    },
+    Route {
+        path: "/admin/apps/{slug}/{step}",
+        methods: &[Method::Post],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::rotate_app_secret(r, c)),
+    },
+    Route {
         path: "/api/auth/sign-in/email",
         methods: &[Method::Post],
         access: Access::Public,

@@ -460,3 +460,140 @@ pub async fn revoke_sessions(_req: Request, ctx: Ctx) -> ApiResult {
     .map_err(people_error)?;
     json(200, &json!({"user": id, "sessionsEnded": ended}))
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewAppBody {
+    slug: String,
+    #[serde(default)]
+    name: Option<String>,
+    integration_url: String,
+    #[serde(default)]
+    front_inbox_id: Option<String>,
+    #[serde(default)]
+    approvers: Vec<String>,
+    #[serde(default)]
+    approval_channel: Option<String>,
+    #[serde(default)]
+    escalation_channel: Option<String>,
+    #[serde(default)]
+    stripe_account_id: Option<String>,
+}
+
+/// A refused change to the app registry, as the admin API answers it.
+fn apps_error(e: support_workflows::apps::AppsError) -> ApiError {
+    use support_workflows::apps::AppsError;
+    match e {
+        AppsError::Invalid(m) => ApiError::bad_request(m),
+        e @ AppsError::Exists(_) => ApiError::new(409, e.to_string()),
+        e @ AppsError::NotFound(_) => ApiError::new(404, e.to_string()),
+        e @ AppsError::Conflict(_) => ApiError::new(409, e.to_string()),
+        e @ AppsError::Unavailable(_) => ApiError::unavailable(e),
+    }
+}
+
+/// An app as the admin API shows it: never a secret, but whether a rotation is under way.
+fn app_json(app: &support_store::AppConfig) -> serde_json::Value {
+    let mut value = serde_json::to_value(app).unwrap_or_default();
+    value["hasStripeAccount"] = json!(app.stripe_account_id.is_some());
+    value["sdkSecretRotating"] = json!(app.settings.sdk_secret_rotating);
+    value
+}
+
+/// `GET /admin/apps`: every registered app (`skill apps list`).
+pub async fn apps(_req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::Store;
+    let apps = ctx.store()?.apps().await.map_err(store_error)?;
+    json(
+        200,
+        &json!({ "apps": apps.iter().map(app_json).collect::<Vec<_>>() }),
+    )
+}
+
+/// `POST /admin/apps` `{"slug", "integrationUrl", "name"?, "frontInboxId"?, "approvers"?,
+/// "approvalChannel"?, "escalationChannel"?, "stripeAccountId"?}`: register an app with a
+/// generated SDK secret, answered once (`skill apps add`).
+pub async fn add_app(mut req: Request, ctx: Ctx) -> ApiResult {
+    let body = read_body(&mut req, MAX_BODY_BYTES).await?;
+    let new: NewAppBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
+    let store = ctx.store()?;
+    let (app, secret) = support_workflows::apps::register(
+        store.as_ref(),
+        support_workflows::apps::NewApp {
+            slug: new.slug,
+            name: new.name,
+            integration_url: new.integration_url,
+            front_inbox_id: new.front_inbox_id,
+            approvers: new.approvers,
+            approval_channel: new.approval_channel,
+            escalation_channel: new.escalation_channel,
+            stripe_account_id: new.stripe_account_id,
+        },
+        ADMIN_TOKEN_ACTOR,
+        crate::env::now_ms(),
+    )
+    .await
+    .map_err(apps_error)?;
+    json(
+        201,
+        &json!({"app": app_json(&app), "sdkSecret": secret, "note": "Shown once: the platform keeps it sealed and never shows it again."}),
+    )
+}
+
+/// `GET /admin/apps/{slug}` (`skill apps show`), `DELETE /admin/apps/{slug}` (`skill apps
+/// remove`: refused with 409 while any of its approvals is pending).
+pub async fn app(req: Request, ctx: Ctx) -> ApiResult {
+    use support_store::Store;
+    let slug = ctx.param(0).to_owned();
+    let store = ctx.store()?;
+    if req.method() == worker::Method::Delete {
+        support_workflows::apps::remove(
+            store.as_ref(),
+            &slug,
+            ADMIN_TOKEN_ACTOR,
+            crate::env::now_ms(),
+        )
+        .await
+        .map_err(apps_error)?;
+        return json(200, &json!({ "removed": slug }));
+    }
+    let app = store
+        .app(&slug)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::new(404, format!("no app {slug}")))?;
+    json(200, &app_json(&app))
+}
+
+/// `POST /admin/apps/{slug}/rotate-secret`: start a rotation, the new secret answered
+/// once; `POST /admin/apps/{slug}/finish-rotation`: sign with the new one only.
+pub async fn rotate_app_secret(_req: Request, ctx: Ctx) -> ApiResult {
+    let slug = ctx.param(0).to_owned();
+    let store = ctx.store()?;
+    let now = crate::env::now_ms();
+    match ctx.param(1) {
+        "rotate-secret" => {
+            let secret = support_workflows::apps::start_rotation(
+                store.as_ref(),
+                &slug,
+                ADMIN_TOKEN_ACTOR,
+                now,
+            )
+            .await
+            .map_err(apps_error)?;
+            json(
+                200,
+                &json!({"app": slug, "sdkSecret": secret, "rotating": true,
+                    "note": "Shown once. Until the rotation is finished, requests are signed with the previous secret and this one: set it in the app, then finish the rotation."}),
+            )
+        }
+        "finish-rotation" => {
+            support_workflows::apps::finish_rotation(store.as_ref(), &slug, ADMIN_TOKEN_ACTOR, now)
+                .await
+                .map_err(apps_error)?;
+            json(200, &json!({"app": slug, "rotating": false}))
+        }
+        _ => Err(ApiError::not_found()),
+    }
+}

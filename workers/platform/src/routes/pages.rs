@@ -788,134 +788,51 @@ pub async fn apps_page(req: Request, ctx: Ctx) -> ApiResult {
     render_apps(&ctx, &signed.frame, &apps::Shown::Nothing).await
 }
 
-fn new_secret() -> Result<String, ApiError> {
-    support_auth::generate_token()
-        .map(|t| format!("whsec_{t}"))
-        .map_err(|e| ApiError::internal(format!("no randomness: {e}")))
+/// What the Apps page says about a refused change (a store failure is a 503).
+fn apps_shown(e: support_workflows::apps::AppsError) -> Result<apps::Shown, ApiError> {
+    use support_workflows::apps::AppsError;
+    match e {
+        e @ AppsError::Unavailable(_) => Err(ApiError::unavailable(e)),
+        e => Ok(apps::Shown::Error(e.to_string())),
+    }
 }
 
 pub async fn register_app(mut req: Request, ctx: Ctx) -> ApiResult {
     let (signed, f) = form_post!(req, ctx, Permission::ManageApps);
     let store = ctx.store()?;
-    let slug = f.text("slug").unwrap_or_default();
-    let url = f.text("integrationUrl").unwrap_or_default();
-    let problem = if slug.len() < 2
-        || slug.len() > 63
-        || !slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        Some("The slug is 2 to 63 lowercase letters, digits and dashes.".to_owned())
-    } else if !(url.starts_with("https://")
-        || url.starts_with("http://127.0.0.1")
-        || url.starts_with("http://localhost"))
-    {
-        Some("The SDK endpoint must be an https URL.".to_owned())
-    } else if store
-        .app(&slug)
-        .await
-        .map_err(ApiError::unavailable)?
-        .is_some()
-    {
-        Some(format!("An app with the slug {slug} exists."))
-    } else {
-        None
-    };
-    let approvers: Vec<String> = f
-        .get("approvers")
-        .unwrap_or_default()
-        .split([',', ' '])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let problem = problem.or_else(|| {
-        approvers
-            .iter()
-            .find_map(|a| support_workflows::people::check_slack_user_id(a).err())
-            .map(|e| format!("Approvers: {e}"))
-    });
-    if let Some(p) = problem {
-        return render_apps(&ctx, &signed.frame, &apps::Shown::Error(p)).await;
-    }
-    let secret = new_secret()?;
-    let registration = support_store::AppRegistration {
-        id: format!("app_{slug}"),
-        slug: slug.clone(),
-        name: f.text("name").unwrap_or_else(|| slug.clone()),
+    let new = support_workflows::apps::NewApp {
+        slug: f.text("slug").unwrap_or_default(),
+        name: f.text("name"),
+        integration_url: f.text("integrationUrl").unwrap_or_default(),
         front_inbox_id: f.text("frontInboxId"),
-        integration_url: url,
-        sdk_secrets: vec![secret.clone()],
+        approvers: f
+            .get("approvers")
+            .unwrap_or_default()
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        approval_channel: f.text("approvalChannel"),
+        escalation_channel: None,
         stripe_account_id: f.text("stripeAccountId"),
-        settings: support_store::AppSettings {
-            approvers,
-            approval_channel: f.text("approvalChannel"),
-            ..Default::default()
-        },
     };
-    let now = crate::env::now_ms();
-    store
-        .put_app(&registration, now)
-        .await
-        .map_err(ApiError::unavailable)?;
-    support_workflows::people::audit(
+    let shown = match support_workflows::apps::register(
         store.as_ref(),
-        "app registered",
-        serde_json::json!({"by": signed.person.email, "app": slug}),
-        serde_json::json!({"integrationUrl": registration.integration_url, "approvers": registration.settings.approvers}),
-        now,
+        new,
+        &signed.person.email,
+        crate::env::now_ms(),
     )
     .await
-    .map_err(ApiError::unavailable)?;
-    render_apps(
-        &ctx,
-        &signed.frame,
-        &apps::Shown::Secret {
-            slug,
+    {
+        Ok((app, secret)) => apps::Shown::Secret {
+            slug: app.slug,
             secret,
             overlap: false,
         },
-    )
-    .await
-}
-
-/// Write `app` back with `secrets` and the rotation flag, and audit it as `what`.
-async fn save_secrets(
-    store: &support_store::SqlStore,
-    app: support_store::AppConfig,
-    secrets: Vec<String>,
-    rotating: bool,
-    what: &str,
-    by: &str,
-) -> Result<(), ApiError> {
-    let slug = app.slug.clone();
-    let registration = support_store::AppRegistration {
-        id: app.id,
-        slug: app.slug,
-        name: app.name,
-        front_inbox_id: app.front_inbox_id,
-        integration_url: app.integration_url,
-        sdk_secrets: secrets,
-        stripe_account_id: app.stripe_account_id,
-        settings: support_store::AppSettings {
-            sdk_secret_rotating: rotating,
-            ..app.settings
-        },
+        Err(e) => apps_shown(e)?,
     };
-    let now = crate::env::now_ms();
-    store
-        .put_app(&registration, now)
-        .await
-        .map_err(ApiError::unavailable)?;
-    support_workflows::people::audit(
-        store,
-        what,
-        serde_json::json!({"by": by, "app": slug}),
-        serde_json::json!({"secrets": registration.sdk_secrets.len(), "rotating": rotating}),
-        now,
-    )
-    .await
-    .map_err(ApiError::unavailable)
+    render_apps(&ctx, &signed.frame, &shown).await
 }
 
 /// Start a rotation: a new secret (shown once) becomes the current one, and until the
@@ -924,77 +841,42 @@ async fn save_secrets(
 pub async fn rotate_secret(mut req: Request, ctx: Ctx) -> ApiResult {
     let (signed, _) = form_post!(req, ctx, Permission::ManageApps);
     let store = ctx.store()?;
-    let Some(app) = store
-        .app(ctx.param(0))
-        .await
-        .map_err(ApiError::unavailable)?
-    else {
-        return refused(404, "No such app.");
-    };
-    if app.settings.sdk_secret_rotating {
-        return render_apps(
-            &ctx,
-            &signed.frame,
-            &apps::Shown::Error(format!(
-                "A rotation of {}'s secret is under way: finish it before starting another.",
-                app.slug
-            )),
-        )
-        .await;
-    }
-    let slug = app.slug.clone();
-    let secret = new_secret()?;
-    let mut secrets = vec![secret.clone()];
-    secrets.extend(app.sdk_secrets.first().cloned());
-    save_secrets(
-        &store,
-        app,
-        secrets,
-        true,
-        "sdk secret rotation started",
+    let slug = ctx.param(0).to_owned();
+    let shown = match support_workflows::apps::start_rotation(
+        store.as_ref(),
+        &slug,
         &signed.person.email,
+        crate::env::now_ms(),
     )
-    .await?;
-    render_apps(
-        &ctx,
-        &signed.frame,
-        &apps::Shown::Secret {
+    .await
+    {
+        Ok(secret) => apps::Shown::Secret {
             slug,
             secret,
             overlap: true,
         },
-    )
-    .await
+        Err(e) => apps_shown(e)?,
+    };
+    render_apps(&ctx, &signed.frame, &shown).await
 }
 
 /// Finish a rotation: only the new secret signs from now on.
 pub async fn finish_rotation(mut req: Request, ctx: Ctx) -> ApiResult {
     let (signed, _) = form_post!(req, ctx, Permission::ManageApps);
     let store = ctx.store()?;
-    let Some(app) = store
-        .app(ctx.param(0))
-        .await
-        .map_err(ApiError::unavailable)?
-    else {
-        return refused(404, "No such app.");
-    };
-    let slug = app.slug.clone();
-    let secrets = app.sdk_secrets.iter().take(1).cloned().collect();
-    save_secrets(
-        &store,
-        app,
-        secrets,
-        false,
-        "sdk secret rotation finished",
+    let slug = ctx.param(0).to_owned();
+    let shown = match support_workflows::apps::finish_rotation(
+        store.as_ref(),
+        &slug,
         &signed.person.email,
-    )
-    .await?;
-    render_apps(
-        &ctx,
-        &signed.frame,
-        &apps::Shown::Done(format!("{slug} is signed with its new secret only.")),
+        crate::env::now_ms(),
     )
     .await
+    {
+        Ok(()) => apps::Shown::Done(format!("{slug} is signed with its new secret only.")),
+        Err(e) => apps_shown(e)?,
+    };
+    render_apps(&ctx, &signed.frame, &shown).await
 }
 
 pub async fn app_health(mut req: Request, ctx: Ctx) -> ApiResult {
