@@ -213,15 +213,18 @@ async fn a_demotion_or_a_revocation_ends_sessions_and_is_audited() {
     assert!(out.contains("ended 1 session(s)"), "{out}");
     assert_eq!(session_with(&second).await, Value::Null);
 
-    // Every change is in the audit log: added, changed twice, sessions revoked.
+    // Every change is in the audit log, and every sign-in: added, signed in, changed
+    // twice, signed in again, sessions revoked.
     let rows = admin_audit_of(&email).await;
     let names: Vec<&str> = rows.iter().filter_map(|r| r["name"].as_str()).collect();
     assert_eq!(
         names,
         vec![
             "person added",
+            "signed in",
             "person changed",
             "person changed",
+            "signed in",
             "sessions revoked"
         ],
         "{rows:?}"

@@ -119,6 +119,24 @@ pub fn session_cookie(req: &Request, session: &Session, secret: &str) -> String 
     set_cookie_header(&cookie_name(secure, None), &value, max_age, secure)
 }
 
+/// Record a sign-in or sign-out in the audit log (who, from where); a failure to write
+/// it is logged and does not undo the session change.
+pub async fn audit_session(ctx: &Ctx, what: &str, person: &Person, via: &str) {
+    let Ok(store) = ctx.store() else { return };
+    let input = json!({"by": person.email, "user": person.id, "via": via});
+    if let Err(e) = support_workflows::people::audit(
+        store.as_ref(),
+        what,
+        input,
+        json!({}),
+        crate::env::now_ms(),
+    )
+    .await
+    {
+        worker::console_warn!("could not audit {what}: {e}");
+    }
+}
+
 /// Who is signing in, as the throttle and the session record see them.
 pub fn origin_of(req: &Request) -> Origin {
     Origin {
@@ -162,6 +180,7 @@ pub async fn sign_in_email(mut req: Request, ctx: Ctx) -> ApiResult {
     .await
     {
         Ok((session, person)) => {
+            audit_session(&ctx, "signed in", &person, "api").await;
             let mut response = Response::from_json(&json!({
                 "redirect": false, "token": session.token, "user": user_json(&person),
             }))?;
@@ -200,11 +219,12 @@ pub async fn get_session(req: Request, ctx: Ctx) -> ApiResult {
 
 pub async fn sign_out(req: Request, ctx: Ctx) -> ApiResult {
     same_origin(&req)?;
-    if let Some((session, _)) = current(&req, &ctx).await? {
+    if let Some((session, person)) = current(&req, &ctx).await? {
         ctx.store()?
             .end_session(&session.token)
             .await
             .map_err(ApiError::unavailable)?;
+        audit_session(&ctx, "signed out", &person, "api").await;
     }
     let mut response = Response::from_json(&json!({"success": true}))?;
     response

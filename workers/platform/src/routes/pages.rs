@@ -211,7 +211,8 @@ pub async fn sign_in_form(mut req: Request, ctx: Ctx) -> ApiResult {
     )
     .await
     {
-        Ok((session, _)) => {
+        Ok((session, person)) => {
+            auth::audit_session(&ctx, "signed in", &person, "dashboard").await;
             let mut response = redirect(&next)?;
             response
                 .headers_mut()
@@ -249,6 +250,7 @@ pub async fn sign_out_form(mut req: Request, ctx: Ctx) -> ApiResult {
         .end_session(&signed.session.token)
         .await
         .map_err(ApiError::unavailable)?;
+    auth::audit_session(&ctx, "signed out", &signed.person, "dashboard").await;
     let mut response = redirect("/sign-in")?;
     response
         .headers_mut()
