@@ -32,6 +32,7 @@ pub use support_core::records::{
 };
 
 use serde_json::Value;
+use support_core::outbox::{DeadLetter, Replay};
 use support_http::MaybeSendSync;
 
 /// Why the store could not answer. Messages name the operation, never secrets.
@@ -242,6 +243,24 @@ pub trait Store: MaybeSendSync {
     async fn count_login_attempt(&self, key: &str, window_start: i64) -> Result<u32>;
     /// Take back an attempt that succeeded.
     async fn forgive_login_attempt(&self, key: &str, window_start: i64) -> Result<()>;
+
+    // --- The intake's tables -------------------------------------------------------
+
+    /// Every app with a Front inbox, as the intake attributes events (`slug`, inbox).
+    async fn app_inboxes(&self) -> Result<Vec<support_core::apps::App>>;
+    /// Add counts to the intake counters (one batch).
+    async fn add_intake_counts(&self, counts: &[(&str, u64)], now_ms: i64) -> Result<()>;
+    /// The intake counters, by name.
+    async fn intake_counts(&self) -> Result<Vec<(String, u64)>>;
+    /// Record events Inngest refused for good, with their bodies (for a replay); a
+    /// letter recorded again is refreshed and no longer counts as replayed.
+    async fn record_dead_letters(&self, letters: &[(DeadLetter, &str)]) -> Result<()>;
+    /// The newest dead letters, only those not replayed yet unless `all`.
+    async fn dead_letters(&self, all: bool, limit: u32) -> Result<Vec<DeadLetter>>;
+    /// The bodies of these dead letters, with their conversations (unknown ids skipped).
+    async fn dead_letter_bodies(&self, event_ids: &[String]) -> Result<Vec<(String, Replay)>>;
+    /// Mark dead letters as replayed.
+    async fn mark_replayed(&self, event_ids: &[String], now_ms: i64) -> Result<()>;
 
     // --- What the dashboard reads -------------------------------------------------
 

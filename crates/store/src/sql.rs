@@ -17,6 +17,7 @@ use support_auth::Role;
 use support_core::learned::{Candidate, FaqEntry, FaqStatus};
 
 use crate::people::{iso, unix_ms, Person, Session};
+use support_core::outbox::{DeadLetter, Replay};
 use support_core::records::{ActionRecord, ActionStatus, ApprovalRecord};
 
 /// A bound parameter.
@@ -1237,6 +1238,149 @@ impl Store for SqlStore {
                 "UPDATE login_failures SET failures = failures - 1 \
                  WHERE key = ?1 AND window_start = ?2 AND failures > 0",
                 vec![key.into(), window_start.into()],
+            )])
+            .await?;
+        Ok(())
+    }
+
+    async fn app_inboxes(&self) -> Result<Vec<support_core::apps::App>> {
+        self.db
+            .query(Statement::new(
+                "SELECT slug, front_inbox_id FROM apps WHERE front_inbox_id IS NOT NULL",
+                vec![],
+            ))
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(support_core::apps::App {
+                    slug: required(row, "apps", "slug")?,
+                    front_inbox_id: text(row, "front_inbox_id"),
+                })
+            })
+            .collect()
+    }
+
+    async fn add_intake_counts(&self, counts: &[(&str, u64)], now_ms: i64) -> Result<()> {
+        if counts.is_empty() {
+            return Ok(());
+        }
+        let statements = counts
+            .iter()
+            .map(|(name, n)| {
+                Statement::new(
+                    "INSERT INTO intake_counters (name, count, updated_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT(name) DO UPDATE SET count = count + excluded.count, \
+                     updated_at = excluded.updated_at",
+                    vec![(*name).into(), (*n as i64).into(), now_ms.into()],
+                )
+            })
+            .collect();
+        self.db.execute(statements).await?;
+        Ok(())
+    }
+
+    async fn intake_counts(&self) -> Result<Vec<(String, u64)>> {
+        self.db
+            .query(Statement::new(
+                "SELECT name, count FROM intake_counters ORDER BY name",
+                vec![],
+            ))
+            .await?
+            .iter()
+            .map(|row| {
+                Ok((
+                    required(row, "intake_counters", "name")?,
+                    int(row, "count").unwrap_or(0).max(0) as u64,
+                ))
+            })
+            .collect()
+    }
+
+    async fn record_dead_letters(&self, letters: &[(DeadLetter, &str)]) -> Result<()> {
+        if letters.is_empty() {
+            return Ok(());
+        }
+        let statements = letters
+            .iter()
+            .map(|(letter, body)| {
+                Statement::new(
+                    "INSERT INTO dead_letters (event_id, conversation_id, name, body, reason, attempts, failed_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(event_id) DO UPDATE SET \
+                     body = excluded.body, reason = excluded.reason, attempts = excluded.attempts, \
+                     failed_at = excluded.failed_at, replayed_at = NULL",
+                    vec![
+                        letter.event_id.as_str().into(),
+                        letter.conversation_id.as_str().into(),
+                        letter.name.as_str().into(),
+                        (*body).into(),
+                        letter.reason.as_str().into(),
+                        i64::from(letter.attempts).into(),
+                        letter.failed_at.into(),
+                    ],
+                )
+            })
+            .collect();
+        self.db.execute(statements).await?;
+        Ok(())
+    }
+
+    async fn dead_letters(&self, all: bool, limit: u32) -> Result<Vec<DeadLetter>> {
+        const T: &str = "dead_letters";
+        self.db
+            .query(Statement::new(
+                "SELECT event_id, conversation_id, name, reason, attempts, failed_at, replayed_at \
+                 FROM dead_letters WHERE (?1 = 1 OR replayed_at IS NULL) ORDER BY failed_at DESC LIMIT ?2",
+                vec![i64::from(all).into(), i64::from(limit).into()],
+            ))
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(DeadLetter {
+                    event_id: required(row, T, "event_id")?,
+                    conversation_id: required(row, T, "conversation_id")?,
+                    name: required(row, T, "name")?,
+                    reason: required(row, T, "reason")?,
+                    attempts: int(row, "attempts").unwrap_or(0).max(0) as u32,
+                    failed_at: int(row, "failed_at").unwrap_or(0),
+                    replayed_at: int(row, "replayed_at"),
+                })
+            })
+            .collect()
+    }
+
+    async fn dead_letter_bodies(&self, event_ids: &[String]) -> Result<Vec<(String, Replay)>> {
+        if event_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        const T: &str = "dead_letters";
+        self.db
+            .query(Statement::new(
+                "SELECT event_id, conversation_id, body FROM dead_letters \
+                 WHERE event_id IN (SELECT value FROM json_each(?1)) ORDER BY failed_at, event_id",
+                vec![to_json(&event_ids).into()],
+            ))
+            .await?
+            .iter()
+            .map(|row| {
+                Ok((
+                    required(row, T, "conversation_id")?,
+                    Replay {
+                        event_id: required(row, T, "event_id")?,
+                        body: required(row, T, "body")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn mark_replayed(&self, event_ids: &[String], now_ms: i64) -> Result<()> {
+        if event_ids.is_empty() {
+            return Ok(());
+        }
+        self.db
+            .execute(vec![Statement::new(
+                "UPDATE dead_letters SET replayed_at = ?1 WHERE event_id IN (SELECT value FROM json_each(?2))",
+                vec![now_ms.into(), to_json(&event_ids).into()],
             )])
             .await?;
         Ok(())

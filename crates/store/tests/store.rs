@@ -1281,3 +1281,112 @@ async fn tool_calls_of_conversations_come_without_their_payloads() {
     assert_eq!(calls[1].error.as_deref(), Some("boom"));
     assert_eq!(calls[0].duration_ms, Some(1));
 }
+
+#[tokio::test]
+async fn intake_counters_add_up_across_flushes() {
+    let (_, store) = store();
+    assert!(store.intake_counts().await.unwrap().is_empty());
+    store
+        .add_intake_counts(&[("forwarded", 3), ("duplicate", 1)], 10)
+        .await
+        .unwrap();
+    store
+        .add_intake_counts(&[("forwarded", 2)], 20)
+        .await
+        .unwrap();
+    store.add_intake_counts(&[], 30).await.unwrap();
+    assert_eq!(
+        store.intake_counts().await.unwrap(),
+        vec![("duplicate".to_owned(), 1), ("forwarded".to_owned(), 5)]
+    );
+}
+
+#[tokio::test]
+async fn dead_letters_are_recorded_listed_replayed_and_refreshed() {
+    use support_core::outbox::DeadLetter;
+    let (_, store) = store();
+    let letter = |id: &str, at: i64| DeadLetter {
+        event_id: id.into(),
+        conversation_id: format!("cnv_{id}"),
+        name: "support/inbound.received".into(),
+        reason: "400 bad event".into(),
+        attempts: 2,
+        failed_at: at,
+        replayed_at: None,
+    };
+    store
+        .record_dead_letters(&[
+            (letter("e1", 100), "{\"a\":1}"),
+            (letter("e2", 200), "{\"b\":2}"),
+        ])
+        .await
+        .unwrap();
+    let listed = store.dead_letters(false, 10).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|l| l.event_id.as_str())
+            .collect::<Vec<_>>(),
+        ["e2", "e1"],
+        "newest first"
+    );
+    assert_eq!(listed[1], letter("e1", 100));
+    assert_eq!(store.dead_letters(false, 1).await.unwrap().len(), 1);
+
+    let bodies = store
+        .dead_letter_bodies(&["e1".into(), "missing".into()])
+        .await
+        .unwrap();
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0].0, "cnv_e1");
+    assert_eq!(bodies[0].1.body, "{\"a\":1}");
+
+    store.mark_replayed(&["e1".into()], 300).await.unwrap();
+    assert_eq!(
+        store.dead_letters(false, 10).await.unwrap().len(),
+        1,
+        "replayed ones are hidden"
+    );
+    let all = store.dead_letters(true, 10).await.unwrap();
+    assert_eq!(
+        all.iter().find(|l| l.event_id == "e1").unwrap().replayed_at,
+        Some(300)
+    );
+
+    // Refused again after a replay: refreshed, and waiting for an operator again.
+    store
+        .record_dead_letters(&[(
+            DeadLetter {
+                attempts: 5,
+                ..letter("e1", 400)
+            },
+            "{\"a\":2}",
+        )])
+        .await
+        .unwrap();
+    let again = store.dead_letters(false, 10).await.unwrap();
+    assert_eq!(again[0].event_id, "e1");
+    assert_eq!(again[0].attempts, 5);
+    assert_eq!(again[0].replayed_at, None);
+    assert_eq!(
+        store.dead_letter_bodies(&["e1".into()]).await.unwrap()[0]
+            .1
+            .body,
+        "{\"a\":2}"
+    );
+}
+
+#[tokio::test]
+async fn the_intake_sees_the_apps_that_have_an_inbox() {
+    let (_, store) = store();
+    store.put_app(&registration(), 1).await.unwrap();
+    let mut other = registration();
+    other.id = "app_other".into();
+    other.slug = "no-inbox".into();
+    other.front_inbox_id = None;
+    store.put_app(&other, 1).await.unwrap();
+    let inboxes = store.app_inboxes().await.unwrap();
+    assert_eq!(inboxes.len(), 1);
+    assert_eq!(inboxes[0].slug, "total-typescript");
+    assert_eq!(inboxes[0].front_inbox_id.as_deref(), Some("inb_tt"));
+}

@@ -1,6 +1,6 @@
 //! The edge's implementations of what the domain and the workflows need: the app
-//! registry and counters and dead letters in D1, the conversation store on the
-//! conversations' Durable Objects.
+//! registry, counters and dead letters (through the store, over D1), the conversation
+//! store on the conversations' Durable Objects.
 
 /// The app registry in D1 (`apps`), cached per isolate for the hot path.
 pub mod registry {
@@ -9,7 +9,7 @@ pub mod registry {
     use support_core::apps::{lookup, App, AppRef, Lookup};
     use worker::{Env, Result};
 
-    use crate::env::{now_ms, DB};
+    use crate::env::now_ms;
 
     /// How long an isolate trusts its copy for a hit. A miss is never trusted.
     pub const CACHE_TTL_MS: i64 = 5 * 60 * 1000;
@@ -19,12 +19,11 @@ pub mod registry {
     }
 
     async fn read(env: &Env) -> Result<Vec<App>> {
-        let apps: Vec<App> = env
-            .d1(DB)?
-            .prepare("SELECT slug, front_inbox_id FROM apps WHERE front_inbox_id IS NOT NULL")
-            .all()
-            .await?
-            .results()?;
+        use support_store::Store;
+        let apps = super::store::open(env, None)?
+            .app_inboxes()
+            .await
+            .map_err(|e| worker::Error::RustError(e.to_string()))?;
         CACHE.with(|c| *c.borrow_mut() = Some((now_ms(), apps.clone())));
         Ok(apps)
     }
@@ -59,9 +58,9 @@ pub mod counters {
     use std::cell::RefCell;
 
     use support_core::counters::Tally;
-    use worker::{Context, D1Database, Env, Result};
+    use worker::{Context, Env, Result};
 
-    use crate::env::{now_ms, DB};
+    use crate::env::now_ms;
 
     thread_local! {
         static TALLY: RefCell<Tally> = RefCell::new(Tally::default());
@@ -98,8 +97,12 @@ pub mod counters {
 
     /// Write `due`; on any failure (the binding too) put the counts back for the next flush.
     async fn write_or_restore(env: &Env, due: &[(&'static str, u64)]) -> Result<()> {
-        let result = match env.d1(DB) {
-            Ok(db) => write(&db, due).await,
+        use support_store::Store;
+        let result = match super::store::open(env, None) {
+            Ok(store) => store
+                .add_intake_counts(due, now_ms())
+                .await
+                .map_err(|e| worker::Error::RustError(e.to_string())),
             Err(err) => Err(err),
         };
         if result.is_err() {
@@ -107,151 +110,57 @@ pub mod counters {
         }
         result
     }
-
-    async fn write(db: &D1Database, counts: &[(&'static str, u64)]) -> Result<()> {
-        let now = now_ms() as f64;
-        let mut statements = Vec::with_capacity(counts.len());
-        for (name, n) in counts {
-            statements.push(
-                db.prepare(
-                    "INSERT INTO intake_counters (name, count, updated_at) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT(name) DO UPDATE SET count = count + excluded.count, \
-                     updated_at = excluded.updated_at",
-                )
-                .bind(&[(*name).into(), (*n as f64).into(), now.into()])?,
-            );
-        }
-        db.batch(statements).await?;
-        Ok(())
-    }
 }
 
-/// Dead letters in D1: written by a conversation's object, read and replayed by
+/// Dead letters, in the store: written by a conversation's object, read and replayed by
 /// operators.
 pub mod dead_letters {
     use std::rc::Rc;
 
-    use serde::Deserialize;
     use support_core::outbox::{DeadLetter, Replay};
+    use support_store::Store;
     use worker::{Env, Result};
 
-    use crate::env::{now_ms, DB};
+    use crate::env::now_ms;
+
+    fn failed(e: support_store::StoreError) -> worker::Error {
+        worker::Error::RustError(e.to_string())
+    }
 
     /// Record refused events (their bodies too, so they can be replayed).
     pub async fn record(env: &Env, letters: &[(DeadLetter, Rc<str>)]) -> Result<()> {
-        let db = env.d1(DB)?;
-        let mut statements = Vec::with_capacity(letters.len());
-        for (letter, body) in letters {
-            statements.push(
-                db.prepare(
-                    "INSERT INTO dead_letters (event_id, conversation_id, name, body, reason, attempts, failed_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(event_id) DO UPDATE SET \
-                     body = excluded.body, reason = excluded.reason, attempts = excluded.attempts, \
-                     failed_at = excluded.failed_at, replayed_at = NULL",
-                )
-                .bind(&[
-                    letter.event_id.as_str().into(),
-                    letter.conversation_id.as_str().into(),
-                    letter.name.as_str().into(),
-                    (&**body).into(),
-                    letter.reason.as_str().into(),
-                    f64::from(letter.attempts).into(),
-                    (letter.failed_at as f64).into(),
-                ])?,
-            );
-        }
-        db.batch(statements).await?;
-        Ok(())
+        let letters: Vec<(DeadLetter, &str)> = letters
+            .iter()
+            .map(|(l, body)| (l.clone(), &**body))
+            .collect();
+        super::store::open(env, None)?
+            .record_dead_letters(&letters)
+            .await
+            .map_err(failed)
     }
 
     /// The newest dead letters, not yet replayed unless `all`.
     pub async fn list(env: &Env, all: bool, limit: u32) -> Result<Vec<DeadLetter>> {
-        let query = if all {
-            "SELECT event_id, conversation_id, name, reason, attempts, failed_at, replayed_at \
-             FROM dead_letters ORDER BY failed_at DESC LIMIT ?1"
-        } else {
-            "SELECT event_id, conversation_id, name, reason, attempts, failed_at, replayed_at \
-             FROM dead_letters WHERE replayed_at IS NULL ORDER BY failed_at DESC LIMIT ?1"
-        };
-        let rows: Vec<Row> = env
-            .d1(DB)?
-            .prepare(query)
-            .bind(&[f64::from(limit).into()])?
-            .all()
-            .await?
-            .results()?;
-        Ok(rows.into_iter().map(Row::into_letter).collect())
+        super::store::open(env, None)?
+            .dead_letters(all, limit)
+            .await
+            .map_err(failed)
     }
 
-    /// The replayable events of these ids, grouped by conversation.
+    /// The replayable events of these ids, with their conversations.
     pub async fn take_for_replay(env: &Env, event_ids: &[String]) -> Result<Vec<(String, Replay)>> {
-        #[derive(Deserialize)]
-        struct BodyRow {
-            event_id: String,
-            conversation_id: String,
-            body: String,
-        }
-        let db = env.d1(DB)?;
-        let mut found = Vec::new();
-        for id in event_ids {
-            let row: Option<BodyRow> = db
-                .prepare(
-                    "SELECT event_id, conversation_id, body FROM dead_letters WHERE event_id = ?1",
-                )
-                .bind(&[id.as_str().into()])?
-                .first(None)
-                .await?;
-            if let Some(row) = row {
-                found.push((
-                    row.conversation_id,
-                    Replay {
-                        event_id: row.event_id,
-                        body: row.body,
-                    },
-                ));
-            }
-        }
-        Ok(found)
+        super::store::open(env, None)?
+            .dead_letter_bodies(event_ids)
+            .await
+            .map_err(failed)
     }
 
     /// Mark events as replayed.
     pub async fn mark_replayed(env: &Env, event_ids: &[String]) -> Result<()> {
-        let db = env.d1(DB)?;
-        let now = now_ms() as f64;
-        let statements = event_ids
-            .iter()
-            .map(|id| {
-                db.prepare("UPDATE dead_letters SET replayed_at = ?1 WHERE event_id = ?2")
-                    .bind(&[now.into(), id.as_str().into()])
-            })
-            .collect::<Result<Vec<_>>>()?;
-        db.batch(statements).await?;
-        Ok(())
-    }
-
-    #[derive(Deserialize)]
-    struct Row {
-        event_id: String,
-        conversation_id: String,
-        name: String,
-        reason: String,
-        attempts: f64,
-        failed_at: f64,
-        replayed_at: Option<f64>,
-    }
-
-    impl Row {
-        fn into_letter(self) -> DeadLetter {
-            DeadLetter {
-                event_id: self.event_id,
-                conversation_id: self.conversation_id,
-                name: self.name,
-                reason: self.reason,
-                attempts: self.attempts as u32,
-                failed_at: self.failed_at as i64,
-                replayed_at: self.replayed_at.map(|t| t as i64),
-            }
-        }
+        super::store::open(env, None)?
+            .mark_replayed(event_ids, now_ms())
+            .await
+            .map_err(failed)
     }
 }
 

@@ -16,14 +16,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use support_core::outbox::Replay;
 use worker::Request;
 
 use super::Ctx;
-use crate::env::DB;
 use crate::http::{bearer, json, read_body, ApiError, ApiResult};
 use crate::objects::ConversationClient;
 use crate::ports::{counters, dead_letters};
@@ -47,21 +46,16 @@ pub fn authorize(req: &Request, ctx: &Ctx) -> Result<(), ApiError> {
 }
 
 pub async fn stats(_req: Request, ctx: Ctx) -> ApiResult {
-    #[derive(Deserialize, Serialize)]
-    struct Counter {
-        name: String,
-        count: i64,
-    }
+    use support_store::Store;
     counters::flush(&ctx.env).await?;
-    let rows: Vec<Counter> = ctx
-        .env
-        .d1(DB)?
-        .prepare("SELECT name, count FROM intake_counters ORDER BY name")
-        .all()
-        .await?
-        .results()?;
-    let counters: serde_json::Map<String, serde_json::Value> =
-        rows.into_iter().map(|c| (c.name, c.count.into())).collect();
+    let counters: serde_json::Map<String, serde_json::Value> = ctx
+        .store()?
+        .intake_counts()
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .map(|(name, count)| (name, count.into()))
+        .collect();
     json(200, &json!({ "counters": counters }))
 }
 
