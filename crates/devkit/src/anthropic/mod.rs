@@ -1,6 +1,7 @@
 //! Anthropic Messages API stand-in, under `/anthropic` (`POST /anthropic/v1/messages`).
 //!
-//! Checks what Anthropic checks, in its order: `x-api-key` (401 `authentication_error`;
+//! Checks what Anthropic checks, in its order: the key, from `x-api-key` or `Authorization:
+//! Bearer` (401 `authentication_error`;
 //! it must equal the configured key when there is one), `anthropic-version` (400), then
 //! the body (400 `invalid_request_error`: `model`, `max_tokens`, non-empty `messages`
 //! alternating from `user`, every `tool_result` answering a `tool_use` of the turn before

@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-/// The `anthropic-version` values Anthropic accepts.
-const VERSIONS: [&str; 2] = ["2023-06-01", "2023-01-01"];
+/// The `anthropic-version` values Anthropic accepts (`2026-10-21` is what
+/// `@anthropic-ai/sdk` 1.17 sends).
+const VERSIONS: [&str; 3] = ["2023-06-01", "2023-01-01", "2026-10-21"];
 
 /// A refusal: status, `error.type`, message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +25,8 @@ fn invalid(message: impl Into<String>) -> Invalid {
     }
 }
 
-/// `x-api-key` (matching `key` when one is configured), then `anthropic-version`.
+/// The API key, from `x-api-key` or `Authorization: Bearer` (what `@anthropic-ai/sdk` 1.17
+/// sends), matching `key` when one is configured; then `anthropic-version`.
 pub(super) fn headers(headers: &HeaderMap, key: Option<&str>) -> Result<(), Invalid> {
     let header = |name: &str| {
         headers
@@ -37,7 +39,12 @@ pub(super) fn headers(headers: &HeaderMap, key: Option<&str>) -> Result<(), Inva
         kind: "authentication_error",
         message: message.to_owned(),
     };
-    match header("x-api-key") {
+    let bearer = header("authorization").and_then(|v| {
+        v.split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+    });
+    match header("x-api-key").filter(|k| !k.is_empty()).or(bearer) {
         None | Some("") => return Err(unauthorized("x-api-key header is required")),
         Some(given) if key.is_some_and(|key| key != given) => {
             return Err(unauthorized("invalid x-api-key"))
@@ -292,6 +299,47 @@ fn tool_pairs(messages: &[Value], has_tools: bool) -> Result<(), Invalid> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_key_comes_from_x_api_key_or_a_bearer_header_and_the_sdks_version_is_known() {
+        let with = |pairs: &[(&'static str, &str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, v.parse().unwrap());
+            }
+            headers(&h, Some("k"))
+        };
+        assert!(with(&[("x-api-key", "k"), ("anthropic-version", "2023-06-01")]).is_ok());
+        assert!(with(&[
+            ("authorization", "Bearer k"),
+            ("anthropic-version", "2026-10-21")
+        ])
+        .is_ok());
+        assert_eq!(
+            with(&[
+                ("authorization", "Bearer nope"),
+                ("anthropic-version", "2026-10-21")
+            ])
+            .unwrap_err()
+            .status,
+            401
+        );
+        assert_eq!(
+            with(&[
+                ("authorization", "Basic k"),
+                ("anthropic-version", "2023-06-01")
+            ])
+            .unwrap_err()
+            .status,
+            401
+        );
+        assert_eq!(
+            with(&[("x-api-key", "k"), ("anthropic-version", "2099-01-01")])
+                .unwrap_err()
+                .status,
+            400
+        );
+    }
 
     fn request(messages: Value) -> Value {
         json!({"model": "m", "max_tokens": 10, "messages": messages,

@@ -150,6 +150,7 @@ fn answer(
 
 fn run(inner: &mut Inner, slack: &SlackStandIn, method: &str, args: &Args) -> Answer {
     match method {
+        "auth.test" => Ok(auth_test(inner)),
         "chat.postMessage" => post_message(inner, args),
         "chat.update" => update(inner, args),
         "chat.postEphemeral" => post_ephemeral(inner, args),
@@ -159,6 +160,21 @@ fn run(inner: &mut Inner, slack: &SlackStandIn, method: &str, args: &Args) -> An
         "conversations.replies" => conversations_replies(inner, args),
         _ => Err(Refusal::new("unknown_method")),
     }
+}
+
+/// `auth.test`: who the token is (the seeded workspace and its bot), as Slack answers for
+/// a bot token.
+fn auth_test(inner: &Inner) -> Value {
+    let seed = &inner.store.seed;
+    json!({
+        "url": format!("https://{}.slack.com/", seed.team.domain),
+        "team": if seed.team.name.is_empty() { &seed.team.domain } else { &seed.team.name },
+        "user": if seed.bot.name.is_empty() { "support" } else { &seed.bot.name },
+        "team_id": seed.team.id,
+        "user_id": seed.bot.user_id,
+        "bot_id": seed.bot.bot_id,
+        "is_enterprise_install": false,
+    })
 }
 
 /// Query parameters, then the body's (JSON object or form); the `token` argument apart.
