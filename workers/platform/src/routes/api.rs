@@ -28,12 +28,6 @@ use crate::http::{bearer, json, read_body, ApiError, ApiResult};
 
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-fn ports(ctx: &Ctx) -> Result<PipelinePorts, ApiError> {
-    let settings = ctx.settings()?;
-    crate::ports::pipeline::ports(&ctx.env, &settings)
-        .ok_or_else(|| ApiError::new(503, "the approval store is not available; see the logs"))
-}
-
 /// The person behind the request's token.
 async fn approver(req: &Request, ports: &PipelinePorts) -> Result<ApiToken, ApiError> {
     let given = bearer(req).unwrap_or_default();
@@ -49,7 +43,7 @@ async fn approver(req: &Request, ports: &PipelinePorts) -> Result<ApiToken, ApiE
 }
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult {
-    let ports = ports(&ctx)?;
+    let ports = ctx.pipeline()?;
     let token = approver(&req, &ports).await?;
     let url = req.url()?;
     let query = |name: &str| {
@@ -89,7 +83,7 @@ struct DecisionBody {
 }
 
 pub async fn decide_route(mut req: Request, ctx: Ctx) -> ApiResult {
-    let ports = ports(&ctx)?;
+    let ports = ctx.pipeline()?;
     let token = approver(&req, &ports).await?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     let raw: serde_json::Value = if body.is_empty() {
@@ -141,25 +135,10 @@ pub async fn decide_route(mut req: Request, ctx: Ctx) -> ApiResult {
     )
     .await
     .map_err(ApiError::unavailable)?;
-    if let Recorded::Decided { status } = &recorded {
-        let line = if *status == support_store::ActionStatus::Approved {
-            "Approved"
-        } else {
-            "Rejected"
-        };
-        let (store, services, action_id) = (
-            ports.store.clone(),
-            ports.services.clone(),
-            action_id.clone(),
-        );
-        ctx.ctx.wait_until(async move {
-            if let Err(e) =
-                support_workflows::approvals::redraw(store.as_ref(), &services, &action_id, line)
-                    .await
-            {
-                worker::console_warn!("could not update the approval message: {e}");
-            }
-        });
+    if let Recorded::Decided { status } = recorded {
+        let (ports, action_id) = (ports.clone(), action_id.clone());
+        ctx.ctx
+            .wait_until(async move { super::redraw_decided(&ports, &action_id, status).await });
     }
     let mut answer = serde_json::to_value(&recorded).unwrap_or_default();
     answer["message"] = json!(recorded.message());

@@ -36,6 +36,14 @@ impl Ctx {
         )
     }
 
+    /// The pipeline's store and services (what deciding an approval needs); a 503 when
+    /// the store cannot be opened.
+    pub fn pipeline(&self) -> Result<support_workflows::PipelinePorts, ApiError> {
+        let settings = self.settings()?;
+        crate::ports::pipeline::ports(&self.env, &settings)
+            .ok_or_else(|| ApiError::new(503, "the approval store is not available; see the logs"))
+    }
+
     /// Configuration, read once per isolate; a bad value is a logged 500.
     pub fn settings(&self) -> Result<Rc<Settings>, ApiError> {
         crate::env::settings_or_500(&self.env)
@@ -44,5 +52,24 @@ impl Ctx {
     /// The `i`-th `{name}` segment of the route.
     pub fn param(&self, i: usize) -> &str {
         self.params.get(i).map(String::as_str).unwrap_or_default()
+    }
+}
+
+/// Redraw a decided approval's Slack card to say who decided (however the decision was
+/// made: Slack, the dashboard, the API). A failure is logged: the decision stands.
+pub async fn redraw_decided(
+    ports: &support_workflows::PipelinePorts,
+    action_id: &str,
+    status: support_store::ActionStatus,
+) {
+    let line = match status {
+        support_store::ActionStatus::Approved => "Approved",
+        _ => "Rejected",
+    };
+    if let Err(e) =
+        support_workflows::approvals::redraw(ports.store.as_ref(), &ports.services, action_id, line)
+            .await
+    {
+        worker::console_warn!("could not update the approval message: {e}");
     }
 }

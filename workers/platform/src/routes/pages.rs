@@ -327,12 +327,7 @@ pub async fn accept_invite(mut req: Request, ctx: Ctx) -> ApiResult {
 /// cache holds none (webhooks that carried no message, or a cache expired after 7 quiet
 /// days). Drafts are not messages; a failure shows none (the page has the records).
 async fn front_messages(ctx: &Ctx, conversation_id: &str) -> Vec<queue::Message> {
-    let Ok(settings) = ctx.settings() else {
-        return Vec::new();
-    };
-    let Some(front) =
-        crate::ports::pipeline::ports(&ctx.env, &settings).and_then(|p| p.services.front.clone())
-    else {
+    let Some(front) = ctx.pipeline().ok().and_then(|p| p.services.front.clone()) else {
         return Vec::new();
     };
     let Ok(mut list) = front.list_conversation_messages(conversation_id).await else {
@@ -600,10 +595,8 @@ pub async fn decide_form(mut req: Request, ctx: Ctx) -> ApiResult {
         "reject" => Choice::Reject(fields.text("reason")),
         _ => return Err(ApiError::not_found()),
     };
-    let settings = ctx.settings()?;
-    let ports = crate::ports::pipeline::ports(&ctx.env, &settings)
-        .ok_or_else(|| ApiError::new(503, "the approval store is not available; see the logs"))?;
-    let events = crate::ports::pipeline::events(&settings);
+    let ports = ctx.pipeline()?;
+    let events = crate::ports::pipeline::events(&*ctx.settings()?);
     let recorded = decide::record(
         ports.store.as_ref(),
         &ports.services,
@@ -622,23 +615,9 @@ pub async fn decide_form(mut req: Request, ctx: Ctx) -> ApiResult {
             return refused(403, &recorded.message())
         }
         Recorded::Decided { status } => {
-            let line = if *status == ActionStatus::Approved {
-                "Approved"
-            } else {
-                "Rejected"
-            };
-            let (store, services, id) = (
-                ports.store.clone(),
-                ports.services.clone(),
-                action_id.clone(),
-            );
-            ctx.ctx.wait_until(async move {
-                if let Err(e) =
-                    support_workflows::approvals::redraw(store.as_ref(), &services, &id, line).await
-                {
-                    worker::console_warn!("could not update the approval message: {e}");
-                }
-            });
+            let (ports, id, status) = (ports.clone(), action_id.clone(), *status);
+            ctx.ctx
+                .wait_until(async move { super::redraw_decided(&ports, &id, status).await });
         }
         Recorded::Refused(_) => {}
     }

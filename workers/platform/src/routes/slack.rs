@@ -45,12 +45,6 @@ fn verified_body(req: &Request, body: &[u8], ctx: &Ctx) -> Result<(), ApiError> 
     .map_err(|e| ApiError::new(401, "invalid Slack signature").with_cause(e))
 }
 
-fn pipeline(ctx: &Ctx) -> Result<PipelinePorts, ApiError> {
-    let settings = ctx.settings()?;
-    crate::ports::pipeline::ports(&ctx.env, &settings)
-        .ok_or_else(|| ApiError::new(503, "the approval store is not available; see the logs"))
-}
-
 /// `POST /slack/events`: `url_verification` answered, retries acknowledged once.
 pub async fn events(mut req: Request, ctx: Ctx) -> ApiResult {
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
@@ -75,7 +69,7 @@ pub async fn interactions(mut req: Request, ctx: Ctx) -> ApiResult {
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
     verified_body(&req, &body, &ctx)?;
     let interaction = parse_interaction(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let ports = pipeline(&ctx)?;
+    let ports = ctx.pipeline()?;
     let settings = ctx.settings()?;
     let events = crate::ports::pipeline::events(&settings);
     match interaction {
@@ -205,22 +199,7 @@ fn after_decision(
             }
         };
         match recorded {
-            Recorded::Decided { status } => {
-                let line = match status {
-                    support_store::ActionStatus::Approved => "Approved",
-                    _ => "Rejected",
-                };
-                if let Err(e) = support_workflows::approvals::redraw(
-                    ports.store.as_ref(),
-                    &services,
-                    &action_id,
-                    line,
-                )
-                .await
-                {
-                    worker::console_warn!("could not update the approval message: {e}");
-                }
-            }
+            Recorded::Decided { status } => super::redraw_decided(&ports, &action_id, status).await,
             other => ephemeral(other.message()).await,
         }
     });
