@@ -101,6 +101,38 @@ pub struct AppRegistration {
     pub settings: AppSettings,
 }
 
+impl From<AppConfig> for AppRegistration {
+    /// An app as registered, to write it back changed.
+    fn from(app: AppConfig) -> Self {
+        Self {
+            id: app.id,
+            slug: app.slug,
+            name: app.name,
+            front_inbox_id: app.front_inbox_id,
+            integration_url: app.integration_url,
+            sdk_secrets: app.sdk_secrets,
+            stripe_account_id: app.stripe_account_id,
+            settings: app.settings,
+        }
+    }
+}
+
+impl From<AppRegistration> for AppConfig {
+    /// What the store answers for an app once this registration is written.
+    fn from(app: AppRegistration) -> Self {
+        Self {
+            id: app.id,
+            slug: app.slug,
+            name: app.name,
+            front_inbox_id: app.front_inbox_id,
+            integration_url: app.integration_url,
+            sdk_secrets: app.sdk_secrets,
+            stripe_account_id: app.stripe_account_id,
+            settings: app.settings,
+        }
+    }
+}
+
 impl std::fmt::Debug for AppRegistration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppRegistration")

@@ -149,12 +149,7 @@ pub async fn register(
         now_ms,
     )
     .await?;
-    let app = store
-        .app(&registration.slug)
-        .await
-        .map_err(unavailable)?
-        .ok_or_else(|| AppsError::NotFound(registration.slug.clone()))?;
-    Ok((app, secret))
+    Ok((registration.into(), secret))
 }
 
 async fn existing(store: &dyn Store, slug: &str) -> Result<AppConfig, AppsError> {
@@ -175,19 +170,9 @@ async fn save(
     now_ms: i64,
 ) -> Result<(), AppsError> {
     let slug = app.slug.clone();
-    let registration = AppRegistration {
-        id: app.id,
-        slug: app.slug,
-        name: app.name,
-        front_inbox_id: app.front_inbox_id,
-        integration_url: app.integration_url,
-        sdk_secrets: secrets,
-        stripe_account_id: app.stripe_account_id,
-        settings: AppSettings {
-            sdk_secret_rotating: rotating,
-            ..app.settings
-        },
-    };
+    let mut registration = AppRegistration::from(app);
+    registration.sdk_secrets = secrets;
+    registration.settings.sdk_secret_rotating = rotating;
     store
         .put_app(&registration, now_ms)
         .await
