@@ -11,6 +11,7 @@ import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+export { d1 } from "../lib/d1.mjs";
 
 for (const name of ["PLATFORM_URL", "DEVKIT_URL", "ADMIN_TOKEN", "FRONT_API_TOKEN", "SKILL_BIN", "BETTER_AUTH_SECRET",
   "APPROVALS_API_TOKEN"]) {
@@ -165,25 +166,6 @@ export function setSessionCookie(context, value) {
 /// The page's CSRF token, from the sign-out form every signed-in page has.
 export function csrfOf(page) {
   return page.locator("form#sign-out input[name=csrf]").getAttribute("value");
-}
-
-/// SQL on the platform's local D1, as an operator runs it (retried while the running
-/// worker holds SQLite's lock); the rows of a SELECT.
-export function d1(sql) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const out = execFileSync(
-        process.env.WRANGLER,
-        ["d1", "execute", "support-platform", "--local", "--json", "--config", process.env.PLATFORM_CONFIG,
-          "--persist-to", process.env.PLATFORM_STATE_DIR, "--command", sql],
-        { env: { ...process.env, CI: "true" }, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      return JSON.parse(out.toString())[0].results;
-    } catch (e) {
-      const busy = /SQLITE_BUSY|database is locked/.test(String(e.stderr ?? ""));
-      if (!busy || attempt > 20) throw new Error(`wrangler d1 execute failed: ${e.stderr ?? e}`);
-    }
-  }
 }
 
 // --- waiting ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import { d1 } from "../lib/d1.mjs";
 import { betterAuth } from "better-auth";
 import { SqliteDialect } from "kysely";
 import initSqlJs from "sql.js";
@@ -66,24 +67,6 @@ async function betterAuthOnSchema() {
     telemetry: { enabled: false },
   });
   return { db, auth };
-}
-
-/// SQL on the platform's local D1, as an operator would run it; JSON rows for a SELECT.
-function d1(sql) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const out = execFileSync(
-        process.env.WRANGLER,
-        ["d1", "execute", "support-platform", "--local", "--json", "--config", process.env.PLATFORM_CONFIG,
-          "--persist-to", process.env.PLATFORM_STATE_DIR, "--command", sql],
-        { env: { ...process.env, CI: "true" }, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      return JSON.parse(out.toString())[0].results;
-    } catch (e) {
-      const busy = /SQLITE_BUSY|database is locked/.test(String(e.stderr ?? ""));
-      if (!busy || attempt > 20) throw new Error(`wrangler d1 execute failed: ${e.stderr ?? e}`);
-    }
-  }
 }
 
 const quote = (v) => (v === null || v === undefined ? "NULL" : typeof v === "number" ? String(v) : `'${String(v).replaceAll("'", "''")}'`);
