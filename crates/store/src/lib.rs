@@ -266,6 +266,8 @@ pub trait Store: MaybeSendSync {
 
     /// Every registered app, by slug, its secrets opened.
     async fn apps(&self) -> Result<Vec<AppConfig>>;
+    /// Every registered app's slug and display name, by slug (one read, no secrets).
+    async fn app_names(&self) -> Result<Vec<(String, String)>>;
     /// One page of pending actions, oldest first, and how many match in all.
     async fn queue(&self, query: &QueueQuery) -> Result<(Vec<ActionRecord>, u64)>;
     /// The actions with these ids (any status), in no particular order.

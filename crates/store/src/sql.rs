@@ -1386,6 +1386,23 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn app_names(&self) -> Result<Vec<(String, String)>> {
+        self.db
+            .query(Statement::new(
+                "SELECT slug, name FROM apps ORDER BY slug",
+                vec![],
+            ))
+            .await?
+            .iter()
+            .map(|row| {
+                Ok((
+                    required(row, "apps", "slug")?,
+                    required(row, "apps", "name")?,
+                ))
+            })
+            .collect()
+    }
+
     async fn apps(&self) -> Result<Vec<AppConfig>> {
         let slugs = self
             .db

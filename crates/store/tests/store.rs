@@ -1390,3 +1390,16 @@ async fn the_intake_sees_the_apps_that_have_an_inbox() {
     assert_eq!(inboxes[0].slug, "total-typescript");
     assert_eq!(inboxes[0].front_inbox_id.as_deref(), Some("inb_tt"));
 }
+
+#[tokio::test]
+async fn app_names_are_listed_by_slug_without_opening_secrets() {
+    let (db, _) = store();
+    // No keyring: the names are readable, the sealed secrets are not needed.
+    let sealed = SqlStore::new(db.clone(), Some(Keyring::parse(KEY).unwrap()));
+    sealed.put_app(&registration(), 1).await.unwrap();
+    let bare = SqlStore::new(db, None);
+    assert_eq!(
+        bare.app_names().await.unwrap(),
+        vec![("total-typescript".to_owned(), "Total TypeScript".to_owned())]
+    );
+}

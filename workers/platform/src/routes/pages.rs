@@ -386,7 +386,8 @@ async fn messages_of(ctx: &Ctx, conversation_id: &str) -> Vec<queue::Message> {
 
 /// What the queue's articles need beside the actions.
 struct Loaded {
-    app_names: HashMap<String, String>,
+    /// Every app's slug and name, by slug.
+    apps: Vec<(String, String)>,
     approvals: HashMap<String, support_store::ApprovalRecord>,
     tools: Vec<support_store::AuditEntry>,
     people: HashMap<String, String>,
@@ -414,13 +415,7 @@ async fn load(
     } else {
         Vec::new()
     };
-    let app_names = store
-        .apps()
-        .await
-        .map_err(ApiError::unavailable)?
-        .into_iter()
-        .map(|a| (a.slug, a.name))
-        .collect();
+    let apps = app_options(store).await?;
     let people = store
         .people()
         .await
@@ -447,7 +442,7 @@ async fn load(
         }
     }
     Ok(Loaded {
-        app_names,
+        apps,
         approvals: approvals
             .into_iter()
             .map(|p| (p.action_id.clone(), p))
@@ -470,10 +465,10 @@ impl Loaded {
         queue::Item {
             action,
             app_name: self
-                .app_names
-                .get(&action.app_id)
-                .map(String::as_str)
-                .unwrap_or(&action.app_id),
+                .apps
+                .iter()
+                .find(|(slug, _)| *slug == action.app_id)
+                .map_or(action.app_id.as_str(), |(_, name)| name.as_str()),
             approval,
             tools: self
                 .tools
@@ -524,12 +519,6 @@ pub async fn queue_page(req: Request, ctx: Ctx) -> ApiResult {
             ..loaded.item(a, now)
         })
         .collect();
-    let mut apps: Vec<(String, String)> = loaded
-        .app_names
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    apps.sort();
     let filters = queue::Filters {
         app: q.text("app"),
         category: q.text("category"),
@@ -540,7 +529,7 @@ pub async fn queue_page(req: Request, ctx: Ctx) -> ApiResult {
             &signed.frame,
             &items,
             total,
-            &apps,
+            &loaded.apps,
             &filters,
             next.as_deref(),
         ),
@@ -674,14 +663,9 @@ pub async fn conversation_page(req: Request, ctx: Ctx) -> ApiResult {
     html(200, trail::conversation_page(&signed.frame, &c))
 }
 
+/// Every app's slug and name, for filters and labels (no secrets opened).
 async fn app_options(store: &support_store::SqlStore) -> Result<Vec<(String, String)>, ApiError> {
-    Ok(store
-        .apps()
-        .await
-        .map_err(ApiError::unavailable)?
-        .into_iter()
-        .map(|a| (a.slug, a.name))
-        .collect())
+    store.app_names().await.map_err(ApiError::unavailable)
 }
 
 pub async fn audit_page(req: Request, ctx: Ctx) -> ApiResult {
