@@ -22,6 +22,7 @@ pub mod executor;
 pub mod expr;
 pub mod front;
 pub mod inngest;
+pub mod planetscale;
 pub mod slack;
 pub mod stripe;
 pub mod upstash;
@@ -55,6 +56,8 @@ pub struct Config {
     pub slack: slack::SlackConfig,
     /// The Upstash Vector stand-in's read-write and read-only tokens.
     pub upstash: upstash::UpstashConfig,
+    /// The PlanetScale stand-in's MySQL server and password.
+    pub planetscale: planetscale::PlanetScaleConfig,
 }
 
 /// The full devkit router.
@@ -80,6 +83,9 @@ pub fn router(config: &Config) -> Router {
         )))
         .merge(upstash::router(upstash::UpstashStandIn::new(
             config.upstash.clone(),
+        )))
+        .merge(planetscale::router(planetscale::PlanetScale::new(
+            config.planetscale.clone(),
         )))
         .merge(anthropic::router(anthropic::Anthropic::new(
             config.anthropic_api_key.clone(),

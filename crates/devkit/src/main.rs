@@ -73,6 +73,15 @@ struct Args {
     /// Read-only token of the Upstash Vector stand-in: reads only, writes are refused.
     #[arg(long, env = "DEVKIT_UPSTASH_READONLY_TOKEN", hide_env_values = true)]
     upstash_readonly_token: Option<String>,
+    /// The MySQL-compatible server the PlanetScale stand-in runs SQL on, e.g.
+    /// mysql://root:root@127.0.0.1:3307 (scripts/mariadb start prints one); without
+    /// it /planetscale answers 503.
+    #[arg(long, env = "DEVKIT_MYSQL_URL", hide_env_values = true)]
+    mysql_url: Option<String>,
+    /// The password every PlanetScale username must present (the platform's
+    /// PLANETSCALE_PASSWORD); any non-empty one when absent.
+    #[arg(long, env = "DEVKIT_PLANETSCALE_PASSWORD", hide_env_values = true)]
+    planetscale_password: Option<String>,
 }
 
 #[tokio::main]
@@ -116,6 +125,10 @@ async fn main() -> anyhow::Result<()> {
             token: args.upstash_token,
             readonly_token: args.upstash_readonly_token,
         },
+        planetscale: support_devkit::planetscale::PlanetScaleConfig {
+            mysql_url: args.mysql_url.clone(),
+            password: args.planetscale_password,
+        },
     };
     let running = support_devkit::start(args.addr, &config).await?;
     println!("devkit listening on {}", running.url());
@@ -131,6 +144,15 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "  Anthropic API       POST {}/anthropic/v1/messages (script: /_devkit/anthropic/script)",
         running.url()
+    );
+    println!(
+        "  PlanetScale API     POST {}/planetscale/psdb.v1alpha1.Database/Execute ({})",
+        running.url(),
+        if args.mysql_url.is_some() {
+            "on --mysql-url"
+        } else {
+            "off: no --mysql-url"
+        }
     );
     println!(
         "  Front API           {}/front/conversations (webhooks to {}; state: /_devkit/front/state)",

@@ -4,8 +4,8 @@
 //! [`secrets`]), proposed actions, approvals, the audit log, the idempotency ledger and
 //! a small cache. [`SqlStore`] implements it in SQLite's dialect over any [`SqlExec`]:
 //! the platform worker's D1 adapter at the edge, `rusqlite` in the native tests (the
-//! same migrations, the same statements). A PlanetScale adapter will sit behind the
-//! same trait.
+//! same migrations, the same statements) and [`planetscale::PlanetScaleExec`] on
+//! PlanetScale's HTTP API, with the statements rewritten to MySQL by [`mysql`].
 //!
 //! Time is always passed in (`now_ms`), so expiries are testable.
 
@@ -13,7 +13,9 @@
 #![warn(missing_docs)]
 
 mod model;
+pub mod mysql;
 pub mod people;
+pub mod planetscale;
 pub mod secrets;
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -350,6 +352,14 @@ pub struct FaqDecision {
     /// Unix ms.
     pub now_ms: i64,
 }
+
+/// The MySQL schema for PlanetScale, file by file: a baseline equal to the SQLite
+/// migrations' result, then one twin per later SQLite migration (a test keeps the two
+/// schemas equal).
+pub const MYSQL_MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_baseline.sql",
+    include_str!("../../../migrations/planetscale/0001_baseline.sql"),
+)];
 
 /// The migrations, in order, as `(file name, SQL)`: applied by `wrangler d1 migrations
 /// apply` at the edge, and by the native tests to a fresh SQLite database.

@@ -1211,20 +1211,27 @@ impl Store for SqlStore {
     }
 
     async fn count_login_attempt(&self, key: &str, window_start: i64) -> Result<u32> {
+        // Counted, then read: the count read back includes this attempt (MySQL has no
+        // RETURNING), so a burst can only be refused sooner, never later.
+        self.db
+            .execute(vec![
+                Statement::new(
+                    "INSERT INTO login_failures (key, window_start, failures) VALUES (?1, ?2, 1) \
+                     ON CONFLICT (key, window_start) DO UPDATE SET failures = failures + 1",
+                    vec![key.into(), window_start.into()],
+                ),
+                Statement::new(
+                    "DELETE FROM login_failures WHERE window_start < ?1",
+                    vec![window_start.into()],
+                ),
+            ])
+            .await?;
         let rows = self
             .db
             .query(Statement::new(
-                "INSERT INTO login_failures (key, window_start, failures) VALUES (?1, ?2, 1) \
-                 ON CONFLICT (key, window_start) DO UPDATE SET failures = failures + 1 \
-                 RETURNING failures",
+                "SELECT failures FROM login_failures WHERE key = ?1 AND window_start = ?2",
                 vec![key.into(), window_start.into()],
             ))
-            .await?;
-        self.db
-            .execute(vec![Statement::new(
-                "DELETE FROM login_failures WHERE window_start < ?1",
-                vec![window_start.into()],
-            )])
             .await?;
         Ok(rows
             .first()
