@@ -3,6 +3,7 @@
 mod apps;
 mod candidates;
 mod customer;
+mod db;
 mod eval;
 mod health;
 mod knowledge;
@@ -35,6 +36,11 @@ enum Command {
     Customer {
         #[command(subcommand)]
         command: customer::CustomerCommand,
+    },
+    /// The PlanetScale database: apply its migrations.
+    Db {
+        #[command(subcommand)]
+        command: db::DbCommand,
     },
     /// Evaluate the pipeline's decisions against labelled scenarios.
     Eval {
@@ -137,6 +143,7 @@ fn main() -> ExitCode {
             } => sdk_call::run(args).await,
             Command::Outbox { command } => outbox::run(command).await,
             Command::Sign(args) => sign::run(args),
+            Command::Db { command } => db::run(command).await,
             Command::Tokens { command } => tokens::run(command).await,
             Command::Apps { command } => apps::run(command).await,
             Command::Users { command } => users::run(command).await,

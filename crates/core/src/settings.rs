@@ -93,6 +93,55 @@ pub mod vars {
     /// How long what people wrote (edited replies, rejection reasons) stays in the
     /// audit log (days).
     pub const AUDIT_RETENTION_DAYS: &str = "AUDIT_RETENTION_DAYS";
+    /// Which database holds the store: `d1` (the default) or `planetscale`.
+    pub const DATABASE: &str = "DATABASE";
+    /// PlanetScale's host (`aws.connect.psdb.cloud`), or a URL (the devkit's
+    /// `http://127.0.0.1:8288/planetscale`).
+    pub const PLANETSCALE_HOST: &str = "PLANETSCALE_HOST";
+    /// The branch password's username.
+    pub const PLANETSCALE_USERNAME: &str = "PLANETSCALE_USERNAME";
+    /// The branch password.
+    pub const PLANETSCALE_PASSWORD: &str = "PLANETSCALE_PASSWORD";
+}
+
+/// Where the store lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    /// The worker's D1 binding `DB`.
+    D1,
+    /// A PlanetScale branch over its HTTP API.
+    PlanetScale {
+        /// Host or URL.
+        host: String,
+        /// Username.
+        username: String,
+        /// Password.
+        password: String,
+    },
+}
+
+impl Database {
+    /// `d1` or `planetscale`, as `/healthz` names it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Database::D1 => "d1",
+            Database::PlanetScale { .. } => "planetscale",
+        }
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::D1 => f.write_str("D1"),
+            Database::PlanetScale { host, username, .. } => f
+                .debug_struct("PlanetScale")
+                .field("host", host)
+                .field("username", username)
+                .field("password", &"[redacted]")
+                .finish(),
+        }
+    }
 }
 
 /// An approval's wait re-reads its record at least every hour by default.
@@ -234,6 +283,8 @@ pub struct Settings {
     pub execution_watch_secs: u64,
     /// What people wrote stays in the audit log this many days.
     pub audit_retention_days: u64,
+    /// Where the store lives.
+    pub database: Database,
 }
 
 impl Settings {
@@ -315,6 +366,28 @@ impl Settings {
                 }
             },
         };
+        let database = match get(vars::DATABASE).as_deref() {
+            None | Some("d1") => Database::D1,
+            Some("planetscale") => {
+                let required = |name: &'static str| {
+                    get(name).ok_or(ConfigError {
+                        name,
+                        reason: "required with DATABASE=planetscale".into(),
+                    })
+                };
+                Database::PlanetScale {
+                    host: required(vars::PLANETSCALE_HOST)?,
+                    username: required(vars::PLANETSCALE_USERNAME)?,
+                    password: required(vars::PLANETSCALE_PASSWORD)?,
+                }
+            }
+            Some(_) => {
+                return Err(ConfigError {
+                    name: vars::DATABASE,
+                    reason: "expected d1 or planetscale".into(),
+                })
+            }
+        };
         let url = |name: &'static str| -> Result<Option<String>, ConfigError> {
             get(name)
                 .map(|v| {
@@ -348,6 +421,7 @@ impl Settings {
             conversation_ttl_secs: ttl,
             response_target_secs: response_target,
             admin_token: get(vars::ADMIN_TOKEN),
+            database,
             auth_secrets: auth_secrets(
                 get(vars::BETTER_AUTH_SECRET),
                 get(vars::BETTER_AUTH_SECRET_PREVIOUS),
@@ -566,6 +640,30 @@ mod tests {
         assert_eq!(short.name, "BETTER_AUTH_SECRET");
         let orphan = settings(&[("BETTER_AUTH_SECRET_PREVIOUS", long.as_str())]).unwrap_err();
         assert_eq!(orphan.name, "BETTER_AUTH_SECRET");
+    }
+
+    #[test]
+    fn the_database_is_d1_unless_planetscale_is_named_with_its_credentials() {
+        assert_eq!(settings(&[]).unwrap().database, Database::D1);
+        let ps = settings(&[
+            ("DATABASE", "planetscale"),
+            ("PLANETSCALE_HOST", "aws.connect.psdb.cloud"),
+            ("PLANETSCALE_USERNAME", "user"),
+            ("PLANETSCALE_PASSWORD", "pscale_pw_hunter2"),
+        ])
+        .unwrap();
+        assert_eq!(ps.database.name(), "planetscale");
+        assert!(!format!("{:?}", ps.database).contains("hunter2"));
+        let missing = settings(&[
+            ("DATABASE", "planetscale"),
+            ("PLANETSCALE_HOST", "aws.connect.psdb.cloud"),
+        ])
+        .unwrap_err();
+        assert_eq!(missing.name, "PLANETSCALE_USERNAME");
+        assert_eq!(
+            settings(&[("DATABASE", "postgres")]).unwrap_err().name,
+            "DATABASE"
+        );
     }
 
     #[test]

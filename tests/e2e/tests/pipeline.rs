@@ -14,6 +14,20 @@ use common::flow::{customer_writes, finished_run, WITHIN};
 use common::*;
 use serde_json::{json, Value};
 
+/// scripts/test runs this suite twice: on D1, and with the platform's store on
+/// PlanetScale (the devkit's stand-in over MariaDB, `PLATFORM_DATABASE=planetscale`).
+#[tokio::test]
+async fn healthz_names_the_database_in_use() {
+    let body: Value = reqwest::get(format!("{}/healthz", platform()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let expected = std::env::var("PLATFORM_DATABASE").unwrap_or_else(|_| "d1".into());
+    assert_eq!(body["database"], expected.as_str(), "{body}");
+}
+
 async fn front_state() -> Value {
     reqwest::get(format!("{}/_devkit/front/state", devkit()))
         .await

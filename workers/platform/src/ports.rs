@@ -200,11 +200,15 @@ pub mod conversations {
 // The ports are `Arc`s because the workflows share them with native code, where they are
 // `Send + Sync`; a Worker isolate runs one thread, so on wasm32 nothing crosses threads.
 #[allow(clippy::arc_with_non_send_sync)]
-/// The store on D1: [`support_store::SqlStore`] over D1's prepared statements; several
-/// statements go in one batch (D1 runs a batch as one transaction).
+/// The store: [`support_store::SqlStore`] over D1's prepared statements (several
+/// statements go in one batch, which D1 runs as one transaction), or over PlanetScale's
+/// HTTP API when `DATABASE=planetscale`.
 pub mod store {
     use std::sync::Arc;
 
+    use support_core::settings::Database;
+    use support_http::FetchTransport;
+    use support_store::planetscale::{PlanetScaleConfig, PlanetScaleExec};
     use support_store::secrets::Keyring;
     use support_store::{Param, Result, Row, SqlExec, SqlStore, Statement, StoreError};
     use wasm_bindgen::JsValue;
@@ -264,8 +268,9 @@ pub mod store {
         }
     }
 
-    /// The store, with the keyring from `APP_SECRETS_KEYS` (none: apps with secrets
-    /// cannot be read, which the pipeline's runs then say).
+    /// The store on the database `DATABASE` names (D1 unless `planetscale`), with the
+    /// keyring from `APP_SECRETS_KEYS` (none: apps with secrets cannot be read, which
+    /// the pipeline's runs then say).
     pub fn open(env: &Env, keys: Option<&str>) -> worker::Result<Arc<SqlStore>> {
         let keyring = match keys {
             Some(keys) => Some(
@@ -274,10 +279,22 @@ pub mod store {
             ),
             None => None,
         };
-        Ok(Arc::new(SqlStore::new(
-            Arc::new(D1Exec { db: env.d1(DB)? }),
-            keyring,
-        )))
+        let database = crate::env::settings(env)
+            .map_err(|e| worker::Error::RustError(e.to_string()))?
+            .database
+            .clone();
+        let exec: Arc<dyn SqlExec> = match database {
+            Database::D1 => Arc::new(D1Exec { db: env.d1(DB)? }),
+            Database::PlanetScale {
+                host,
+                username,
+                password,
+            } => Arc::new(PlanetScaleExec::new(
+                &PlanetScaleConfig::new(&host, &username, &password),
+                Arc::new(FetchTransport),
+            )),
+        };
+        Ok(Arc::new(SqlStore::new(exec, keyring)))
     }
 }
 

@@ -247,13 +247,51 @@ pub async fn post_chunked(url: &str, len: usize, headers: &[(&str, String)]) -> 
 /// The running worker writes to the same local SQLite file (the pipeline's audit rows,
 /// say), so wrangler can find it locked for a moment: that is retried, as an operator
 /// would, and nothing else is.
+/// With the platform on PlanetScale (`PLATFORM_MYSQL_URL`, the MariaDB under the
+/// stand-in, and `PLATFORM_MYSQL_DATABASE`), the SQL goes to that database instead,
+/// through the `mariadb` client; the statements the tests use read the same in both.
 pub fn d1_execute(sql: &str) {
+    if let Ok(url) = std::env::var("PLATFORM_MYSQL_URL") {
+        return mysql_execute(&url, &env("PLATFORM_MYSQL_DATABASE"), sql);
+    }
     d1_command(
         "support-platform",
         &env("PLATFORM_CONFIG"),
         &env("PLATFORM_STATE_DIR"),
         sql,
         false,
+    );
+}
+
+/// `sql` on `database` of the MySQL server at `url` (`mysql://user:password@host:port`).
+fn mysql_execute(url: &str, database: &str, sql: &str) {
+    let rest = url.strip_prefix("mysql://").expect("a mysql:// URL");
+    let (credentials, address) = rest
+        .trim_end_matches('/')
+        .rsplit_once('@')
+        .expect("user:password@host:port");
+    let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
+    let (host, port) = address.split_once(':').unwrap_or((address, "3306"));
+    let output = std::process::Command::new("mariadb")
+        .args([
+            "--no-defaults",
+            "-h",
+            host,
+            "-P",
+            port,
+            "-u",
+            user,
+            database,
+            "-e",
+            sql,
+        ])
+        .env("MYSQL_PWD", password)
+        .output()
+        .expect("the mariadb client runs");
+    assert!(
+        output.status.success(),
+        "mariadb failed: {}",
+        String::from_utf8_lossy(&output.stderr)
     );
 }
 

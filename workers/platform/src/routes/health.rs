@@ -12,9 +12,14 @@ use crate::http::{json, ApiResult};
 pub async fn get(_req: Request, ctx: Ctx) -> ApiResult {
     let version = env!("CARGO_PKG_VERSION");
     match env::settings(&ctx.env) {
-        Ok(_) => json(
+        Ok(settings) => json(
             200,
-            &json!({"status": "ok", "service": crate::SERVICE, "version": version}),
+            &json!({
+                "status": "ok",
+                "service": crate::SERVICE,
+                "version": version,
+                "database": settings.database.name(),
+            }),
         ),
         Err(err) => json(
             503,
