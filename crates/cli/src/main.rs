@@ -8,6 +8,7 @@ mod eval;
 mod health;
 mod knowledge;
 mod outbox;
+mod retention;
 mod sdk_call;
 mod sign;
 mod tokens;
@@ -63,6 +64,11 @@ enum Command {
     Sdk {
         #[command(subcommand)]
         command: SdkCommand,
+    },
+    /// The retention policy: run a pass now, or count what one would remove.
+    Retention {
+        #[command(subcommand)]
+        command: retention::RetentionCommand,
     },
     /// Print the X-Support-Signature header for a body.
     Sign(sign::SignArgs),
@@ -144,6 +150,7 @@ fn main() -> ExitCode {
             Command::Outbox { command } => outbox::run(command).await,
             Command::Sign(args) => sign::run(args),
             Command::Db { command } => db::run(command).await,
+            Command::Retention { command } => retention::run(command).await,
             Command::Tokens { command } => tokens::run(command).await,
             Command::Apps { command } => apps::run(command).await,
             Command::Users { command } => users::run(command).await,

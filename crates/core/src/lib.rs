@@ -39,6 +39,7 @@ pub mod money;
 pub mod outbox;
 pub mod proposal;
 pub mod records;
+pub mod retention;
 pub mod retry;
 pub mod routing;
 pub mod scrub;

@@ -16,6 +16,7 @@ mod model;
 pub mod mysql;
 pub mod people;
 pub mod planetscale;
+mod retention;
 pub mod secrets;
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -57,6 +58,32 @@ pub enum StoreError {
     /// The input was refused.
     #[error("invalid: {0}")]
     Invalid(String),
+}
+
+/// One batch of a retention rule ([`Store::retain`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RetentionBatch<'a> {
+    /// The rule.
+    pub rule: support_core::retention::Rule,
+    /// The app's slug (per-app rules).
+    pub app: Option<&'a str>,
+    /// Records older than this (Unix ms) are due.
+    pub cutoff_ms: i64,
+    /// Now (Unix ms).
+    pub now_ms: i64,
+    /// At most this many records.
+    pub limit: u32,
+    /// Count, change nothing.
+    pub dry_run: bool,
+}
+
+/// What a retention batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Retained {
+    /// Records changed or deleted (on a dry run: every record due).
+    pub count: u64,
+    /// Their ids (empty on a dry run): a caller removes what lives elsewhere (vectors).
+    pub ids: Vec<String>,
 }
 
 /// Result of the store.
@@ -150,6 +177,11 @@ pub trait Store: MaybeSendSync {
     /// Clear what people wrote (`sensitive`) from rows whose retention ended by `now_ms`;
     /// answers how many rows were cleared.
     async fn scrub_audit(&self, now_ms: i64) -> Result<u64>;
+    /// Apply a retention rule to the oldest `limit` records due (older than
+    /// `cutoff_ms`; of the app with slug `app` for the per-app rules, `None` meaning the
+    /// audit rows of no app). With `dry_run`, count every record due and change
+    /// nothing. Records already changed by the rule are never due again.
+    async fn retain(&self, batch: RetentionBatch<'_>) -> Result<Retained>;
 
     /// The ledger's state for a side effect.
     async fn ledger(&self, key: &str) -> Result<LedgerState>;

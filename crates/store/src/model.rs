@@ -74,6 +74,10 @@ pub struct AppSettings {
     /// the previous secret and the new one, so the app keeps working while it switches.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sdk_secret_rotating: bool,
+    /// The app's own retention windows (days); unset ones are the platform's
+    /// (`support_core::retention`).
+    #[serde(skip_serializing_if = "support_core::retention::Overrides::is_empty")]
+    pub retention: support_core::retention::Overrides,
 }
 
 /// A new app or new values for one, secrets in the clear (sealed by the store).

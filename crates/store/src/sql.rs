@@ -10,8 +10,8 @@ use support_http::MaybeSendSync;
 use crate::model::*;
 use crate::secrets::Keyring;
 use crate::{
-    AuditFilter, AuditQuery, DecideOutcome, Decision, FaqDecision, QueueQuery, Result, Store,
-    StoreError,
+    AuditFilter, AuditQuery, DecideOutcome, Decision, FaqDecision, QueueQuery, Result, Retained,
+    RetentionBatch, Store, StoreError,
 };
 use support_auth::Role;
 use support_core::learned::{Candidate, FaqEntry, FaqStatus};
@@ -722,6 +722,70 @@ impl Store for SqlStore {
             )])
             .await?;
         Ok(changed.first().copied().unwrap_or(0))
+    }
+
+    async fn retain(&self, batch: RetentionBatch<'_>) -> Result<Retained> {
+        use support_core::retention::Rule;
+        let mut retained = Retained::default();
+        let (rules, session_cutoff) = match crate::retention::statements(batch.rule) {
+            Some(rule) => (vec![rule], None),
+            // Sessions keep ISO-8601 text; the cache keeps milliseconds.
+            None => (
+                crate::retention::EXPIRED.into_iter().collect(),
+                Some(iso(batch.cutoff_ms)),
+            ),
+        };
+        for (i, rule) in rules.iter().enumerate() {
+            let cutoff: Param = match (&session_cutoff, i) {
+                (Some(iso), 1) => iso.as_str().into(),
+                _ => batch.cutoff_ms.into(),
+            };
+            let app: Param = if matches!(
+                batch.rule,
+                Rule::DeleteDeadLetters | Rule::DeleteLedger | Rule::DeleteExpired
+            ) {
+                Param::Null
+            } else {
+                batch.app.map(str::to_owned).into()
+            };
+            if batch.dry_run {
+                let row = self
+                    .one(Statement::new(rule.count, vec![app, cutoff]))
+                    .await?;
+                retained.count += row.and_then(|r| int(&r, "n")).unwrap_or(0) as u64;
+                continue;
+            }
+            let ids: Vec<String> = self
+                .db
+                .query(Statement::new(
+                    rule.select,
+                    vec![app, cutoff, i64::from(batch.limit).into()],
+                ))
+                .await?
+                .iter()
+                .filter_map(|row| text(row, "id"))
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let json_ids = to_json(&ids);
+            self.db
+                .execute(
+                    rule.apply
+                        .iter()
+                        .map(|sql| {
+                            // SQLite refuses parameters a statement does not use.
+                            let mut params = vec![json_ids.as_str().into(), batch.now_ms.into()];
+                            params.truncate(if sql.contains("?2") { 2 } else { 1 });
+                            Statement::new(sql, params)
+                        })
+                        .collect(),
+                )
+                .await?;
+            retained.count += ids.len() as u64;
+            retained.ids.extend(ids);
+        }
+        Ok(retained)
     }
 
     async fn ledger(&self, key: &str) -> Result<LedgerState> {

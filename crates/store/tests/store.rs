@@ -1666,3 +1666,251 @@ fn no_string_changes_a_statement() {
         })
         .unwrap();
 }
+
+#[tokio::test]
+async fn retention_scrubs_and_deletes_only_what_is_due_in_batches_and_is_idempotent() {
+    use support_core::outbox::DeadLetter;
+    use support_core::retention::{Policy, Rule};
+    let (_, store) = store().await;
+    const DAY: i64 = 24 * 3600 * 1000;
+    let now = 400 * DAY;
+    // Finished long ago, finished recently, and still waiting long ago.
+    for (id, at, status) in [
+        ("act_old_1", DAY, ActionStatus::Rejected),
+        ("act_old_2", 2 * DAY, ActionStatus::Executed),
+        ("act_old_3", 3 * DAY, ActionStatus::Expired),
+        ("act_new", now - DAY, ActionStatus::Rejected),
+        ("act_waiting", DAY, ActionStatus::Pending),
+    ] {
+        let mut a = action(id);
+        a.created_at = at;
+        a.status = status;
+        a.context = json!({"category": "support_refund", "request": "Refund dana@example.com please", "customer": "dana@example.com"});
+        store.insert_action(&a).await.unwrap();
+        store.create_approval(&approval(&a)).await.unwrap();
+    }
+    let mut rows = Vec::new();
+    for (i, (kind, at)) in [
+        (AuditKind::ToolCall, DAY),
+        (AuditKind::Step, 2 * DAY),
+        (AuditKind::Decision, 3 * DAY),
+        (AuditKind::ToolCall, now - DAY),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut row = audit_row(i as i64, kind, "total-typescript", Some("U1"), false);
+        row.at_ms = at;
+        row.output = Some(json!({"email": "dana@example.com"}));
+        rows.push(row);
+    }
+    store.audit(&rows).await.unwrap();
+    let base = Policy::default();
+    let batch = |rule: Rule, dry_run: bool| RetentionBatch {
+        rule,
+        app: Some("total-typescript"),
+        cutoff_ms: base.cutoff(rule, now),
+        now_ms: now,
+        limit: 2,
+        dry_run,
+    };
+
+    // A dry run counts every record due and changes nothing.
+    let due = store
+        .retain(batch(Rule::ScrubConversations, true))
+        .await
+        .unwrap();
+    assert_eq!((due.count, due.ids.len()), (3, 0));
+    assert_eq!(
+        store
+            .retain(batch(Rule::ScrubAuditPayloads, true))
+            .await
+            .unwrap()
+            .count,
+        2
+    );
+    assert!(
+        store
+            .action("act_old_1")
+            .await
+            .unwrap()
+            .unwrap()
+            .reply
+            .len()
+            > 0
+    );
+
+    // Batches of two: the oldest first, then the rest, then nothing.
+    let first = store
+        .retain(batch(Rule::ScrubConversations, false))
+        .await
+        .unwrap();
+    assert_eq!(first.ids, ["act_old_1", "act_old_2"]);
+    let second = store
+        .retain(batch(Rule::ScrubConversations, false))
+        .await
+        .unwrap();
+    assert_eq!(second.ids, ["act_old_3"]);
+    assert_eq!(
+        store
+            .retain(batch(Rule::ScrubConversations, false))
+            .await
+            .unwrap(),
+        Retained::default()
+    );
+    let scrubbed = store.action("act_old_1").await.unwrap().unwrap();
+    assert_eq!(scrubbed.reply, "");
+    assert_eq!(scrubbed.context["category"], "support_refund");
+    assert_eq!(scrubbed.context["scrubbedAt"], now);
+    assert!(!scrubbed.context.to_string().contains("dana@example.com"));
+    assert_eq!(scrubbed.status, ActionStatus::Rejected);
+    for untouched in ["act_new", "act_waiting"] {
+        let a = store.action(untouched).await.unwrap().unwrap();
+        assert!(
+            a.context.to_string().contains("dana@example.com"),
+            "{untouched}"
+        );
+        assert_eq!(a.reply, "Refunded.");
+    }
+
+    // Steps' and tool calls' payloads go; the decision keeps its own.
+    assert_eq!(
+        store
+            .retain(batch(Rule::ScrubAuditPayloads, false))
+            .await
+            .unwrap()
+            .count,
+        2
+    );
+    assert_eq!(
+        store
+            .retain(batch(Rule::ScrubAuditPayloads, false))
+            .await
+            .unwrap()
+            .count,
+        0
+    );
+    // (rows 0 and 3 share a conversation: the old one is cleared, the recent one kept)
+    let trail = store
+        .audit_trail(AuditFilter::Conversation("cnv_0"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (trail[0].input.clone(), trail[0].output.clone()),
+        (json!({}), None)
+    );
+    assert_eq!(trail[1].output, Some(json!({"email": "dana@example.com"})));
+    let decision_row = store
+        .audit_trail(AuditFilter::Conversation("cnv_2"))
+        .await
+        .unwrap();
+    assert_eq!(decision_row[0].input, json!({"by": "U1"}));
+
+    // A year on, the finished actions, their approvals and the audit rows go.
+    let later = now + 300 * DAY;
+    let year = |rule: Rule| RetentionBatch {
+        cutoff_ms: base.cutoff(rule, later),
+        now_ms: later,
+        limit: 10,
+        ..batch(rule, false)
+    };
+    assert_eq!(
+        store.retain(year(Rule::DeleteActions)).await.unwrap().count,
+        3
+    );
+    assert!(store.action("act_old_2").await.unwrap().is_none());
+    assert!(store.approval("act_old_2").await.unwrap().is_none());
+    assert!(
+        store.action("act_waiting").await.unwrap().is_some(),
+        "never a pending action"
+    );
+    assert!(store.action("act_new").await.unwrap().is_some());
+    assert_eq!(
+        store.retain(year(Rule::DeleteAudit)).await.unwrap().count,
+        3
+    );
+    assert_eq!(
+        store.retain(year(Rule::DeleteAudit)).await.unwrap().count,
+        0
+    );
+
+    // Another app's records are not this app's to delete.
+    let other = RetentionBatch {
+        app: Some("other-app"),
+        ..year(Rule::DeleteActions)
+    };
+    assert_eq!(store.retain(other).await.unwrap().count, 0);
+
+    // Reply candidates after 180 days; their ids come back for their vectors.
+    let old_candidate = candidate("act_c1", "Student discount?", DAY);
+    store.add_candidate(&old_candidate).await.unwrap();
+    store
+        .add_candidate(&candidate("act_c2", "Team discount?", now - DAY))
+        .await
+        .unwrap();
+    let gone = store
+        .retain(batch(Rule::DeleteCandidates, false))
+        .await
+        .unwrap();
+    assert_eq!(gone.ids, [old_candidate.id.clone()]);
+    assert!(store
+        .candidates(&[old_candidate.id])
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Platform-wide: dead letters and idempotency keys after 30 days, expired cache.
+    store
+        .record_dead_letters(&[(
+            DeadLetter {
+                event_id: "e_old".into(),
+                conversation_id: "cnv_1".into(),
+                name: "support/inbound.received".into(),
+                reason: "400".into(),
+                attempts: 1,
+                failed_at: DAY,
+                replayed_at: None,
+            },
+            "{\"body\":\"dana@example.com\"}",
+        )])
+        .await
+        .unwrap();
+    store
+        .ledger_claim("k_old", "act_new", "run_1", DAY)
+        .await
+        .unwrap();
+    store
+        .ledger_claim("k_new", "act_new", "run_1", now)
+        .await
+        .unwrap();
+    store.cache_put("gone", "v", Some(now - 1)).await.unwrap();
+    store.cache_put("kept", "v", Some(now + DAY)).await.unwrap();
+    let global = |rule: Rule| RetentionBatch {
+        app: None,
+        ..batch(rule, false)
+    };
+    assert_eq!(
+        store
+            .retain(global(Rule::DeleteDeadLetters))
+            .await
+            .unwrap()
+            .ids,
+        ["e_old"]
+    );
+    assert_eq!(
+        store.retain(global(Rule::DeleteLedger)).await.unwrap().ids,
+        ["k_old"]
+    );
+    assert!(matches!(
+        store.ledger("k_new").await.unwrap(),
+        LedgerState::Started
+    ));
+    assert_eq!(
+        store.retain(global(Rule::DeleteExpired)).await.unwrap().ids,
+        ["gone"]
+    );
+    assert_eq!(
+        store.cache_get("kept", now).await.unwrap().as_deref(),
+        Some("v")
+    );
+}

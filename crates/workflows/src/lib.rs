@@ -19,6 +19,7 @@ pub mod learned;
 pub mod people;
 pub mod pipeline;
 mod ports;
+pub mod retention;
 mod watch;
 
 pub use ports::{ConversationStore, PipelinePorts, PortError, Ports};
@@ -90,6 +91,7 @@ pub fn functions(ports: &Ports, settings: &WorkflowSettings) -> Vec<ServeFunctio
             store.clone(),
             services.clone(),
         ));
+        functions.push(retention::function(store.clone(), services.clone()));
         functions.push(approvals::escalation::function(store, services));
     }
     functions

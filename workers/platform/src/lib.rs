@@ -114,6 +114,12 @@ const ROUTES: &[Route] = &[
         handler: |r, c| Box::pin(admin::dead_letters(r, c)),
     },
     Route {
+        path: "/admin/retention",
+        methods: &[Method::Post],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::retention(r, c)),
+    },
+    Route {
         path: "/admin/dead-letters/replay",
         methods: &[Method::Post],
         access: Access::Admin,

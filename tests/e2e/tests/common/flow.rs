@@ -319,3 +319,16 @@ pub async fn finished_execution(action_id: &str) -> Value {
     )
     .await
 }
+
+/// Rows of the platform's local D1 (as an operator would read them).
+pub fn platform_rows(sql: &str) -> Vec<Value> {
+    let stdout = d1_command(
+        "support-platform",
+        &env("PLATFORM_CONFIG"),
+        &env("PLATFORM_STATE_DIR"),
+        sql,
+        true,
+    );
+    let parsed: Value = serde_json::from_slice(&stdout).unwrap();
+    parsed[0]["results"].as_array().cloned().unwrap_or_default()
+}

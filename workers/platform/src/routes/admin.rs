@@ -591,3 +591,19 @@ pub async fn rotate_app_secret(_req: Request, ctx: Ctx) -> ApiResult {
         _ => Err(ApiError::not_found()),
     }
 }
+
+/// `POST /admin/retention[?dryRun=1]`: one retention pass now (the daily function's
+/// work, bounded the same way), or with `dryRun` what it would remove; the report.
+pub async fn retention(req: Request, ctx: Ctx) -> ApiResult {
+    let dry_run = matches!(query(&req, "dryRun").as_deref(), Some("1" | "true"));
+    let ports = ctx.pipeline()?;
+    let report = support_workflows::retention::pass(
+        ports.store.as_ref(),
+        &ports.services,
+        dry_run,
+        ADMIN_TOKEN_ACTOR,
+    )
+    .await
+    .map_err(|e| ApiError::new(500, "the retention pass failed; see the logs").with_cause(e))?;
+    json(200, &report)
+}
