@@ -100,6 +100,9 @@ pub fn conversation_page(frame: &Frame, c: &Conversation<'_>) -> Markup {
                     tools: c.trail.iter().filter(|e| e.kind == AuditKind::ToolCall).collect(),
                     decider: decider.clone(), notice: None, now_ms: c.now_ms,
                 }))
+                @if let Some(at) = action.context.get("scrubbedAt").and_then(Value::as_i64) {
+                    p.muted.retention { "The reply and the customer's message were cleared by the retention policy on " (time::at(at)) "." }
+                }
                 @if let Some(result) = &action.result { (json_block("Execution result", result)) }
             }
             h2 { "Trail" }
@@ -108,4 +111,55 @@ pub fn conversation_page(frame: &Frame, c: &Conversation<'_>) -> Markup {
         }
     };
     page(frame, Nav::Conversation, "Conversation", body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use support_auth::Role;
+    use support_core::records::{canonical_hash, ActionStatus};
+
+    #[test]
+    fn an_action_cleared_by_retention_says_so_and_shows_nothing_it_held() {
+        let frame = Frame {
+            name: "Ana".into(),
+            email: "ana@example.com".into(),
+            role: Role::Owner,
+            slack_user_id: Some("U1".into()),
+            csrf: "c".repeat(64),
+        };
+        let action = ActionRecord {
+            id: "act_1".into(),
+            app_id: "total-typescript".into(),
+            conversation_id: "cnv_1".into(),
+            run_id: "run_1".into(),
+            reply: String::new(),
+            proposals: vec![],
+            args_hash: canonical_hash(&json!([])),
+            draft_id: None,
+            context: json!({"category": "support_refund", "scrubbedAt": 1_700_000_000_000i64}),
+            status: ActionStatus::Rejected,
+            executor: None,
+            created_at: 1_600_000_000_000,
+            updated_at: 1_600_000_000_000,
+            result: None,
+            error: None,
+        };
+        let page = conversation_page(
+            &frame,
+            &Conversation {
+                id: "cnv_1",
+                messages: vec![],
+                actions: vec![(&action, None, None, "Total TypeScript")],
+                trail: &[],
+                now_ms: 1_800_000_000_000,
+            },
+        )
+        .into_string();
+        assert!(
+            page.contains("cleared by the retention policy on"),
+            "{page}"
+        );
+    }
 }
