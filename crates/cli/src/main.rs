@@ -4,6 +4,7 @@ mod apps;
 mod candidates;
 mod customer;
 mod db;
+mod doctor;
 mod eval;
 mod health;
 mod knowledge;
@@ -43,6 +44,10 @@ enum Command {
         #[command(subcommand)]
         command: db::DbCommand,
     },
+    /// Check a deployed platform from outside: /healthz, Inngest's signed introspection,
+    /// and the platform's own checks (settings, database, Front, Slack, Stripe, each
+    /// app's SDK); prints what to fix, exits 1 when something needs fixing.
+    Doctor(doctor::DoctorArgs),
     /// Evaluate the pipeline's decisions against labelled scenarios.
     Eval {
         #[command(subcommand)]
@@ -141,6 +146,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Customer { command } => customer::run(command).await,
+            Command::Doctor(args) => doctor::run(args).await,
             Command::Eval { command } => eval::run(command).await,
             Command::Health(args) => health::run(args).await,
             Command::Knowledge { command } => knowledge::run(command).await,

@@ -177,6 +177,12 @@ impl FrontClient {
         self.all(&format!("/inboxes/{id}/channels")).await
     }
 
+    /// Who the token is (`GET /me`): the company for an API token, the teammate for an
+    /// OAuth token. A cheap call that proves the token works.
+    pub async fn me(&self) -> Result<TokenIdentity> {
+        self.get("/me").await
+    }
+
     /// Every teammate (`GET /teammates`, all pages).
     pub async fn list_teammates(&self) -> Result<Vec<Teammate>> {
         self.all("/teammates").await

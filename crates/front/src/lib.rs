@@ -45,5 +45,5 @@ pub use error::FrontError;
 pub use models::{
     Accepted, BodyFormat, Channel, Comment, Conversation, ConversationQuery, ConversationStatus,
     ConversationUpdate, CustomMessage, CustomMetadata, CustomSender, DraftMode, Highlight, Inbox,
-    Links, Message, NewDraft, NewReply, Page, Recipient, Tag, Teammate,
+    Links, Message, NewDraft, NewReply, Page, Recipient, Tag, Teammate, TokenIdentity,
 };

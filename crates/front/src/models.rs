@@ -180,6 +180,17 @@ pub struct Teammate {
     pub is_blocked: Option<bool>,
 }
 
+/// Who an API token is (`GET /me`): the company for an API token, the teammate for an
+/// OAuth token.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TokenIdentity {
+    /// `cmp_…` (or `tea_…`).
+    pub id: String,
+    /// The company's (or teammate's) name.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
 /// A tag.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Tag {

@@ -118,6 +118,37 @@ async fn get_message_sends_the_token_and_decodes_the_message() {
 }
 
 #[tokio::test]
+async fn me_says_who_the_token_is() {
+    let (front, fake) = client();
+    fake.answer(
+        200,
+        json!({"_links": {"self": "https://acme.api.frontapp.com/me"}, "id": "cmp_1", "name": "Acme"}),
+    );
+    let me = front.me().await.unwrap();
+    assert_eq!(
+        (me.id.as_str(), me.name.as_deref()),
+        ("cmp_1", Some("Acme"))
+    );
+    let request = fake.only_request();
+    assert_eq!(
+        (request.method.as_str(), request.url.as_str()),
+        ("GET", "https://api2.frontapp.com/me")
+    );
+    assert_eq!(
+        header(&request, "authorization"),
+        Some("Bearer front-token-do-not-leak")
+    );
+
+    fake.answer(
+        401,
+        json!({"_error": {"status": 401, "title": "Unauthorized", "message": "Invalid token"}}),
+    );
+    let error = front.me().await.unwrap_err();
+    assert_eq!(error.status(), Some(401));
+    assert!(!format!("{error} {error:?}").contains(TOKEN));
+}
+
+#[tokio::test]
 async fn the_timeout_is_settable() {
     let fake = Arc::new(Fake::default());
     let front = FrontClient::new(BASE, TOKEN, fake.clone()).with_timeout(Duration::from_secs(2));

@@ -14,8 +14,8 @@ use crate::error::Envelope;
 use crate::interaction::ResponseMessage;
 use crate::limits::{fit_blocks, fit_view, truncate, MAX_MESSAGE_TEXT};
 use crate::models::{
-    next_cursor, Channel, ChannelsPage, EphemeralAnswer, Message, MessagesPage, OpenedView,
-    PostMessage, Posted, Update, ViewAnswer,
+    next_cursor, AuthIdentity, Channel, ChannelsPage, EphemeralAnswer, Message, MessagesPage,
+    OpenedView, PostMessage, Posted, Update, ViewAnswer,
 };
 use crate::SlackError;
 
@@ -79,6 +79,13 @@ impl SlackClient {
     /// The API's base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// `auth.test`: who the bot token is (workspace and bot user). A cheap call that
+    /// proves the token works; `invalid_auth`, `not_authed`, `token_revoked`... say why
+    /// not.
+    pub async fn auth_test(&self) -> Result<AuthIdentity, SlackError> {
+        self.read("auth.test", &[]).await
     }
 
     /// `chat.postMessage`. Blocks are fitted into Slack's limits first (long text cut,

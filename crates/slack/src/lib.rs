@@ -62,4 +62,6 @@ pub use interaction::{
     StateValue, SubmittedView, User, ViewResponse, ViewState, ViewSubmission,
 };
 pub use limits::{fit_blocks, fit_view, truncate};
-pub use models::{Channel, Message, MessageMetadata, OpenedView, PostMessage, Posted, Update};
+pub use models::{
+    AuthIdentity, Channel, Message, MessageMetadata, OpenedView, PostMessage, Posted, Update,
+};

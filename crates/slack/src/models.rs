@@ -73,6 +73,29 @@ pub struct Posted {
     pub ts: String,
 }
 
+/// Who a token is (`auth.test`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AuthIdentity {
+    /// The workspace's URL (`https://acme.slack.com/`).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The workspace's name.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// The bot user's name.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// `T…`.
+    #[serde(default)]
+    pub team_id: Option<String>,
+    /// `U…` of the bot user.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// `B…` when the token is a bot token.
+    #[serde(default)]
+    pub bot_id: Option<String>,
+}
+
 /// A modal opened with `views.open`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct OpenedView {

@@ -120,6 +120,34 @@ async fn post_message_sends_json_with_the_bearer_token_and_returns_the_ts() {
 }
 
 #[tokio::test]
+async fn auth_test_says_who_the_token_is_or_why_not() {
+    let fake = Fake::answering(vec![
+        ok(
+            json!({"ok": true, "url": "https://acme.slack.com/", "team": "Acme",
+                  "user": "support", "team_id": "T1", "user_id": "U1", "bot_id": "B1",
+                  "is_enterprise_install": false}),
+        ),
+        ok(json!({"ok": false, "error": "invalid_auth"})),
+    ]);
+    let slack = client(&fake);
+    let me = slack.auth_test().await.unwrap();
+    assert_eq!(
+        (me.team.as_deref(), me.user.as_deref(), me.bot_id.as_deref()),
+        (Some("Acme"), Some("support"), Some("B1"))
+    );
+    let sent = fake.sent();
+    assert_eq!(sent[0].method, "GET");
+    assert_eq!(sent[0].url, "https://slack.test/api/auth.test");
+    assert_eq!(
+        header(&sent[0], "authorization"),
+        Some("Bearer xoxb-test-secret-token")
+    );
+    let error = slack.auth_test().await.unwrap_err();
+    assert_eq!(error.api_error(), Some("invalid_auth"));
+    assert!(!format!("{error} {error:?}").contains(TOKEN));
+}
+
+#[tokio::test]
 async fn ok_false_is_an_api_error_with_the_scopes() {
     let fake = Fake::answering(vec![
         ok(json!({"ok": false, "error": "channel_not_found"})),

@@ -9,7 +9,7 @@ use support_http::{HttpRequest, HttpResponse, Transport};
 use crate::error::request_id;
 use crate::ids::{check_account_id, check_customer_id, check_id, check_idempotency_key};
 use crate::{
-    Charge, Form, List, PaymentIntent, Refund, RefundParams, RefundTarget, StripeError,
+    Account, Charge, Form, List, PaymentIntent, Refund, RefundParams, RefundTarget, StripeError,
     Subscription, API_VERSION, MAX_LIST_LIMIT,
 };
 
@@ -68,6 +68,24 @@ impl StripeClient {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// `GET /v1/accounts/{id}` as the platform (no `Stripe-Account` header): the
+    /// connected account, whether it can take charges and what Stripe still needs. An
+    /// account that does not exist or is not connected to the platform is Stripe's 403
+    /// (`account_invalid`).
+    pub async fn retrieve_account(&self, account: &str) -> Result<Account, StripeError> {
+        check_account_id(account)?;
+        let response = self
+            .send_as(
+                "GET",
+                None,
+                &format!("/v1/accounts/{account}"),
+                Form::new(),
+                None,
+            )
+            .await?;
+        decode(&response)
     }
 
     /// `GET /v1/charges/{id}` on the connected account.
@@ -195,7 +213,8 @@ impl StripeClient {
         decode(&response)
     }
 
-    /// Send one request; a non-2xx answer is an error.
+    /// Send one request on the connected account `account`; a non-2xx answer is an
+    /// error.
     async fn send(
         &self,
         method: &str,
@@ -205,6 +224,19 @@ impl StripeClient {
         idempotency_key: Option<&str>,
     ) -> Result<HttpResponse, StripeError> {
         check_account_id(account)?;
+        self.send_as(method, Some(account), path, form, idempotency_key)
+            .await
+    }
+
+    /// Send one request, on a connected account (`Stripe-Account`) or as the platform.
+    async fn send_as(
+        &self,
+        method: &str,
+        account: Option<&str>,
+        path: &str,
+        form: Form,
+        idempotency_key: Option<&str>,
+    ) -> Result<HttpResponse, StripeError> {
         let mut url = format!("{}{path}", self.base_url);
         let mut headers = vec![
             (
@@ -212,8 +244,10 @@ impl StripeClient {
                 format!("Bearer {}", self.secret_key),
             ),
             ("Stripe-Version".to_owned(), API_VERSION.to_owned()),
-            ("Stripe-Account".to_owned(), account.to_owned()),
         ];
+        if let Some(account) = account {
+            headers.push(("Stripe-Account".to_owned(), account.to_owned()));
+        }
         let body = if method == "GET" {
             if !form.is_empty() {
                 url.push('?');

@@ -8,6 +8,8 @@
 //!   customer id, never by email), [`StripeClient::retrieve_payment_intent`],
 //!   [`StripeClient::retrieve_refund`], [`StripeClient::list_refunds`],
 //!   [`StripeClient::list_subscriptions`].
+//! - The platform's view of a connected account: [`StripeClient::retrieve_account`]
+//!   (no `Stripe-Account` header: the platform asks about the account).
 //! - Write: [`StripeClient::create_refund`], always with an `Idempotency-Key`.
 //!
 //! Requests go through [`support_http::Transport`], so the same code runs natively
@@ -42,8 +44,8 @@ pub use error::StripeError;
 pub use form::Form;
 pub use ids::{check_account_id, check_customer_id, check_idempotency_key};
 pub use models::{
-    Charge, List, Metadata, PaymentIntent, Price, Recurring, Refund, RefundStatus, Subscription,
-    SubscriptionItem,
+    Account, AccountRequirements, BusinessProfile, Charge, List, Metadata, PaymentIntent, Price,
+    Recurring, Refund, RefundStatus, Subscription, SubscriptionItem,
 };
 pub use refund::{RefundParams, RefundReason, RefundTarget};
 

@@ -22,6 +22,60 @@ pub struct List<T> {
     pub url: String,
 }
 
+/// A connected account (`acct_…`), as the platform retrieves it
+/// (`GET /v1/accounts/{id}`): whether it can take charges and what Stripe still needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// `acct_…`.
+    pub id: String,
+    /// Whether the account can create charges.
+    #[serde(default)]
+    pub charges_enabled: bool,
+    /// Whether Stripe can send payouts to the account.
+    #[serde(default)]
+    pub payouts_enabled: bool,
+    /// Whether the account's onboarding details were submitted.
+    #[serde(default)]
+    pub details_submitted: bool,
+    /// `standard`, `express` or `custom`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// Two-letter country code.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Lowercase ISO currency code.
+    #[serde(default)]
+    pub default_currency: Option<String>,
+    /// The public business details.
+    #[serde(default)]
+    pub business_profile: Option<BusinessProfile>,
+    /// What Stripe still needs.
+    #[serde(default)]
+    pub requirements: Option<AccountRequirements>,
+}
+
+/// An account's public business details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessProfile {
+    /// The business's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Its website.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// What Stripe still needs from an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRequirements {
+    /// Why the account is disabled (`requirements.past_due`, `rejected.fraud`...).
+    #[serde(default)]
+    pub disabled_reason: Option<String>,
+    /// Fields due now.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub currently_due: Vec<String>,
+}
+
 /// A charge (`ch_…`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Charge {

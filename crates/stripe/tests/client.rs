@@ -329,3 +329,59 @@ async fn the_secret_key_stays_out_of_debug_and_errors() {
         assert!(!text.contains("SECRET"), "{text}");
     }
 }
+
+#[tokio::test]
+async fn the_platform_retrieves_a_connected_account_without_stripe_account() {
+    let fake = Fake::answering(vec![
+        ok(json!({
+            "id": ACCOUNT, "object": "account", "type": "standard", "country": "US",
+            "default_currency": "usd", "charges_enabled": true, "payouts_enabled": false,
+            "details_submitted": true,
+            "business_profile": {"name": "Total TypeScript", "url": null},
+            "requirements": {"disabled_reason": null, "currently_due": ["external_account"]}
+        })),
+        Ok(HttpResponse::json(
+            403,
+            &json!({"error": {"type": "invalid_request_error", "code": "account_invalid",
+                "message": "The provided key 'sk_test_****************e123' does not have access to account 'acct_nope' (or that account does not exist). Application access may have been revoked."}}),
+        )),
+    ]);
+    let c = client(&fake);
+    let account = c.retrieve_account(ACCOUNT).await.unwrap();
+    assert_eq!(account.id, ACCOUNT);
+    assert!(account.charges_enabled && account.details_submitted && !account.payouts_enabled);
+    assert_eq!(account.kind.as_deref(), Some("standard"));
+    assert_eq!(
+        account.business_profile.and_then(|p| p.name).as_deref(),
+        Some("Total TypeScript")
+    );
+    assert_eq!(
+        account.requirements.unwrap().currently_due,
+        ["external_account"]
+    );
+    let sent = fake.sent();
+    assert_eq!(sent[0].method, "GET");
+    assert_eq!(
+        sent[0].url,
+        "https://api.test/stripe/v1/accounts/acct_dev_tt"
+    );
+    assert_eq!(
+        header(&sent[0], "Stripe-Account"),
+        None,
+        "asked as the platform"
+    );
+    assert_eq!(header(&sent[0], "Stripe-Version"), Some(API_VERSION));
+    assert_eq!(
+        header(&sent[0], "Authorization"),
+        Some("Bearer sk_test_SECRETvalue123")
+    );
+
+    let e = c.retrieve_account("acct_nope").await.unwrap_err();
+    assert_eq!((e.status(), e.code()), (Some(403), Some("account_invalid")));
+    assert!(!e.is_retryable());
+
+    // An id that is not an account's is refused before anything is sent.
+    let e = c.retrieve_account("../v1/charges").await.unwrap_err();
+    assert!(matches!(e, StripeError::InvalidInput(_)), "{e:?}");
+    assert_eq!(fake.sent().len(), 2);
+}

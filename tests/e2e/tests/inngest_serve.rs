@@ -118,6 +118,7 @@ async fn introspection_reports_the_functions_and_keys() {
     // functions, one with an onFailure handler).
     assert_eq!(r["function_count"], 20);
     assert_eq!(r["has_signing_key"], true);
+    assert_eq!(r["has_event_key"], true);
     assert_eq!(r["mode"], "cloud");
 }
 

@@ -24,7 +24,7 @@ use std::rc::Rc;
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
 use http::{ApiError, ApiResult};
-use routes::{admin, api, auth, front, health, inngest, pages, slack, Ctx};
+use routes::{admin, api, auth, doctor, front, health, inngest, pages, slack, Ctx};
 
 pub use objects::Conversation;
 
@@ -124,6 +124,12 @@ const ROUTES: &[Route] = &[
         methods: &[Method::Post],
         access: Access::Admin,
         handler: |r, c| Box::pin(admin::replay(r, c)),
+    },
+    Route {
+        path: "/admin/doctor",
+        methods: &[Method::Get],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(doctor::get(r, c)),
     },
     Route {
         path: "/admin/actions",

@@ -216,6 +216,18 @@ impl Inner {
         if req.method == "POST" && segments == ["v1", "refunds"] {
             return self.idempotent(account, "POST /v1/refunds", key, params, request_id, record);
         }
+        if let ("GET", ["v1", "accounts", id]) = (req.method, segments.as_slice()) {
+            let key = header(req.headers, "authorization");
+            let key = key.as_deref().and_then(support_http::bearer_token);
+            return match endpoints::retrieve_account(&self.store, id, account, key, &params) {
+                Ok(body) => Answer {
+                    status: 200,
+                    body,
+                    extra: Vec::new(),
+                },
+                Err(error) => Answer::error(&error),
+            };
+        }
         let empty = Account::default();
         let acct = self.store.account(account).unwrap_or(&empty);
         let result = match (req.method, segments.as_slice()) {

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::errors::{money, ApiError};
-use super::objects::{list_json, newest_first, subscription_json, Account, Store};
+use super::objects::{account_json, list_json, newest_first, subscription_json, Account, Store};
 use super::seed::Refund;
 
 /// Parsed parameters (form body or query string).
@@ -193,6 +193,28 @@ pub fn retrieve_charge(account: &Account, id: &str, params: &Params) -> Result<V
         .get(id)
         .ok_or_else(|| ApiError::missing("charge", id, "id"))?;
     Ok(account.charge_json(charge, expand.contains(&"refunds")))
+}
+
+/// `GET /v1/accounts/{id}`: a seeded connected account, asked by the platform (no
+/// `Stripe-Account`) or by the account itself. Anything else is Stripe's 403
+/// `account_invalid`, which does not say whether the account exists; `key` is the
+/// caller's, named masked in the message as Stripe does.
+pub fn retrieve_account(
+    store: &Store,
+    id: &str,
+    acting_as: Option<&str>,
+    key: Option<&str>,
+    params: &Params,
+) -> Result<Value, ApiError> {
+    allow(params, &["expand"])?;
+    expand(params, &[])?;
+    store
+        .accounts
+        .get(id)
+        .and_then(|account| account.profile.as_ref())
+        .filter(|_| acting_as.is_none_or(|a| a == id))
+        .map(|profile| account_json(id, profile))
+        .ok_or_else(|| ApiError::account_invalid(key, id))
 }
 
 /// `GET /v1/charges?customer=…`.

@@ -50,6 +50,19 @@ impl ApiError {
         }
     }
 
+    /// 403 `account_invalid`: the key may not see the account, or no such account
+    /// exists (Stripe does not say which). The key is named masked, as Stripe does.
+    pub fn account_invalid(key: Option<&str>, account: &str) -> Self {
+        Self {
+            status: 403,
+            ..Self::invalid(format!(
+                "The provided key '{}' does not have access to account '{account}' (or that account does not exist). Application access may have been revoked.",
+                masked_key(key.unwrap_or("sk_"))
+            ))
+            .code("account_invalid")
+        }
+    }
+
     /// 400 `parameter_unknown`.
     pub fn unknown_parameter(name: &str) -> Self {
         Self::invalid(format!("Received unknown parameter: {name}"))
@@ -100,6 +113,22 @@ impl ApiError {
     }
 }
 
+/// A key the way Stripe's messages show it: its `sk_test_` (or `rk_live_`...) prefix,
+/// then asterisks, then its last four characters.
+pub fn masked_key(key: &str) -> String {
+    let prefix_len = key
+        .match_indices('_')
+        .nth(1)
+        .map_or(0, |(i, _)| i + 1)
+        .min(key.len());
+    let (prefix, rest) = key.split_at(prefix_len);
+    let chars: Vec<char> = rest.chars().collect();
+    let shown = if chars.len() > 8 { 4 } else { 0 };
+    let hidden = chars.len() - shown;
+    let tail: String = chars[hidden..].iter().collect();
+    format!("{prefix}{}{tail}", "*".repeat(hidden.max(4)))
+}
+
 /// An amount the way Stripe's messages write it: `$499.00`, `€12.50`, `12.00 CHF`.
 pub fn money(minor: u64, currency: &str) -> String {
     let major = format!("{}.{:02}", minor / 100, minor % 100);
@@ -129,6 +158,16 @@ mod tests {
             json!({"error": {"message": "no key", "type": "authentication_error"}})
         );
         assert_eq!(money(49900, "usd"), "$499.00");
+        assert_eq!(
+            masked_key("sk_test_51Habcdefghijklmn4242"),
+            "sk_test_*****************4242"
+        );
+        // A short key shows nothing of itself.
+        assert_eq!(masked_key("sk_test_platform"), "sk_test_********");
+        assert_eq!(masked_key("x"), "****");
+        let body = ApiError::account_invalid(Some("sk_test_platform"), "acct_x").body();
+        assert_eq!(body["error"]["code"], "account_invalid");
+        assert!(!body.to_string().contains("platform"), "{body}");
         assert_eq!(money(5, "chf"), "0.05 CHF");
     }
 }

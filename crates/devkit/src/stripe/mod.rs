@@ -4,7 +4,10 @@
 //! - `POST /v1/refunds`; `GET /v1/refunds/{id}`, `GET /v1/refunds?charge=|payment_intent=`;
 //!   `GET /v1/charges/{id}` (`expand[]=refunds`), `GET /v1/charges?customer=&limit=`;
 //!   `GET /v1/payment_intents/{id}` (`expand[]=latest_charge`);
-//!   `GET /v1/subscriptions?customer=&status=`, `GET /v1/subscriptions/{id}`. Lists take
+//!   `GET /v1/subscriptions?customer=&status=`, `GET /v1/subscriptions/{id}`;
+//!   `GET /v1/accounts/{id}` as the platform: a seeded account's object (`charges_enabled`,
+//!   `details_submitted`... from the seed, true unless it says otherwise), Stripe's 403
+//!   `account_invalid` for any other (the key masked in the message). Lists take
 //!   `limit` (1–100, default 10), `starting_after` and `ending_before`, newest first.
 //! - Parameters are form-encoded in Stripe's bracket notation (`metadata[k]=v`,
 //!   `expand[]=x`); unknown ones are `parameter_unknown`. Objects come in Stripe's shape

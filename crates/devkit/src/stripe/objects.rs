@@ -4,15 +4,56 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::seed::{Charge, Customer, Refund, StripeSeed, Subscription};
+use super::seed::{Charge, Customer, Refund, SeedAccount, StripeSeed, Subscription};
 
 /// The account a request without `Stripe-Account` acts on (the platform's own).
 /// Nothing is seeded there: direct charges live on connected accounts.
 pub const PLATFORM: &str = "(platform)";
 
+/// A connected account as the platform sees it (`GET /v1/accounts/{id}`); only seeded
+/// accounts have one, so an account that only came to exist through a write is
+/// unknown to the platform, as one that is not connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub name: Option<String>,
+    pub charges_enabled: bool,
+    pub payouts_enabled: bool,
+    pub details_submitted: bool,
+    pub country: String,
+    pub default_currency: String,
+    /// Seconds since the epoch: the account's oldest object's, as no seed says.
+    pub created: i64,
+}
+
+impl Profile {
+    fn of(seed: &SeedAccount) -> Self {
+        let created = seed
+            .customers
+            .iter()
+            .map(|c| c.created)
+            .chain(seed.charges.iter().map(|c| c.created))
+            .min()
+            .unwrap_or(1_700_000_000);
+        Self {
+            name: seed.name.clone(),
+            charges_enabled: seed.charges_enabled.unwrap_or(true),
+            payouts_enabled: seed.payouts_enabled.unwrap_or(true),
+            details_submitted: seed.details_submitted.unwrap_or(true),
+            country: seed.country.clone().unwrap_or_else(|| "US".into()),
+            default_currency: seed
+                .default_currency
+                .clone()
+                .unwrap_or_else(|| "usd".into()),
+            created,
+        }
+    }
+}
+
 /// One account's objects.
 #[derive(Debug, Clone, Default)]
 pub struct Account {
+    /// What `GET /v1/accounts/{id}` answers (seeded accounts only).
+    pub profile: Option<Profile>,
     pub customers: BTreeMap<String, Customer>,
     pub charges: BTreeMap<String, Charge>,
     /// Payment intent id → its charge id.
@@ -32,7 +73,10 @@ impl Store {
     pub fn from_seed(seed: &StripeSeed) -> Self {
         let mut accounts = BTreeMap::new();
         for seeded in &seed.accounts {
-            let mut account = Account::default();
+            let mut account = Account {
+                profile: Some(Profile::of(seeded)),
+                ..Account::default()
+            };
             for customer in &seeded.customers {
                 account
                     .customers
@@ -204,6 +248,55 @@ impl Account {
             "transfer_reversal": null,
         })
     }
+}
+
+/// A connected account as Stripe answers the platform (`GET /v1/accounts/{id}`).
+pub fn account_json(id: &str, profile: &Profile) -> Value {
+    let capability = if profile.charges_enabled {
+        "active"
+    } else {
+        "inactive"
+    };
+    let currently_due: Vec<&str> = if profile.details_submitted {
+        Vec::new()
+    } else {
+        vec![
+            "business_profile.url",
+            "external_account",
+            "tos_acceptance.date",
+        ]
+    };
+    let disabled_reason = (!profile.charges_enabled).then_some(if profile.details_submitted {
+        "under_review"
+    } else {
+        "requirements.past_due"
+    });
+    json!({
+        "id": id,
+        "object": "account",
+        "business_profile": {"name": profile.name, "url": null},
+        "capabilities": {"card_payments": capability, "transfers": capability},
+        "charges_enabled": profile.charges_enabled,
+        "controller": {"type": "application"},
+        "country": profile.country,
+        "created": profile.created,
+        "default_currency": profile.default_currency,
+        "details_submitted": profile.details_submitted,
+        "email": null,
+        "livemode": false,
+        "metadata": {},
+        "payouts_enabled": profile.payouts_enabled,
+        "requirements": {
+            "current_deadline": null,
+            "currently_due": currently_due,
+            "disabled_reason": disabled_reason,
+            "errors": [],
+            "eventually_due": currently_due,
+            "past_due": if profile.charges_enabled { Vec::new() } else { currently_due.clone() },
+            "pending_verification": [],
+        },
+        "type": "standard",
+    })
 }
 
 /// A customer as Stripe answers it.

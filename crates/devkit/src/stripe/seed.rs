@@ -24,6 +24,24 @@ pub struct StripeSeed {
 pub struct SeedAccount {
     /// `acct_…`.
     pub id: String,
+    /// The business's name (`business_profile.name` of `GET /v1/accounts/{id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Whether the account can take charges; true unless the seed says `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charges_enabled: Option<bool>,
+    /// Whether Stripe pays out to the account; true unless the seed says `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payouts_enabled: Option<bool>,
+    /// Whether onboarding was completed; true unless the seed says `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details_submitted: Option<bool>,
+    /// Two-letter country (`US` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Lowercase ISO currency (`usd` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_currency: Option<String>,
     /// Customers.
     #[serde(default)]
     pub customers: Vec<Customer>,

@@ -69,6 +69,10 @@ fn handler(ctx: &Ctx, settings: &Settings, request_url: &str) -> ServeHandler {
     if let Some(origin) = &settings.inngest_api_origin {
         serve = serve.with_api_origin(origin.clone());
     }
+    // Introspection says whether the platform can send events (`has_event_key`).
+    if let Some(key) = &settings.inngest_event_key {
+        serve = serve.with_event_key(key.clone());
+    }
     let serve_url = settings.inngest_serve_url.clone().unwrap_or_else(|| {
         request_url
             .split('?')

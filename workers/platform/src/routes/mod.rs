@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod doctor;
 pub mod front;
 pub mod health;
 pub mod inngest;
