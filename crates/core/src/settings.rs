@@ -5,6 +5,8 @@
 //! refuses every `/api/inngest` call unless `INNGEST_DEV=1` says this is a local
 //! executor, no admin token hides the admin routes.
 
+use support_http::Secret;
+
 use crate::conversation::DEFAULT_TTL_SECS;
 use crate::outbox::MAX_TTL_SECS;
 
@@ -105,7 +107,7 @@ pub mod vars {
 }
 
 /// Where the store lives.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
     /// The worker's D1 binding `DB`.
     D1,
@@ -116,7 +118,7 @@ pub enum Database {
         /// Username.
         username: String,
         /// Password.
-        password: String,
+        password: Secret,
     },
 }
 
@@ -130,20 +132,6 @@ impl Database {
     }
 }
 
-impl std::fmt::Debug for Database {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Database::D1 => f.write_str("D1"),
-            Database::PlanetScale { host, username, .. } => f
-                .debug_struct("PlanetScale")
-                .field("host", host)
-                .field("username", username)
-                .field("password", &"[redacted]")
-                .finish(),
-        }
-    }
-}
-
 /// An approval's wait re-reads its record at least every hour by default.
 pub const DEFAULT_APPROVAL_WAIT_SLICE_SECS: u64 = 3600;
 /// An approved action not executed within ten minutes is reported.
@@ -152,18 +140,18 @@ pub const DEFAULT_EXECUTION_WATCH_SECS: u64 = 600;
 pub const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 30;
 
 /// The outside services the pipeline talks to; a missing key turns that service off.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceSettings {
     /// Keyring for app secrets (parsed by the store).
-    pub app_secrets_keys: Option<String>,
+    pub app_secrets_keys: Option<Secret>,
     /// Front API base URL.
     pub front_api_base: String,
     /// Front API token.
-    pub front_api_token: Option<String>,
+    pub front_api_token: Option<Secret>,
     /// Anthropic base URL.
     pub anthropic_base_url: String,
     /// Anthropic key.
-    pub anthropic_api_key: Option<String>,
+    pub anthropic_api_key: Option<Secret>,
     /// The agent's model.
     pub agent_model: String,
     /// The classifier's model.
@@ -171,55 +159,26 @@ pub struct ServiceSettings {
     /// Stripe base URL.
     pub stripe_api_base: String,
     /// Stripe key.
-    pub stripe_secret_key: Option<String>,
+    pub stripe_secret_key: Option<Secret>,
     /// Slack base URL.
     pub slack_api_base: String,
     /// Slack bot token.
-    pub slack_bot_token: Option<String>,
+    pub slack_bot_token: Option<Secret>,
     /// Slack signing secrets, current first.
-    pub slack_signing_secrets: Vec<String>,
+    pub slack_signing_secrets: Vec<Secret>,
     /// The knowledge base's index, when configured.
     pub knowledge: Option<KnowledgeSettings>,
 }
 
 /// The Upstash Vector index of the knowledge base.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnowledgeSettings {
     /// REST URL.
     pub url: String,
     /// Read-only token (queries); the read-write one when only that is set.
-    pub query_token: String,
+    pub query_token: Secret,
     /// Read-write token (reply candidates), when set.
-    pub write_token: Option<String>,
-}
-
-impl std::fmt::Debug for KnowledgeSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KnowledgeSettings")
-            .field("url", &self.url)
-            .field("write_token", &self.write_token.as_ref().map(|_| "set"))
-            .finish()
-    }
-}
-
-impl std::fmt::Debug for ServiceSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let set = |v: &Option<String>| if v.is_some() { "set" } else { "unset" };
-        f.debug_struct("ServiceSettings")
-            .field("app_secrets_keys", &set(&self.app_secrets_keys))
-            .field("front_api_base", &self.front_api_base)
-            .field("front_api_token", &set(&self.front_api_token))
-            .field("anthropic_base_url", &self.anthropic_base_url)
-            .field("anthropic_api_key", &set(&self.anthropic_api_key))
-            .field("agent_model", &self.agent_model)
-            .field("stripe_api_base", &self.stripe_api_base)
-            .field("stripe_secret_key", &set(&self.stripe_secret_key))
-            .field("slack_api_base", &self.slack_api_base)
-            .field("slack_bot_token", &set(&self.slack_bot_token))
-            .field("slack_signing_secrets", &self.slack_signing_secrets.len())
-            .field("knowledge", &self.knowledge)
-            .finish()
-    }
+    pub write_token: Option<Secret>,
 }
 
 /// A value that is present but unusable.
@@ -238,9 +197,9 @@ pub enum InngestAuth {
     /// Signed calls only, with this key (and the fallback during a rotation).
     Signed {
         /// `signkey-…`.
-        key: String,
+        key: Secret,
         /// The previous key.
-        fallback: Option<String>,
+        fallback: Option<Secret>,
     },
     /// Unsigned calls from a local executor (`INNGEST_DEV=1`).
     Dev,
@@ -252,13 +211,13 @@ pub enum InngestAuth {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     /// Front application-webhook secrets, newest first (empty: webhooks refused).
-    pub front_app_secrets: Vec<String>,
+    pub front_app_secrets: Vec<Secret>,
     /// Front API secrets for legacy rule webhooks (empty: rule webhooks refused).
-    pub front_rule_secrets: Vec<String>,
+    pub front_rule_secrets: Vec<Secret>,
     /// Event API base URL.
     pub inngest_event_api_base: String,
     /// Event API key (none: events wait in the outbox until one is configured).
-    pub inngest_event_key: Option<String>,
+    pub inngest_event_key: Option<Secret>,
     /// How `/api/inngest` authenticates.
     pub inngest_auth: InngestAuth,
     /// Where `/fn/register` lives (Inngest Cloud when unset).
@@ -272,9 +231,9 @@ pub struct Settings {
     /// Response target, seconds.
     pub response_target_secs: u64,
     /// Admin bearer token (none: the admin routes do not exist).
-    pub admin_token: Option<String>,
+    pub admin_token: Option<Secret>,
     /// Session cookie secrets, current first (empty: sign-in does not exist).
-    pub auth_secrets: Vec<String>,
+    pub auth_secrets: Vec<Secret>,
     /// The pipeline's outside services.
     pub services: ServiceSettings,
     /// An approval's wait re-reads its record at least this often (seconds).
@@ -295,6 +254,7 @@ impl Settings {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
+        let secret = |name: &str| get(name).map(Secret::from);
         let flag = |name: &'static str| -> Result<bool, ConfigError> {
             match get(name).as_deref() {
                 None | Some("0" | "false") => Ok(false),
@@ -378,7 +338,7 @@ impl Settings {
                 Database::PlanetScale {
                     host: required(vars::PLANETSCALE_HOST)?,
                     username: required(vars::PLANETSCALE_USERNAME)?,
-                    password: required(vars::PLANETSCALE_PASSWORD)?,
+                    password: required(vars::PLANETSCALE_PASSWORD)?.into(),
                 }
             }
             Some(_) => {
@@ -408,47 +368,49 @@ impl Settings {
                 vars::FRONT_WEBHOOK_SECRET_PREVIOUS,
             ]
             .into_iter()
-            .filter_map(get)
+            .filter_map(secret)
             .collect(),
-            front_rule_secrets: get(vars::FRONT_RULE_WEBHOOK_SECRET).into_iter().collect(),
+            front_rule_secrets: secret(vars::FRONT_RULE_WEBHOOK_SECRET)
+                .into_iter()
+                .collect(),
             inngest_event_api_base: url(vars::INNGEST_EVENT_API_BASE)?
                 .unwrap_or_else(|| DEFAULT_EVENT_API_BASE.to_owned()),
-            inngest_event_key: get(vars::INNGEST_EVENT_KEY),
+            inngest_event_key: secret(vars::INNGEST_EVENT_KEY),
             inngest_auth,
             inngest_api_origin: url(vars::INNGEST_API_ORIGIN)?,
             inngest_serve_url: url(vars::INNGEST_SERVE_URL)?,
             inngest_conformance: flag(vars::INNGEST_CONFORMANCE)?,
             conversation_ttl_secs: ttl,
             response_target_secs: response_target,
-            admin_token: get(vars::ADMIN_TOKEN),
+            admin_token: secret(vars::ADMIN_TOKEN),
             database,
             auth_secrets: auth_secrets(
                 get(vars::BETTER_AUTH_SECRET),
                 get(vars::BETTER_AUTH_SECRET_PREVIOUS),
             )?,
             services: ServiceSettings {
-                app_secrets_keys: get(vars::APP_SECRETS_KEYS),
+                app_secrets_keys: secret(vars::APP_SECRETS_KEYS),
                 front_api_base: url(vars::FRONT_API_BASE)?
                     .unwrap_or_else(|| "https://api2.frontapp.com".into()),
-                front_api_token: get(vars::FRONT_API_TOKEN),
+                front_api_token: secret(vars::FRONT_API_TOKEN),
                 anthropic_base_url: url(vars::ANTHROPIC_BASE_URL)?
                     .unwrap_or_else(|| "https://api.anthropic.com".into()),
-                anthropic_api_key: get(vars::ANTHROPIC_API_KEY),
+                anthropic_api_key: secret(vars::ANTHROPIC_API_KEY),
                 agent_model: get(vars::AGENT_MODEL).unwrap_or_else(|| "claude-sonnet-4-5".into()),
                 classifier_model: get(vars::CLASSIFIER_MODEL)
                     .unwrap_or_else(|| "claude-haiku-4-5".into()),
                 stripe_api_base: url(vars::STRIPE_API_BASE)?
                     .unwrap_or_else(|| "https://api.stripe.com".into()),
-                stripe_secret_key: get(vars::STRIPE_SECRET_KEY),
+                stripe_secret_key: secret(vars::STRIPE_SECRET_KEY),
                 slack_api_base: url(vars::SLACK_API_BASE)?
                     .unwrap_or_else(|| "https://slack.com/api".into()),
-                slack_bot_token: get(vars::SLACK_BOT_TOKEN),
+                slack_bot_token: secret(vars::SLACK_BOT_TOKEN),
                 slack_signing_secrets: [
                     vars::SLACK_SIGNING_SECRET,
                     vars::SLACK_SIGNING_SECRET_PREVIOUS,
                 ]
                 .into_iter()
-                .filter_map(get)
+                .filter_map(secret)
                 .collect(),
                 knowledge: knowledge(
                     url(vars::UPSTASH_VECTOR_REST_URL)?,
@@ -468,7 +430,7 @@ impl Settings {
 fn auth_secrets(
     current: Option<String>,
     previous: Option<String>,
-) -> Result<Vec<String>, ConfigError> {
+) -> Result<Vec<Secret>, ConfigError> {
     const MIN_CHARS: usize = 32;
     match (current, previous) {
         (None, None) => Ok(Vec::new()),
@@ -488,7 +450,10 @@ fn auth_secrets(
                     });
                 }
             }
-            Ok(std::iter::once(current).chain(previous).collect())
+            Ok(std::iter::once(current)
+                .chain(previous)
+                .map(Secret::from)
+                .collect())
         }
     }
 }
@@ -512,8 +477,8 @@ fn knowledge(
         }),
         (Some(url), read, write) => Ok(Some(KnowledgeSettings {
             url,
-            query_token: read.or_else(|| write.clone()).unwrap_or_default(),
-            write_token: write,
+            query_token: read.or_else(|| write.clone()).unwrap_or_default().into(),
+            write_token: write.map(Secret::from),
         })),
     }
 }
@@ -532,9 +497,9 @@ fn bounded(name: &'static str, value: &str, min: i64, max: i64) -> Result<i64, C
     Ok(parsed)
 }
 
-fn signing_key(name: &'static str, key: String) -> Result<String, ConfigError> {
+fn signing_key(name: &'static str, key: String) -> Result<Secret, ConfigError> {
     if key.starts_with("signkey-") {
-        Ok(key)
+        Ok(key.into())
     } else {
         Err(ConfigError {
             name,
@@ -609,7 +574,10 @@ mod tests {
         .knowledge
         .unwrap();
         assert_eq!(
-            (both.query_token.as_str(), both.write_token.as_deref()),
+            (
+                both.query_token.expose(),
+                both.write_token.as_ref().map(Secret::expose)
+            ),
             ("ro", Some("rw"))
         );
         let write_only = settings(&[url, ("UPSTASH_VECTOR_REST_TOKEN", "rw")])
@@ -640,6 +608,37 @@ mod tests {
         assert_eq!(short.name, "BETTER_AUTH_SECRET");
         let orphan = settings(&[("BETTER_AUTH_SECRET_PREVIOUS", long.as_str())]).unwrap_err();
         assert_eq!(orphan.name, "BETTER_AUTH_SECRET");
+    }
+
+    #[test]
+    fn no_secret_shows_in_the_settings_debug_output() {
+        let secrets = [
+            ("FRONT_WEBHOOK_SECRET", "s-front-webhook"),
+            ("FRONT_RULE_WEBHOOK_SECRET", "s-front-rule"),
+            ("INNGEST_EVENT_KEY", "s-inngest-event"),
+            ("INNGEST_SIGNING_KEY", "signkey-test-s-inngest-signing"),
+            ("ADMIN_TOKEN", "s-admin-token"),
+            (
+                "BETTER_AUTH_SECRET",
+                "s-better-auth-secret-0123456789abcdef",
+            ),
+            ("APP_SECRETS_KEYS", "k1:s-app-secrets"),
+            ("FRONT_API_TOKEN", "s-front-api"),
+            ("ANTHROPIC_API_KEY", "s-anthropic"),
+            ("STRIPE_SECRET_KEY", "s-stripe"),
+            ("SLACK_BOT_TOKEN", "s-slack-bot"),
+            ("SLACK_SIGNING_SECRET", "s-slack-signing"),
+            ("UPSTASH_VECTOR_REST_URL", "https://index.example"),
+            ("UPSTASH_VECTOR_REST_TOKEN", "s-upstash-rw"),
+            ("UPSTASH_VECTOR_REST_READONLY_TOKEN", "s-upstash-ro"),
+            ("DATABASE", "planetscale"),
+            ("PLANETSCALE_HOST", "aws.connect.psdb.cloud"),
+            ("PLANETSCALE_USERNAME", "user"),
+            ("PLANETSCALE_PASSWORD", "s-planetscale"),
+        ];
+        let debug = format!("{:?}", settings(&secrets).unwrap());
+        assert!(!debug.contains("s-"), "{debug}");
+        assert!(debug.contains("index.example") && debug.contains("[redacted]"));
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod body;
 mod path;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
+mod secret;
 #[cfg(all(feature = "worker", target_arch = "wasm32"))]
 mod worker_body;
 #[cfg(all(feature = "worker", target_arch = "wasm32"))]
@@ -35,6 +36,7 @@ pub use body::{check_content_length, BodyError, CappedBody};
 pub use path::encode_path_segment;
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::ReqwestTransport;
+pub use secret::Secret;
 #[cfg(all(feature = "worker", target_arch = "wasm32"))]
 pub use worker_body::read_request_body;
 #[cfg(all(feature = "worker", target_arch = "wasm32"))]

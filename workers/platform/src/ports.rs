@@ -290,7 +290,7 @@ pub mod store {
                 username,
                 password,
             } => Arc::new(PlanetScaleExec::new(
-                &PlanetScaleConfig::new(&host, &username, &password),
+                &PlanetScaleConfig::new(&host, &username, password.expose()),
                 Arc::new(FetchTransport),
             )),
         };
@@ -322,7 +322,13 @@ pub mod pipeline {
     /// `APP_SECRETS_KEYS`, no D1) there is no pipeline, and the reason is logged.
     pub fn ports(env: &Env, settings: &Settings) -> Option<PipelinePorts> {
         let services = &settings.services;
-        let store = match super::store::open(env, services.app_secrets_keys.as_deref()) {
+        let store = match super::store::open(
+            env,
+            services
+                .app_secrets_keys
+                .as_ref()
+                .map(support_http::Secret::expose),
+        ) {
             Ok(store) => store,
             Err(err) => {
                 worker::console_error!("the support pipeline is off: {err}");
@@ -334,28 +340,28 @@ pub mod pipeline {
             front: services.front_api_token.as_ref().map(|token| {
                 FrontClient::new(
                     services.front_api_base.clone(),
-                    token.clone(),
+                    token.expose(),
                     transport.clone(),
                 )
             }),
             anthropic: services.anthropic_api_key.as_ref().map(|key| {
                 AnthropicClient::new(
                     services.anthropic_base_url.clone(),
-                    key.clone(),
+                    key.expose(),
                     transport.clone(),
                 )
             }),
             stripe: services.stripe_secret_key.as_ref().map(|key| {
                 Arc::new(StripeClient::new(
                     services.stripe_api_base.clone(),
-                    key.clone(),
+                    key.expose(),
                     transport.clone(),
                 ))
             }),
             slack: services.slack_bot_token.as_ref().map(|token| {
                 SlackClient::new(
                     services.slack_api_base.clone(),
-                    token.clone(),
+                    token.expose(),
                     transport.clone(),
                 )
             }),
@@ -371,11 +377,11 @@ pub mod pipeline {
             audit_retention: Duration::from_secs(settings.audit_retention_days * 24 * 3600),
             warn: |line| worker::console_warn!("{line}"),
             knowledge: services.knowledge.as_ref().map(|k| KnowledgeIndex {
-                query: VectorIndex::new(k.url.clone(), k.query_token.clone(), transport.clone()),
+                query: VectorIndex::new(k.url.clone(), k.query_token.expose(), transport.clone()),
                 write: k
                     .write_token
                     .as_ref()
-                    .map(|t| VectorIndex::new(k.url.clone(), t.clone(), transport.clone())),
+                    .map(|t| VectorIndex::new(k.url.clone(), t.expose(), transport.clone())),
             }),
             transport,
         };
@@ -389,7 +395,10 @@ pub mod pipeline {
     pub fn events(settings: &Settings) -> EventApi<FetchTransport> {
         EventApi::new(
             &settings.inngest_event_api_base,
-            settings.inngest_event_key.as_deref().unwrap_or_default(),
+            settings
+                .inngest_event_key
+                .as_ref()
+                .map_or("", support_http::Secret::expose),
             FetchTransport,
         )
     }

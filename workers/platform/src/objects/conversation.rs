@@ -699,7 +699,11 @@ impl Inner {
         batch: &[Pending],
         timeout: Duration,
     ) -> (Attempt, String) {
-        let Some(key) = settings.inngest_event_key.as_deref() else {
+        let Some(key) = settings
+            .inngest_event_key
+            .as_ref()
+            .map(support_http::Secret::expose)
+        else {
             return (
                 Attempt::NoAnswer,
                 "INNGEST_EVENT_KEY is not configured: events wait in the outbox".into(),

@@ -34,7 +34,11 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Refuse unless the request carries the admin token (compared in constant time).
 pub fn authorize(req: &Request, ctx: &Ctx) -> Result<(), ApiError> {
     let settings = ctx.settings()?;
-    let Some(token) = settings.admin_token.as_deref() else {
+    let Some(token) = settings
+        .admin_token
+        .as_ref()
+        .map(support_http::Secret::expose)
+    else {
         return Err(ApiError::not_found());
     };
     let given = bearer(req).unwrap_or_default();

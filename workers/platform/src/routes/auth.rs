@@ -34,7 +34,11 @@ pub fn secrets(ctx: &Ctx) -> Result<Vec<String>, ApiError> {
     if settings.auth_secrets.is_empty() {
         return Err(ApiError::not_found());
     }
-    Ok(settings.auth_secrets.clone())
+    Ok(settings
+        .auth_secrets
+        .iter()
+        .map(|s| s.expose().to_owned())
+        .collect())
 }
 
 /// Cookies are `Secure` (and `__Secure-` named) unless the platform is served over

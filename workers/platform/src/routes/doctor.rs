@@ -202,7 +202,7 @@ fn settings_states(s: &Settings) -> Vec<SettingState> {
         optional(
             vars::UPSTASH_VECTOR_REST_READONLY_TOKEN,
             // Without it, queries run with the read-write token.
-            knowledge.is_some_and(|k| k.write_token.as_deref() != Some(k.query_token.as_str())),
+            knowledge.is_some_and(|k| k.write_token.as_ref() != Some(&k.query_token)),
             "queries run with the read-write token (or knowledge is off)",
         ),
         optional(
@@ -224,7 +224,7 @@ async fn front(settings: &Settings, transport: Arc<dyn Transport>) -> Check {
             "a Front API token (Front → Settings → Developers → API tokens)",
         );
     };
-    let client = FrontClient::new(services.front_api_base.clone(), token.clone(), transport)
+    let client = FrontClient::new(services.front_api_base.clone(), token.expose(), transport)
         .with_timeout(CALL_TIMEOUT);
     match client.me().await {
         Ok(me) => Check::ok(
@@ -279,7 +279,7 @@ async fn slack(settings: &Settings, transport: Arc<dyn Transport>) -> Check {
             "the Slack app's Bot User OAuth Token (xoxb-…)",
         );
     };
-    let client = SlackClient::new(services.slack_api_base.clone(), token.clone(), transport)
+    let client = SlackClient::new(services.slack_api_base.clone(), token.expose(), transport)
         .with_timeout(CALL_TIMEOUT);
     match client.auth_test().await {
         Ok(me) => {
@@ -334,25 +334,31 @@ fn slack_error(e: &SlackError) -> String {
 async fn store_checks(ctx: &Ctx, settings: &Settings, transport: Arc<dyn Transport>) -> Vec<Check> {
     const NAME: &str = "database";
     let database = settings.database.name();
-    let store =
-        match crate::ports::store::open(&ctx.env, settings.services.app_secrets_keys.as_deref()) {
-            Ok(store) => store,
-            Err(e) => {
-                // The store's errors never carry key material or values.
-                worker::console_warn!("doctor: the store cannot be opened: {e}");
-                return vec![Check::fail(
-                    NAME,
-                    format!(
-                        "{database}: the store cannot be opened: {}",
-                        cut(&e.to_string())
-                    ),
-                    format!(
+    let store = match crate::ports::store::open(
+        &ctx.env,
+        settings
+            .services
+            .app_secrets_keys
+            .as_ref()
+            .map(support_http::Secret::expose),
+    ) {
+        Ok(store) => store,
+        Err(e) => {
+            // The store's errors never carry key material or values.
+            worker::console_warn!("doctor: the store cannot be opened: {e}");
+            return vec![Check::fail(
+                NAME,
+                format!(
+                    "{database}: the store cannot be opened: {}",
+                    cut(&e.to_string())
+                ),
+                format!(
                     "check the database binding and {} (id:base64 of 32 bytes, comma separated)",
                     vars::APP_SECRETS_KEYS
                 ),
-                )];
-            }
-        };
+            )];
+        }
+    };
     let apps = match within(DATABASE_TIMEOUT, store.app_names()).await {
         Some(Ok(apps)) => apps,
         Some(Err(e)) => {
@@ -381,7 +387,7 @@ async fn store_checks(ctx: &Ctx, settings: &Settings, transport: Arc<dyn Transpo
     let stripe = settings.services.stripe_secret_key.as_ref().map(|key| {
         StripeClient::new(
             settings.services.stripe_api_base.clone(),
-            key.clone(),
+            key.expose(),
             transport.clone(),
         )
         .with_timeout(CALL_TIMEOUT)

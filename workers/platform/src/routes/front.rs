@@ -75,14 +75,18 @@ fn verify(req: &Request, body: &[u8], settings: &Settings) -> Result<Signed, Api
     let signature = header(req, "x-front-signature");
     let timestamp = header(req, "x-front-request-timestamp");
     let (signed, verified) = if timestamp.is_none() && !settings.front_rule_secrets.is_empty() {
-        let verified = front::verify_rule(signature.as_deref(), body, &settings.front_rule_secrets);
+        let verified = front::verify_rule(
+            signature.as_deref(),
+            body,
+            &support_http::Secret::expose_all(&settings.front_rule_secrets),
+        );
         (Signed::Rule, verified.map(|_| ()))
     } else {
         let verified = front::verify_app(
             signature.as_deref(),
             timestamp.as_deref(),
             body,
-            &settings.front_app_secrets,
+            &support_http::Secret::expose_all(&settings.front_app_secrets),
             &SystemClock,
         );
         (Signed::App, verified.map(|_| ()))

@@ -58,9 +58,9 @@ pub async fn serve(mut req: Request, ctx: Ctx) -> ApiResult {
 fn handler(ctx: &Ctx, settings: &Settings, request_url: &str) -> ServeHandler {
     let mut serve = match &settings.inngest_auth {
         InngestAuth::Signed { key, fallback } => {
-            let mut serve = ServeConfig::cloud(APP_ID, key.clone());
+            let mut serve = ServeConfig::cloud(APP_ID, key.expose());
             if let Some(fallback) = fallback {
-                serve = serve.with_fallback_key(fallback.clone());
+                serve = serve.with_fallback_key(fallback.expose());
             }
             serve
         }
@@ -71,7 +71,7 @@ fn handler(ctx: &Ctx, settings: &Settings, request_url: &str) -> ServeHandler {
     }
     // Introspection says whether the platform can send events (`has_event_key`).
     if let Some(key) = &settings.inngest_event_key {
-        serve = serve.with_event_key(key.clone());
+        serve = serve.with_event_key(key.expose());
     }
     let serve_url = settings.inngest_serve_url.clone().unwrap_or_else(|| {
         request_url

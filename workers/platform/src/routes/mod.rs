@@ -32,9 +32,15 @@ impl Ctx {
     /// cannot be opened.
     pub fn store(&self) -> Result<std::sync::Arc<support_store::SqlStore>, ApiError> {
         let settings = self.settings()?;
-        crate::ports::store::open(&self.env, settings.services.app_secrets_keys.as_deref()).map_err(
-            |e| ApiError::new(503, "the store is not configured; see the logs").with_cause(e),
+        crate::ports::store::open(
+            &self.env,
+            settings
+                .services
+                .app_secrets_keys
+                .as_ref()
+                .map(support_http::Secret::expose),
         )
+        .map_err(|e| ApiError::new(503, "the store is not configured; see the logs").with_cause(e))
     }
 
     /// The pipeline's store and services (what deciding an approval needs); a 503 when
