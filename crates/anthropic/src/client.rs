@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use support_http::{HttpRequest, Transport};
+use support_http::{ApiBase, Credential, Secret, Transport};
 
 use crate::error::{request_id_of, AnthropicError};
 use crate::types::{MessagesRequest, MessagesResponse};
@@ -19,22 +19,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Client of the Anthropic Messages API. It never sleeps or retries: a retryable failure
 /// comes back as an [`AnthropicError`] carrying the server's `retry-after`, for the caller
 /// (an Inngest step) to retry durably.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AnthropicClient {
-    messages_url: String,
-    api_key: String,
-    transport: Arc<dyn Transport>,
-    timeout: Duration,
-}
-
-impl std::fmt::Debug for AnthropicClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AnthropicClient")
-            .field("messages_url", &self.messages_url)
-            .field("api_key", &"<redacted>")
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
+    base: ApiBase,
 }
 
 impl AnthropicClient {
@@ -42,20 +29,23 @@ impl AnthropicClient {
     /// `http://127.0.0.1:8288/anthropic`), authenticating with `api_key`.
     pub fn new(
         base_url: impl AsRef<str>,
-        api_key: impl Into<String>,
+        api_key: impl Into<Secret>,
         transport: Arc<dyn Transport>,
     ) -> Self {
+        let credential = Credential::Header {
+            name: "x-api-key",
+            value: api_key.into(),
+        };
         AnthropicClient {
-            messages_url: format!("{}/v1/messages", base_url.as_ref().trim_end_matches('/')),
-            api_key: api_key.into(),
-            transport,
-            timeout: DEFAULT_TIMEOUT,
+            base: ApiBase::new(base_url, credential, transport, DEFAULT_TIMEOUT)
+                .with_header("anthropic-version", API_VERSION)
+                .with_header("accept", "application/json"),
         }
     }
 
     /// Change the per-request timeout (default [`DEFAULT_TIMEOUT`]).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.base = self.base.with_timeout(timeout);
         self
     }
 
@@ -66,12 +56,11 @@ impl AnthropicClient {
     ) -> Result<MessagesResponse, AnthropicError> {
         let body =
             serde_json::to_vec(request).map_err(|e| AnthropicError::Encode(e.to_string()))?;
-        let http = HttpRequest::post_json(&self.messages_url, body, self.timeout)
-            .header("x-api-key", &self.api_key)
-            .header("anthropic-version", API_VERSION)
-            .header("accept", "application/json");
+        let http = self
+            .base
+            .request("POST", self.base.url("/v1/messages"), Some(body));
         let response = self
-            .transport
+            .base
             .send(http)
             .await
             .map_err(AnthropicError::Transport)?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use support_http::{encode_path_segment, HttpRequest, HttpResponse, Transport};
+use support_http::{encode_path_segment, ApiBase, Credential, HttpResponse, Secret, Transport};
 
 use crate::models::{ListBody, Page};
 use crate::FrontError;
@@ -20,23 +20,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_PAGES: usize = 100;
 
 /// A Front Core API client over any [`Transport`]. Cheap to clone.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct FrontClient {
-    base_url: String,
-    token: String,
-    transport: Arc<dyn Transport>,
-    timeout: Duration,
-}
-
-impl std::fmt::Debug for FrontClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The token stays out of logs.
-        f.debug_struct("FrontClient")
-            .field("base_url", &self.base_url)
-            .field("token", &"<redacted>")
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
+    base: ApiBase,
 }
 
 impl FrontClient {
@@ -44,26 +30,28 @@ impl FrontClient {
     /// `http://127.0.0.1:8288/front`) authenticated with an API token.
     pub fn new(
         base_url: impl Into<String>,
-        api_token: impl Into<String>,
+        api_token: impl Into<Secret>,
         transport: Arc<dyn Transport>,
     ) -> Self {
-        Self {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
-            token: api_token.into(),
+        let base = ApiBase::new(
+            base_url.into(),
+            Credential::Bearer(api_token.into()),
             transport,
-            timeout: DEFAULT_TIMEOUT,
-        }
+            DEFAULT_TIMEOUT,
+        )
+        .with_header("Accept", support_http::JSON_CONTENT_TYPE);
+        Self { base }
     }
 
     /// Give each request this long (default [`DEFAULT_TIMEOUT`]).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.base = self.base.with_timeout(timeout);
         self
     }
 
     /// The API's base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.base.base_url()
     }
 
     /// The page `next` points at (a [`Page::next`] from an earlier answer). Only links
@@ -79,7 +67,7 @@ impl FrontClient {
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
+        self.base.url(path)
     }
 
     /// Send a request; any non-2xx answer becomes its [`FrontError`].
@@ -89,27 +77,7 @@ impl FrontClient {
         url: String,
         body: Option<Vec<u8>>,
     ) -> Result<HttpResponse, FrontError> {
-        let mut headers = vec![
-            ("Authorization".to_owned(), format!("Bearer {}", self.token)),
-            (
-                "Accept".to_owned(),
-                support_http::JSON_CONTENT_TYPE.to_owned(),
-            ),
-        ];
-        if body.is_some() {
-            headers.push((
-                "Content-Type".to_owned(),
-                support_http::JSON_CONTENT_TYPE.to_owned(),
-            ));
-        }
-        let request = HttpRequest {
-            method: method.to_owned(),
-            url,
-            headers,
-            body: body.unwrap_or_default(),
-            timeout: self.timeout,
-        };
-        let response = self.transport.send(request).await?;
+        let response = self.base.send(self.base.request(method, url, body)).await?;
         if response.is_success() {
             Ok(response)
         } else {
@@ -189,8 +157,8 @@ impl FrontClient {
     }
 
     fn is_trusted_link(&self, link: &str) -> bool {
-        if let Some(rest) = link.strip_prefix(&self.base_url) {
-            return rest.is_empty() || rest.starts_with('/') || rest.starts_with('?');
+        if self.base.owns(link) {
+            return true;
         }
         // Front answers with company hosts (`https://acme.api.frontapp.com/...`).
         let Some(rest) = link.strip_prefix("https://") else {
@@ -235,6 +203,7 @@ fn decode<T: DeserializeOwned>(response: &HttpResponse) -> Result<T, FrontError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use support_http::HttpRequest;
 
     struct Nothing;
 

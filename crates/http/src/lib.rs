@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+mod api_base;
 mod auth;
 mod body;
 mod path;
@@ -31,6 +32,7 @@ mod worker_body;
 #[cfg(all(feature = "worker", target_arch = "wasm32"))]
 mod worker_transport;
 
+pub use api_base::{ApiBase, Credential};
 pub use auth::bearer_token;
 pub use body::{check_content_length, BodyError, CappedBody};
 pub use path::encode_path_segment;

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use support_http::{encode_path_segment, HttpRequest, HttpResponse, Transport};
+use support_http::{encode_path_segment, ApiBase, Credential, HttpResponse, Secret, Transport};
 
 use crate::error::{scrub, VectorError};
 use crate::types::{
@@ -40,22 +40,9 @@ use crate::types::{
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A client of one Upstash Vector index.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct VectorIndex {
-    base_url: String,
-    token: String,
-    transport: Arc<dyn Transport>,
-    timeout: Duration,
-}
-
-impl std::fmt::Debug for VectorIndex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VectorIndex")
-            .field("base_url", &self.base_url)
-            .field("token", &"[redacted]")
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
+    base: ApiBase,
 }
 
 impl VectorIndex {
@@ -64,26 +51,33 @@ impl VectorIndex {
     /// read-only token is enough for queries, fetch, range and info).
     pub fn new(
         base_url: impl Into<String>,
-        token: impl Into<String>,
+        token: impl Into<Secret>,
         transport: Arc<dyn Transport>,
     ) -> Self {
         Self {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
-            token: token.into(),
-            transport,
-            timeout: DEFAULT_TIMEOUT,
+            base: ApiBase::new(
+                base_url.into(),
+                Credential::Bearer(token.into()),
+                transport,
+                DEFAULT_TIMEOUT,
+            ),
         }
     }
 
     /// Change the timeout of each request (default [`DEFAULT_TIMEOUT`]).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.base = self.base.with_timeout(timeout);
         self
     }
 
     /// The index's base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.base.base_url()
+    }
+
+    /// The token, only to scrub it from an error message that might quote it.
+    fn token(&self) -> &str {
+        self.base.credential().secret().map_or("", Secret::expose)
     }
 
     /// `POST /upsert-data[/{ns}]`: Upstash embeds each record's `data` with the index's
@@ -224,25 +218,24 @@ impl VectorIndex {
 
     /// `GET /info`: counts, dimension, similarity function and namespaces of the index.
     pub async fn info(&self) -> Result<IndexInfo, VectorError> {
-        self.call("GET", format!("{}/info", self.base_url), None)
-            .await
+        self.call("GET", self.base.url("/info"), None).await
     }
 
     /// `GET /list-namespaces`: every namespace's name (the default one is `""`).
     pub async fn list_namespaces(&self) -> Result<Vec<String>, VectorError> {
-        self.call("GET", format!("{}/list-namespaces", self.base_url), None)
+        self.call("GET", self.base.url("/list-namespaces"), None)
             .await
     }
 
     /// `{base}/{command}`, plus `/{namespace}` (percent-encoded) unless it is the default.
     fn url(&self, command: &str, namespace: &str) -> Result<String, VectorError> {
         if namespace.is_empty() {
-            return Ok(format!("{}/{command}", self.base_url));
+            return Ok(self.base.url(&format!("/{command}")));
         }
         let segment = encode_path_segment(namespace).ok_or_else(|| {
             VectorError::InvalidInput(format!("{namespace:?} cannot be a namespace"))
         })?;
-        Ok(format!("{}/{command}/{segment}", self.base_url))
+        Ok(self.base.url(&format!("/{command}/{segment}")))
     }
 
     async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
@@ -265,23 +258,9 @@ impl VectorIndex {
         url: String,
         body: Option<Vec<u8>>,
     ) -> Result<T, VectorError> {
-        let mut headers = vec![("Authorization".to_owned(), format!("Bearer {}", self.token))];
-        if body.is_some() {
-            headers.push((
-                "Content-Type".to_owned(),
-                support_http::JSON_CONTENT_TYPE.to_owned(),
-            ));
-        }
-        let request = HttpRequest {
-            method: method.to_owned(),
-            url,
-            headers,
-            body: body.unwrap_or_default(),
-            timeout: self.timeout,
-        };
-        let response = self.transport.send(request).await?;
+        let response = self.base.send(self.base.request(method, url, body)).await?;
         if !response.is_success() {
-            return Err(VectorError::from_response(&response, &self.token));
+            return Err(VectorError::from_response(&response, self.token()));
         }
         self.unwrap_result(&response)
     }
@@ -310,7 +289,7 @@ impl VectorIndex {
         if let Some(message) = envelope.error {
             return Err(VectorError::Api {
                 status: envelope.status.unwrap_or(response.status),
-                message: scrub(message, &self.token),
+                message: scrub(message, self.token()),
             });
         }
         envelope.result.ok_or_else(|| VectorError::Decode {

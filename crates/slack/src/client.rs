@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::json;
-use support_http::{HttpRequest, HttpResponse, Transport};
+use support_http::{ApiBase, Credential, HttpRequest, HttpResponse, Secret, Transport};
 
 use crate::blocks::View;
 use crate::error::Envelope;
@@ -35,23 +35,9 @@ const JSON_UTF8: &str = "application/json; charset=utf-8";
 
 /// A Slack Web API client authenticated with a bot token, over any [`Transport`].
 /// Cheap to clone.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SlackClient {
-    base_url: String,
-    token: String,
-    transport: Arc<dyn Transport>,
-    timeout: Duration,
-}
-
-impl std::fmt::Debug for SlackClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The token stays out of logs.
-        f.debug_struct("SlackClient")
-            .field("base_url", &self.base_url)
-            .field("token", &"<redacted>")
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
+    base: ApiBase,
 }
 
 impl SlackClient {
@@ -59,26 +45,28 @@ impl SlackClient {
     /// `http://127.0.0.1:8288/slack/api`) with a bot token (`xoxb-…`).
     pub fn new(
         base_url: impl Into<String>,
-        bot_token: impl Into<String>,
+        bot_token: impl Into<Secret>,
         transport: Arc<dyn Transport>,
     ) -> Self {
         Self {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
-            token: bot_token.into(),
-            transport,
-            timeout: DEFAULT_TIMEOUT,
+            base: ApiBase::new(
+                base_url.into(),
+                Credential::Bearer(bot_token.into()),
+                transport,
+                DEFAULT_TIMEOUT,
+            ),
         }
     }
 
     /// Give each request this long (default [`DEFAULT_TIMEOUT`]).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.base = self.base.with_timeout(timeout);
         self
     }
 
     /// The API's base URL, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.base.base_url()
     }
 
     /// `auth.test`: who the bot token is (workspace and bot user). A cheap call that
@@ -205,9 +193,10 @@ impl SlackClient {
         fit_blocks(&mut message.blocks)?;
         truncate(&mut message.text, MAX_MESSAGE_TEXT);
         let body = serde_json::to_vec(&message).map_err(|e| SlackError::decode("request", &e))?;
-        let mut request = HttpRequest::post_json(response_url, body, self.timeout);
+        // No credential: the URL itself is the capability.
+        let mut request = HttpRequest::post_json(response_url, body, self.base.timeout());
         request.headers = vec![("Content-Type".to_owned(), JSON_UTF8.to_owned())];
-        let response = self.transport.send(request).await?;
+        let response = self.base.send(request).await?;
         // Slack answers `ok` as text or JSON, and a used or expired URL with a 404 that
         // may name the reason; an explicit `ok: false` is the refusal it names.
         let envelope = serde_json::from_slice::<Envelope>(&response.body).ok();
@@ -222,7 +211,7 @@ impl SlackClient {
         if url.starts_with(RESPONSE_URL_PREFIX) {
             return true;
         }
-        let origin = origin(&self.base_url);
+        let origin = origin(self.base.base_url());
         !origin.is_empty()
             && url
                 .strip_prefix(origin)
@@ -240,7 +229,7 @@ impl SlackClient {
             .request("POST", self.url(method))
             .header("Content-Type", JSON_UTF8);
         request.body = body;
-        self.answer(self.transport.send(request).await?)
+        self.answer(self.base.send(request).await?)
     }
 
     /// A read method: `GET` with query parameters.
@@ -257,21 +246,15 @@ impl SlackClient {
             url.push('?');
             url.push_str(&encoded);
         }
-        self.answer(self.transport.send(self.request("GET", url)).await?)
+        self.answer(self.base.send(self.request("GET", url)).await?)
     }
 
     fn request(&self, method: &str, url: String) -> HttpRequest {
-        HttpRequest {
-            method: method.to_owned(),
-            url,
-            headers: vec![("Authorization".to_owned(), format!("Bearer {}", self.token))],
-            body: Vec::new(),
-            timeout: self.timeout,
-        }
+        self.base.request(method, url, None)
     }
 
     fn url(&self, method: &str) -> String {
-        format!("{}/{method}", self.base_url)
+        self.base.url(&format!("/{method}"))
     }
 
     /// Slack's answer: a non-2xx status is its error; a 2xx body is the `{"ok": ...}`

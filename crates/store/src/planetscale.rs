@@ -20,14 +20,14 @@ use std::time::Duration;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use support_http::{HttpRequest, Transport};
+use support_http::{ApiBase, Credential, Secret, Transport};
 
 use crate::mysql::to_mysql;
 use crate::sql::{Row, SqlExec, Statement};
 use crate::{Result, StoreError, MYSQL_MIGRATIONS};
 
 /// How to reach a PlanetScale database (one branch's credentials).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct PlanetScaleConfig {
     /// `https://<host>` (a bare host gets `https://`); the devkit's stand-in is
     /// `http://127.0.0.1:<port>/planetscale`.
@@ -35,22 +35,12 @@ pub struct PlanetScaleConfig {
     /// The branch password's username.
     pub username: String,
     /// The branch password.
-    pub password: String,
-}
-
-impl std::fmt::Debug for PlanetScaleConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PlanetScaleConfig")
-            .field("base_url", &self.base_url)
-            .field("username", &self.username)
-            .field("password", &"[redacted]")
-            .finish()
-    }
+    pub password: Secret,
 }
 
 impl PlanetScaleConfig {
     /// From `PLANETSCALE_HOST`, `PLANETSCALE_USERNAME` and `PLANETSCALE_PASSWORD`.
-    pub fn new(host: &str, username: &str, password: &str) -> Self {
+    pub fn new(host: &str, username: &str, password: impl Into<Secret>) -> Self {
         let host = host.trim().trim_end_matches('/');
         let base_url = if host.contains("://") {
             host.to_owned()
@@ -60,17 +50,15 @@ impl PlanetScaleConfig {
         Self {
             base_url,
             username: username.to_owned(),
-            password: password.to_owned(),
+            password: password.into(),
         }
     }
 }
 
 /// The store's executor on PlanetScale.
+#[derive(Debug)]
 pub struct PlanetScaleExec {
-    execute_url: String,
-    authorization: String,
-    transport: Arc<dyn Transport>,
-    timeout: Duration,
+    base: ApiBase,
 }
 
 #[derive(Deserialize)]
@@ -185,15 +173,17 @@ fn decode(result: QueryResult) -> Result<Vec<Row>> {
 impl PlanetScaleExec {
     /// An executor for `config` over `transport`.
     pub fn new(config: &PlanetScaleConfig, transport: Arc<dyn Transport>) -> Self {
-        let credentials = format!("{}:{}", config.username, config.password);
+        let credential = Credential::Basic {
+            user: config.username.clone(),
+            password: config.password.clone(),
+        };
         Self {
-            execute_url: format!("{}/psdb.v1alpha1.Database/Execute", config.base_url),
-            authorization: format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(credentials)
+            base: ApiBase::new(
+                &config.base_url,
+                credential,
+                transport,
+                Duration::from_secs(15),
             ),
-            transport,
-            timeout: Duration::from_secs(15),
         }
     }
 
@@ -202,10 +192,13 @@ impl PlanetScaleExec {
     async fn run(&self, query: &str, session: &Value) -> Result<(QueryResult, Value)> {
         let body = serde_json::to_vec(&json!({"query": query, "session": session}))
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        let request = HttpRequest::post_json(&self.execute_url, body, self.timeout)
-            .header("Authorization", &self.authorization);
+        let request = self.base.request(
+            "POST",
+            self.base.url("/psdb.v1alpha1.Database/Execute"),
+            Some(body),
+        );
         let response = self
-            .transport
+            .base
             .send(request)
             .await
             .map_err(|e| StoreError::Database(format!("planetscale: {e}")))?;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use support_http::{HttpRequest, HttpResponse, Transport};
+use support_http::{ApiBase, Credential, HttpResponse, Secret, Transport};
 
 use crate::error::request_id;
 use crate::ids::{check_account_id, check_customer_id, check_id, check_idempotency_key};
@@ -30,21 +30,9 @@ pub struct CreatedRefund {
 }
 
 /// A client of Stripe's API acting on connected accounts.
+#[derive(Debug)]
 pub struct StripeClient {
-    base_url: String,
-    secret_key: String,
-    transport: Arc<dyn Transport>,
-    timeout: Duration,
-}
-
-impl std::fmt::Debug for StripeClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StripeClient")
-            .field("base_url", &self.base_url)
-            .field("secret_key", &"[redacted]")
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
+    base: ApiBase,
 }
 
 impl StripeClient {
@@ -53,20 +41,23 @@ impl StripeClient {
     /// platform's `sk_…` or a restricted `rk_…` key).
     pub fn new(
         base_url: impl Into<String>,
-        secret_key: impl Into<String>,
+        secret_key: impl Into<Secret>,
         transport: Arc<dyn Transport>,
     ) -> Self {
         Self {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
-            secret_key: secret_key.into(),
-            transport,
-            timeout: DEFAULT_TIMEOUT,
+            base: ApiBase::new(
+                base_url.into(),
+                Credential::Bearer(secret_key.into()),
+                transport,
+                DEFAULT_TIMEOUT,
+            )
+            .with_header("Stripe-Version", API_VERSION),
         }
     }
 
     /// Change the timeout of each request.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.base = self.base.with_timeout(timeout);
         self
     }
 
@@ -237,14 +228,8 @@ impl StripeClient {
         form: Form,
         idempotency_key: Option<&str>,
     ) -> Result<HttpResponse, StripeError> {
-        let mut url = format!("{}{path}", self.base_url);
-        let mut headers = vec![
-            (
-                "Authorization".to_owned(),
-                format!("Bearer {}", self.secret_key),
-            ),
-            ("Stripe-Version".to_owned(), API_VERSION.to_owned()),
-        ];
+        let mut url = self.base.url(path);
+        let mut headers = Vec::new();
         if let Some(account) = account {
             headers.push(("Stripe-Account".to_owned(), account.to_owned()));
         }
@@ -264,14 +249,11 @@ impl StripeClient {
         if let Some(key) = idempotency_key {
             headers.push(("Idempotency-Key".to_owned(), key.to_owned()));
         }
-        let request = HttpRequest {
-            method: method.to_owned(),
-            url,
-            headers,
-            body,
-            timeout: self.timeout,
-        };
-        let response = self.transport.send(request).await?;
+        // Stripe takes forms, not JSON: the body and its type are set here.
+        let mut request = self.base.request(method, url, None);
+        request.headers.extend(headers);
+        request.body = body;
+        let response = self.base.send(request).await?;
         if response.is_success() {
             Ok(response)
         } else {

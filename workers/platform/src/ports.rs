@@ -290,7 +290,7 @@ pub mod store {
                 username,
                 password,
             } => Arc::new(PlanetScaleExec::new(
-                &PlanetScaleConfig::new(&host, &username, password.expose()),
+                &PlanetScaleConfig::new(&host, &username, password.clone()),
                 Arc::new(FetchTransport),
             )),
         };
@@ -340,28 +340,28 @@ pub mod pipeline {
             front: services.front_api_token.as_ref().map(|token| {
                 FrontClient::new(
                     services.front_api_base.clone(),
-                    token.expose(),
+                    token.clone(),
                     transport.clone(),
                 )
             }),
             anthropic: services.anthropic_api_key.as_ref().map(|key| {
                 AnthropicClient::new(
                     services.anthropic_base_url.clone(),
-                    key.expose(),
+                    key.clone(),
                     transport.clone(),
                 )
             }),
             stripe: services.stripe_secret_key.as_ref().map(|key| {
                 Arc::new(StripeClient::new(
                     services.stripe_api_base.clone(),
-                    key.expose(),
+                    key.clone(),
                     transport.clone(),
                 ))
             }),
             slack: services.slack_bot_token.as_ref().map(|token| {
                 SlackClient::new(
                     services.slack_api_base.clone(),
-                    token.expose(),
+                    token.clone(),
                     transport.clone(),
                 )
             }),
@@ -377,11 +377,11 @@ pub mod pipeline {
             audit_retention: Duration::from_secs(settings.audit_retention_days * 24 * 3600),
             warn: |line| worker::console_warn!("{line}"),
             knowledge: services.knowledge.as_ref().map(|k| KnowledgeIndex {
-                query: VectorIndex::new(k.url.clone(), k.query_token.expose(), transport.clone()),
+                query: VectorIndex::new(k.url.clone(), k.query_token.clone(), transport.clone()),
                 write: k
                     .write_token
                     .as_ref()
-                    .map(|t| VectorIndex::new(k.url.clone(), t.expose(), transport.clone())),
+                    .map(|t| VectorIndex::new(k.url.clone(), t.clone(), transport.clone())),
             }),
             transport,
         };

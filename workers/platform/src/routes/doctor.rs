@@ -224,7 +224,7 @@ async fn front(settings: &Settings, transport: Arc<dyn Transport>) -> Check {
             "a Front API token (Front → Settings → Developers → API tokens)",
         );
     };
-    let client = FrontClient::new(services.front_api_base.clone(), token.expose(), transport)
+    let client = FrontClient::new(services.front_api_base.clone(), token.clone(), transport)
         .with_timeout(CALL_TIMEOUT);
     match client.me().await {
         Ok(me) => Check::ok(
@@ -279,7 +279,7 @@ async fn slack(settings: &Settings, transport: Arc<dyn Transport>) -> Check {
             "the Slack app's Bot User OAuth Token (xoxb-…)",
         );
     };
-    let client = SlackClient::new(services.slack_api_base.clone(), token.expose(), transport)
+    let client = SlackClient::new(services.slack_api_base.clone(), token.clone(), transport)
         .with_timeout(CALL_TIMEOUT);
     match client.auth_test().await {
         Ok(me) => {
@@ -387,7 +387,7 @@ async fn store_checks(ctx: &Ctx, settings: &Settings, transport: Arc<dyn Transpo
     let stripe = settings.services.stripe_secret_key.as_ref().map(|key| {
         StripeClient::new(
             settings.services.stripe_api_base.clone(),
-            key.expose(),
+            key.clone(),
             transport.clone(),
         )
         .with_timeout(CALL_TIMEOUT)
