@@ -16,12 +16,16 @@
 //!   sent to the platform's interactions URL, and a page at `/slack` to click by hand.
 //! - [`upstash`]: Upstash Vector's REST API under `/upstash`: one hybrid index (dense +
 //!   BM25 sparse, hosted-embedding semantics for `data`), namespaces, metadata filters.
+//! - [`axiom`]: Axiom's ingest API under `/axiom` (events per dataset).
+//! - [`langfuse`]: Langfuse's ingestion API under `/langfuse` (traces, observations).
 
 pub mod anthropic;
+pub mod axiom;
 pub mod executor;
 pub mod expr;
 pub mod front;
 pub mod inngest;
+pub mod langfuse;
 pub mod planetscale;
 pub mod slack;
 pub mod stripe;
@@ -58,6 +62,10 @@ pub struct Config {
     pub upstash: upstash::UpstashConfig,
     /// The PlanetScale stand-in's MySQL server and password.
     pub planetscale: planetscale::PlanetScaleConfig,
+    /// The Axiom stand-in's API token.
+    pub axiom: axiom::AxiomConfig,
+    /// The Langfuse stand-in's key pair.
+    pub langfuse: langfuse::LangfuseConfig,
 }
 
 /// The full devkit router.
@@ -89,6 +97,12 @@ pub fn router(config: &Config) -> Router {
         )))
         .merge(anthropic::router(anthropic::Anthropic::new(
             config.anthropic_api_key.clone(),
+        )))
+        .merge(axiom::router(axiom::AxiomStandIn::new(
+            config.axiom.clone(),
+        )))
+        .merge(langfuse::router(langfuse::LangfuseStandIn::new(
+            config.langfuse.clone(),
         )))
 }
 

@@ -82,6 +82,18 @@ struct Args {
     /// PLANETSCALE_PASSWORD); any non-empty one when absent.
     #[arg(long, env = "DEVKIT_PLANETSCALE_PASSWORD", hide_env_values = true)]
     planetscale_password: Option<String>,
+    /// API token the Axiom stand-in requires (`Authorization: Bearer …`); any non-empty
+    /// token when absent.
+    #[arg(long, env = "DEVKIT_AXIOM_TOKEN", hide_env_values = true)]
+    axiom_token: Option<String>,
+    /// Public key the Langfuse stand-in requires (the Basic username); any non-empty
+    /// one when absent.
+    #[arg(long, env = "DEVKIT_LANGFUSE_PUBLIC_KEY", hide_env_values = true)]
+    langfuse_public_key: Option<String>,
+    /// Secret key the Langfuse stand-in requires (the Basic password); any non-empty
+    /// one when absent.
+    #[arg(long, env = "DEVKIT_LANGFUSE_SECRET_KEY", hide_env_values = true)]
+    langfuse_secret_key: Option<String>,
 }
 
 #[tokio::main]
@@ -129,6 +141,13 @@ async fn main() -> anyhow::Result<()> {
             mysql_url: args.mysql_url.clone(),
             password: args.planetscale_password,
         },
+        axiom: support_devkit::axiom::AxiomConfig {
+            token: args.axiom_token,
+        },
+        langfuse: support_devkit::langfuse::LangfuseConfig {
+            public_key: args.langfuse_public_key,
+            secret_key: args.langfuse_secret_key,
+        },
     };
     let running = support_devkit::start(args.addr, &config).await?;
     println!("devkit listening on {}", running.url());
@@ -170,6 +189,14 @@ async fn main() -> anyhow::Result<()> {
     );
     println!(
         "  Upstash Vector      {}/upstash (UPSTASH_VECTOR_REST_URL; state: /_devkit/upstash/state)",
+        running.url()
+    );
+    println!(
+        "  Axiom               POST {}/axiom/v1/datasets/<dataset>/ingest (events: /_devkit/axiom/events)",
+        running.url()
+    );
+    println!(
+        "  Langfuse            POST {}/langfuse/api/public/ingestion (traces: /_devkit/langfuse/traces)",
         running.url()
     );
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
