@@ -25,6 +25,30 @@ pub async fn classify_with_llm(
     input: &ClassifyInput,
     signals: Signals,
 ) -> Result<Classification, ClassifierError> {
+    classify_with_llm_observed(client, model, input, signals)
+        .await
+        .map(|c| c.classification)
+}
+
+/// A classification with the model call that made it (for telemetry: the request,
+/// the answer and its token usage).
+#[derive(Debug, Clone)]
+pub struct ObservedClassification {
+    /// The classification.
+    pub classification: Classification,
+    /// What was sent.
+    pub request: MessagesRequest,
+    /// What came back.
+    pub response: support_anthropic::MessagesResponse,
+}
+
+/// [`classify_with_llm`], answering the model call too.
+pub async fn classify_with_llm_observed(
+    client: &AnthropicClient,
+    model: &str,
+    input: &ClassifyInput,
+    signals: Signals,
+) -> Result<ObservedClassification, ClassifierError> {
     let mut request = MessagesRequest::new(model, 512);
     request.system = vec![SystemBlock::cached(classify::llm_system_prompt())];
     request.tools = vec![Tool::new(
@@ -40,6 +64,11 @@ pub async fn classify_with_llm(
         .into_iter()
         .find(|c| c.name == classify::LLM_TOOL_NAME)
         .ok_or(ClassifierError::NoToolCall)?;
-    Ok(classify::from_llm_tool_input(call.input, signals)
-        .unwrap_or_else(|_| classify::without_llm(input, signals)))
+    let classification = classify::from_llm_tool_input(call.input, signals)
+        .unwrap_or_else(|_| classify::without_llm(input, signals));
+    Ok(ObservedClassification {
+        classification,
+        request,
+        response,
+    })
 }

@@ -22,7 +22,9 @@ pub mod run;
 pub mod toolbox;
 pub mod tools;
 
-pub use classifier::{classify_with_llm, ClassifierError};
+pub use classifier::{
+    classify_with_llm, classify_with_llm_observed, ClassifierError, ObservedClassification,
+};
 pub use effects::{stripe_idempotency_key, EffectError, Effects, Refunded};
 pub use knowledge::Source;
 pub use prompt::{system_blocks, user_message, AgentContext, HistoryItem};

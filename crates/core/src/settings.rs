@@ -97,6 +97,20 @@ pub mod vars {
     pub const AUDIT_RETENTION_DAYS: &str = "AUDIT_RETENTION_DAYS";
     /// Which database holds the store: `d1` (the default) or `planetscale`.
     pub const DATABASE: &str = "DATABASE";
+    /// `production`, `test`, `dev`: the environment telemetry is tagged with.
+    pub const PLATFORM_ENV: &str = "PLATFORM_ENV";
+    /// Axiom's API token (`xaat-…`); telemetry events go to Axiom when set.
+    pub const AXIOM_TOKEN: &str = "AXIOM_TOKEN";
+    /// The Axiom dataset (default `support-traces`).
+    pub const AXIOM_DATASET: &str = "AXIOM_DATASET";
+    /// Axiom's API base URL (default `https://api.axiom.co`).
+    pub const AXIOM_URL: &str = "AXIOM_URL";
+    /// Langfuse's public key (`pk-lf-…`).
+    pub const LANGFUSE_PUBLIC_KEY: &str = "LANGFUSE_PUBLIC_KEY";
+    /// Langfuse's secret key (`sk-lf-…`); traces go to Langfuse when both keys are set.
+    pub const LANGFUSE_SECRET_KEY: &str = "LANGFUSE_SECRET_KEY";
+    /// Langfuse's host (default `https://cloud.langfuse.com`).
+    pub const LANGFUSE_BASE_URL: &str = "LANGFUSE_BASE_URL";
     /// PlanetScale's host (`aws.connect.psdb.cloud`), or a URL (the devkit's
     /// `http://127.0.0.1:8288/planetscale`).
     pub const PLANETSCALE_HOST: &str = "PLANETSCALE_HOST";
@@ -104,6 +118,17 @@ pub mod vars {
     pub const PLANETSCALE_USERNAME: &str = "PLANETSCALE_USERNAME";
     /// The branch password.
     pub const PLANETSCALE_PASSWORD: &str = "PLANETSCALE_PASSWORD";
+}
+
+/// Where telemetry goes: Axiom and Langfuse, each off until configured.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TelemetrySettings {
+    /// `PLATFORM_ENV` (`production` by default).
+    pub environment: String,
+    /// Axiom: base URL, token, dataset.
+    pub axiom: Option<(String, Secret, String)>,
+    /// Langfuse: base URL, public key, secret key.
+    pub langfuse: Option<(String, String, Secret)>,
 }
 
 /// Where the store lives.
@@ -244,6 +269,8 @@ pub struct Settings {
     pub audit_retention_days: u64,
     /// Where the store lives.
     pub database: Database,
+    /// Where telemetry goes.
+    pub telemetry: TelemetrySettings,
 }
 
 impl Settings {
@@ -362,6 +389,42 @@ impl Settings {
                 })
                 .transpose()
         };
+        let telemetry = TelemetrySettings {
+            environment: get(vars::PLATFORM_ENV).unwrap_or_else(|| "production".into()),
+            axiom: secret(vars::AXIOM_TOKEN)
+                .map(|token| -> Result<_, ConfigError> {
+                    Ok((
+                        url(vars::AXIOM_URL)?.unwrap_or_else(|| "https://api.axiom.co".into()),
+                        token,
+                        get(vars::AXIOM_DATASET).unwrap_or_else(|| "support-traces".into()),
+                    ))
+                })
+                .transpose()?,
+            langfuse: match (
+                get(vars::LANGFUSE_PUBLIC_KEY),
+                secret(vars::LANGFUSE_SECRET_KEY),
+            ) {
+                (None, None) => None,
+                (Some(public), Some(secret)) => Some((
+                    url(vars::LANGFUSE_BASE_URL)?
+                        .unwrap_or_else(|| "https://cloud.langfuse.com".into()),
+                    public,
+                    secret,
+                )),
+                (Some(_), None) => {
+                    return Err(ConfigError {
+                        name: vars::LANGFUSE_SECRET_KEY,
+                        reason: "LANGFUSE_PUBLIC_KEY is set without it".into(),
+                    })
+                }
+                (None, Some(_)) => {
+                    return Err(ConfigError {
+                        name: vars::LANGFUSE_PUBLIC_KEY,
+                        reason: "LANGFUSE_SECRET_KEY is set without it".into(),
+                    })
+                }
+            },
+        };
         Ok(Settings {
             front_app_secrets: [
                 vars::FRONT_WEBHOOK_SECRET,
@@ -384,6 +447,7 @@ impl Settings {
             response_target_secs: response_target,
             admin_token: secret(vars::ADMIN_TOKEN),
             database,
+            telemetry,
             auth_secrets: auth_secrets(
                 get(vars::BETTER_AUTH_SECRET),
                 get(vars::BETTER_AUTH_SECRET_PREVIOUS),
@@ -639,6 +703,36 @@ mod tests {
         let debug = format!("{:?}", settings(&secrets).unwrap());
         assert!(!debug.contains("s-"), "{debug}");
         assert!(debug.contains("index.example") && debug.contains("[redacted]"));
+    }
+
+    #[test]
+    fn telemetry_is_off_until_configured_and_langfuse_needs_both_keys() {
+        let none = settings(&[]).unwrap().telemetry;
+        assert_eq!(
+            (none.axiom, none.langfuse, none.environment.as_str()),
+            (None, None, "production")
+        );
+        let both = settings(&[
+            ("PLATFORM_ENV", "test"),
+            ("AXIOM_TOKEN", "xaat-1"),
+            ("LANGFUSE_PUBLIC_KEY", "pk-lf-1"),
+            ("LANGFUSE_SECRET_KEY", "sk-lf-1"),
+            ("LANGFUSE_BASE_URL", "http://127.0.0.1:8288/langfuse/"),
+        ])
+        .unwrap()
+        .telemetry;
+        let (url, token, dataset) = both.axiom.unwrap();
+        assert_eq!(
+            (url.as_str(), token.expose(), dataset.as_str()),
+            ("https://api.axiom.co", "xaat-1", "support-traces")
+        );
+        assert_eq!(both.langfuse.unwrap().0, "http://127.0.0.1:8288/langfuse");
+        assert_eq!(
+            settings(&[("LANGFUSE_PUBLIC_KEY", "pk-lf-1")])
+                .unwrap_err()
+                .name,
+            "LANGFUSE_SECRET_KEY"
+        );
     }
 
     #[test]

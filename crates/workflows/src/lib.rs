@@ -20,6 +20,7 @@ pub mod people;
 pub mod pipeline;
 mod ports;
 pub mod retention;
+pub mod telemetry;
 mod watch;
 
 pub use ports::{ConversationStore, PipelinePorts, PortError, Ports};

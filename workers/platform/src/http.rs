@@ -24,6 +24,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// The status it answers with.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
     /// An error with this status and public message, nothing logged.
     pub fn new(status: u16, public: impl Into<Cow<'static, str>>) -> Self {
         Self {

@@ -16,6 +16,7 @@ mod http;
 mod objects;
 mod ports;
 mod routes;
+mod telemetry;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -375,20 +376,37 @@ async fn dispatch(req: Request, env: Env, ctx: Context) -> ApiResult {
     else {
         return Err(ApiError::not_found());
     };
+    let started = env::now_ms();
+    let method = req.method();
     let ctx = Ctx {
+        telemetry: telemetry::recorder(&env),
         env,
         ctx: Rc::new(ctx),
         params,
     };
-    match route.access {
-        Access::Admin => admin::authorize(&req, &ctx)?,
-        Access::Api | Access::Public => {}
+    let (recorder, worker_ctx, env) = (ctx.telemetry.clone(), ctx.ctx.clone(), ctx.env.clone());
+    let result = async {
+        match route.access {
+            Access::Admin => admin::authorize(&req, &ctx)?,
+            Access::Api | Access::Public => {}
+        }
+        if !route.methods.contains(&method) {
+            let allow: Vec<&str> = route.methods.iter().map(|m| m.as_ref()).collect();
+            return Err(ApiError::method_not_allowed(allow.join(", ")));
+        }
+        (route.handler)(req, ctx).await
     }
-    if !route.methods.contains(&req.method()) {
-        let allow: Vec<&str> = route.methods.iter().map(|m| m.as_ref()).collect();
-        return Err(ApiError::method_not_allowed(allow.join(", ")));
+    .await;
+    if let Some(recorder) = recorder {
+        let status = match &result {
+            Ok(response) => response.status_code(),
+            Err(err) => err.status(),
+        };
+        let now = env::now_ms();
+        recorder.request(method.as_ref(), route.path, status, now - started, now);
+        telemetry::send(&env, &worker_ctx, &recorder);
     }
-    (route.handler)(req, ctx).await
+    result
 }
 
 /// The `{name}` segments of `path` if it matches `pattern`.

@@ -86,6 +86,12 @@ pub mod counters {
         });
     }
 
+    /// Count `name` in this isolate's tally only; the next [`count`] or [`flush`]
+    /// writes it (for code that runs after the answer, with no context to wait on).
+    pub fn tally(name: &'static str) {
+        TALLY.with(|t| t.borrow_mut().add(name));
+    }
+
     /// Write this isolate's tally now (before the stats are read).
     pub async fn flush(env: &Env) -> Result<()> {
         let due = TALLY.with(|t| t.borrow_mut().take(now_ms()));
@@ -320,7 +326,11 @@ pub mod pipeline {
 
     /// The store and the services. Without a readable store (a malformed
     /// `APP_SECRETS_KEYS`, no D1) there is no pipeline, and the reason is logged.
-    pub fn ports(env: &Env, settings: &Settings) -> Option<PipelinePorts> {
+    pub fn ports(
+        env: &Env,
+        settings: &Settings,
+        telemetry: Option<Arc<support_workflows::telemetry::Recorder>>,
+    ) -> Option<PipelinePorts> {
         let services = &settings.services;
         let store = match super::store::open(
             env,
@@ -384,6 +394,7 @@ pub mod pipeline {
                     .map(|t| VectorIndex::new(k.url.clone(), t.clone(), transport.clone())),
             }),
             transport,
+            telemetry,
         };
         Some(PipelinePorts {
             store,

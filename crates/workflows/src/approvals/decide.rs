@@ -187,6 +187,14 @@ pub async fn record(
             .then_some(sensitive),
         sensitive_until: Some(now + services.audit_retention.as_millis() as i64),
     };
+    if let Some(telemetry) = &services.telemetry {
+        telemetry.set_context(crate::telemetry::RunContext::from_action(
+            &action.app_id,
+            &action.conversation_id,
+            &action.context,
+        ));
+        telemetry.audit(&audit);
+    }
     store.audit(&[audit]).await.map_err(|e| e.to_string())?;
     Ok(Recorded::Decided {
         status: record.status,

@@ -214,6 +214,13 @@ async fn run(
             "the event names another app than the action",
         ));
     }
+    if let Some(telemetry) = &services.telemetry {
+        telemetry.set_context(crate::telemetry::RunContext::from_action(
+            &action.app_id,
+            &action.conversation_id,
+            &action.context,
+        ));
+    }
     let exec = Execution {
         store: store.as_ref(),
         services: &services,

@@ -84,7 +84,7 @@ async fn run(
             let result = match classify::fast_path(&input, &signals) {
                 Some(fast) => fast,
                 None => match &services.anthropic {
-                    Some(_) => llm(&services, &input, signals).await?,
+                    Some(_) => llm(&services, &input, signals, audit.run_id).await?,
                     None => classify::without_llm(&input, signals),
                 },
             };
@@ -155,16 +155,31 @@ async fn llm(
     services: &Services,
     input: &ClassifyInput,
     signals: classify::Signals,
+    run_id: &str,
 ) -> Result<Classification, FnError> {
     let Some(anthropic) = &services.anthropic else {
         return Ok(classify::without_llm(input, signals));
     };
-    support_agent::classify_with_llm(anthropic, &services.classifier_model, input, signals)
-        .await
-        .map_err(|e| match &e {
-            support_agent::ClassifierError::Api(api) if api.is_retryable() => {
-                retryable("classifier", &e, api.retry_after())
-            }
-            _ => FnError::new(e.to_string()),
-        })
+    let started_ms = services.now_ms();
+    let observed = support_agent::classify_with_llm_observed(
+        anthropic,
+        &services.classifier_model,
+        input,
+        signals,
+    )
+    .await
+    .map_err(|e| match &e {
+        support_agent::ClassifierError::Api(api) if api.is_retryable() => {
+            retryable("classifier", &e, api.retry_after())
+        }
+        _ => FnError::new(e.to_string()),
+    })?;
+    services.observe_model_call(
+        format!("{run_id}:classifier"),
+        "classifier",
+        &observed.request,
+        &observed.response,
+        started_ms,
+    );
+    Ok(observed.classification)
 }

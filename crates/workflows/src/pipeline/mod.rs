@@ -74,6 +74,8 @@ pub struct Services {
     pub warn: fn(&str),
     /// The knowledge base's index, when configured.
     pub knowledge: Option<KnowledgeIndex>,
+    /// This request's telemetry (Axiom, Langfuse), when configured.
+    pub telemetry: Option<Arc<crate::telemetry::Recorder>>,
 }
 
 /// The knowledge base's Upstash Vector index, one namespace per app (the app's id).
@@ -96,6 +98,30 @@ impl Services {
     /// Milliseconds since the epoch.
     pub fn now_ms(&self) -> i64 {
         self.clock.now_unix_millis()
+    }
+
+    /// Tell telemetry about a model call (nothing when telemetry is off).
+    pub fn observe_model_call(
+        &self,
+        id: String,
+        name: &str,
+        request: &support_anthropic::MessagesRequest,
+        response: &support_anthropic::MessagesResponse,
+        start_ms: i64,
+    ) {
+        if let Some(telemetry) = &self.telemetry {
+            telemetry.model_call(crate::telemetry::ModelCall {
+                id,
+                name: name.to_owned(),
+                model: response.model.clone(),
+                input: serde_json::json!({"system": request.system, "messages": request.messages}),
+                output: serde_json::to_value(&response.content).unwrap_or(Value::Null),
+                usage: usage(&response.usage),
+                parameters: serde_json::json!({"max_tokens": request.max_tokens, "temperature": request.temperature}),
+                start_ms,
+                end_ms: self.now_ms(),
+            });
+        }
     }
 
     /// Stripe on the app's connected account, when both are configured.
@@ -312,6 +338,9 @@ impl Audit<'_> {
             sensitive: None,
             sensitive_until: None,
         };
+        if let Some(telemetry) = &self.services.telemetry {
+            telemetry.audit(&entry);
+        }
         self.store
             .audit(&[entry])
             .await

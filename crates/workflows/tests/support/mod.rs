@@ -294,6 +294,7 @@ pub async fn world(sdk_up: bool) -> World {
             )),
         }),
         transport,
+        telemetry: None,
     };
     let services = Arc::new(services);
     let ports = support_workflows::Ports {

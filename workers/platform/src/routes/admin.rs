@@ -317,7 +317,7 @@ pub async fn decide_faq(mut req: Request, ctx: Ctx) -> ApiResult {
     let body: FaqDecisionBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
     let settings = ctx.settings()?;
-    let ports = crate::ports::pipeline::ports(&ctx.env, &settings)
+    let ports = crate::ports::pipeline::ports(&ctx.env, &settings, ctx.telemetry.clone())
         .ok_or_else(|| ApiError::new(503, "the store is not available; see the logs"))?;
     let proposed = ports
         .store

@@ -45,6 +45,14 @@ pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult {
         .await
         .map_err(ApiError::unavailable)?;
     let record = intake.record(app, &trace_id(), now);
+    if let Some(telemetry) = &ctx.telemetry {
+        // The intake's request event carries the trace id every later event joins on.
+        telemetry.set_context(support_workflows::telemetry::RunContext {
+            trace_id: Some(record.trace_id.clone()),
+            conversation_id: Some(intake.conversation_id.clone()),
+            ..Default::default()
+        });
+    }
     // Not accepted on failure: Front retries on a non-2xx, so nothing is lost.
     let outcome = ConversationClient::new(&ctx.env, &intake.conversation_id)?
         .intake(&record)

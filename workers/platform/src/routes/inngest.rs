@@ -37,6 +37,27 @@ pub async fn serve(mut req: Request, ctx: Ctx) -> ApiResult {
         Vec::new()
     };
     let headers: Vec<(String, String)> = req.headers().entries().collect();
+    if let (Some(telemetry), "POST") = (&ctx.telemetry, method.as_str()) {
+        // The call's function, run and event: the ids and the customer its events name.
+        if let Ok(call) = serde_json::from_slice::<serde_json::Value>(&body) {
+            let function = req
+                .url()?
+                .query_pairs()
+                .find(|(k, _)| k == "fnId")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            let run_id = call
+                .pointer("/ctx/run_id")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            telemetry.set_context(support_workflows::telemetry::RunContext::from_inngest(
+                &function,
+                run_id,
+                call.pointer("/event/data")
+                    .unwrap_or(&serde_json::Value::Null),
+            ));
+        }
+    }
     let handler = handler(&ctx, &settings, &url);
     let response = handler
         .handle(
@@ -86,7 +107,7 @@ fn handler(ctx: &Ctx, settings: &Settings, request_url: &str) -> ServeHandler {
     let events = crate::ports::pipeline::events(settings);
     let ports = Ports {
         conversations: Arc::new(ObjectStore::new(ctx.env.clone())),
-        pipeline: crate::ports::pipeline::ports(&ctx.env, settings),
+        pipeline: crate::ports::pipeline::ports(&ctx.env, settings, ctx.telemetry.clone()),
     };
     let mut handler = ServeHandler::new(serve)
         .with_transport(FetchTransport)

@@ -25,6 +25,8 @@ pub struct Ctx {
     pub ctx: Rc<Context>,
     /// The `{name}` segments of the matched route, in order.
     pub params: Vec<String>,
+    /// This request's telemetry, when Axiom or Langfuse is configured.
+    pub telemetry: Option<std::sync::Arc<support_workflows::telemetry::Recorder>>,
 }
 
 impl Ctx {
@@ -47,7 +49,7 @@ impl Ctx {
     /// the store cannot be opened.
     pub fn pipeline(&self) -> Result<support_workflows::PipelinePorts, ApiError> {
         let settings = self.settings()?;
-        crate::ports::pipeline::ports(&self.env, &settings)
+        crate::ports::pipeline::ports(&self.env, &settings, self.telemetry.clone())
             .ok_or_else(|| ApiError::new(503, "the approval store is not available; see the logs"))
     }
 

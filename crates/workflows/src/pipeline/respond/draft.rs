@@ -32,6 +32,7 @@ pub(super) async fn draft(
         let response: MessagesResponse = step
             .run(&step_id, || async {
                 let started = Instant::now();
+                let started_ms = services.now_ms();
                 let Some(anthropic) = &services.anthropic else {
                     return Err(FnError::non_retriable("no model is configured"));
                 };
@@ -46,6 +47,7 @@ pub(super) async fn draft(
                 row.output = Some(json!({"stopReason": response.stop_reason.as_str(), "toolCalls": response.tool_uses().iter().map(|c| c.name).collect::<Vec<_>>(), "requestId": response.request_id}));
                 row.usage = Some(usage(&response.usage));
                 audit.write(&step_id, row).await?;
+                services.observe_model_call(format!("{}:{step_id}", audit.run_id), &step_id, &request, &response, started_ms);
                 Ok(response)
             })
             .await?;

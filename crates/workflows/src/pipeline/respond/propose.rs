@@ -86,6 +86,8 @@ pub(crate) async fn propose(
                 draft_id: None,
                 // What the approver reads beside the proposals; nothing here executes.
                 context: json!({
+                    // Joins the decision and the execution to the intake in telemetry.
+                    "traceId": message.trace_id,
                     "category": p.classification.category,
                     "confidence": p.classification.confidence,
                     "reasoning": p.classification.reasoning,
