@@ -147,9 +147,12 @@ impl Redactor {
             Value::String(s) => Value::String(self.text(s)),
             Value::Array(items) => Value::Array(items.iter().map(|v| self.value(v)).collect()),
             Value::Object(map) => {
+                // A model's tool call (`{"type": "tool_use", "name": "lookupUser"}`):
+                // its name is the tool's, not a person's.
+                let tool_use = map.get("type").and_then(Value::as_str) == Some("tool_use");
                 let mut out = Map::with_capacity(map.len());
                 for (key, v) in map {
-                    let redacted = if is_personal_key(key) {
+                    let redacted = if is_personal_key(key) && !(tool_use && key == "name") {
                         match v {
                             Value::Null | Value::Bool(_) => v.clone(),
                             _ => Value::String(REDACTED.to_owned()),

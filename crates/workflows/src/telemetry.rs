@@ -232,9 +232,27 @@ impl Recorder {
         inner.axiom.push(Value::Object(event));
     }
 
+    /// Learn the personal values `values` name (an account's name beside its email, a
+    /// customer's name), so that they are redacted in free text too ("Hi Dana").
+    fn learn(&self, values: &[&Value]) {
+        let mut found = Vec::new();
+        for value in values {
+            collect_personal(value, &mut found, 0);
+        }
+        let known = self.lock().context.known.clone();
+        found.retain(|v| !known.contains(v));
+        if !found.is_empty() {
+            self.set_context(RunContext {
+                known: found,
+                ..RunContext::default()
+            });
+        }
+    }
+
     /// An audit row: an Axiom event, and a Langfuse span (model turns are their
     /// generation instead, see [`Recorder::model_call`]).
     pub fn audit(&self, entry: &AuditEntry) {
+        self.learn(&[&entry.input, entry.output.as_ref().unwrap_or(&Value::Null)]);
         let mut inner = self.lock();
         let redactor = inner
             .redactor
@@ -304,6 +322,7 @@ impl Recorder {
     /// A model call: an Axiom event and a Langfuse generation, its messages and answer
     /// redacted.
     pub fn model_call(&self, call: ModelCall) {
+        self.learn(&[&call.input, &call.output]);
         let mut inner = self.lock();
         if !inner.generations.insert(call.id.clone()) {
             return;
@@ -358,6 +377,55 @@ impl Recorder {
             axiom: std::mem::take(&mut inner.axiom),
             langfuse: std::mem::take(&mut inner.langfuse),
         }
+    }
+}
+
+/// Keys whose string value is a person's, wherever they appear.
+const PERSON_KEYS: &[&str] = &[
+    "email",
+    "customer",
+    "customerName",
+    "senderName",
+    "senderEmail",
+    "firstName",
+    "lastName",
+    "fullName",
+    "newName",
+    "currentName",
+];
+
+/// The personal values in `value`: under [`PERSON_KEYS`], and a `name` beside an
+/// `email` or a `userId` (an account, not a tool). JSON inside strings (a tool result
+/// as the model reads it) is read too.
+fn collect_personal(value: &Value, found: &mut Vec<String>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            let account = map.contains_key("email") || map.contains_key("userId");
+            for (key, v) in map {
+                if let Value::String(text) = v {
+                    let personal = PERSON_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+                        || (account && key == "name");
+                    if personal && !text.trim().is_empty() && text.len() <= 200 {
+                        found.push(text.trim().to_owned());
+                    }
+                }
+                collect_personal(v, found, depth + 1);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                collect_personal(item, found, depth + 1);
+            }
+        }
+        Value::String(text) if text.starts_with('{') || text.starts_with('[') => {
+            if let Ok(inner) = serde_json::from_str::<Value>(text) {
+                collect_personal(&inner, found, depth + 1);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -577,6 +645,34 @@ mod tests {
         );
         // The same model call recorded twice (a retried step) is sent once.
         assert!(recorder.take().is_empty());
+    }
+
+    #[test]
+    fn an_account_name_found_in_a_tool_result_is_redacted_in_the_reply_too() {
+        let recorder = Recorder::new("test");
+        recorder.set_context(RunContext::from_inngest(
+            "f",
+            "run_2",
+            &json!({"traceId": "trace_2", "senderEmail": "sam@example.com", "senderName": "Test Customer"}),
+        ));
+        recorder.model_call(ModelCall {
+            id: "run_2:agent turn 1".into(),
+            name: "agent turn 1".into(),
+            model: "claude-haiku-4-5".into(),
+            input: json!({"messages": [{"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1",
+                "content": "{\"found\":true,\"user\":{\"email\":\"casey@example.com\",\"name\":\"Casey Fox\",\"userId\":\"usr_casey\"}}"}]},
+                {"role": "assistant", "content": [{"type": "tool_use", "name": "lookupUser", "input": {"email": "casey@example.com"}}]}]}),
+            output: json!([{"type": "text", "text": "Hi Casey, Fox family discount applied."}]),
+            usage: TokenUsage::default(),
+            parameters: json!({}),
+            start_ms: 0,
+            end_ms: 1,
+        });
+        let all = serde_json::to_string(&recorder.take().langfuse).unwrap();
+        for secret in ["Casey", "Fox", "casey@example.com"] {
+            assert!(!all.contains(secret), "{secret} leaked: {all}");
+        }
+        assert!(all.contains("lookupUser"), "tool names stay: {all}");
     }
 
     #[tokio::test]
