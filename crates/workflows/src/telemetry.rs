@@ -232,6 +232,22 @@ impl Recorder {
         inner.axiom.push(Value::Object(event));
     }
 
+    /// Values to redact from here on (the customer's account as the app knows it).
+    pub fn know(&self, values: &[&str]) {
+        let known: Vec<String> = values
+            .iter()
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if !known.is_empty() {
+            self.set_context(RunContext {
+                known,
+                ..RunContext::default()
+            });
+        }
+    }
+
     /// Learn the personal values `values` name (an account's name beside its email, a
     /// customer's name), so that they are redacted in free text too ("Hi Dana").
     fn learn(&self, values: &[&Value]) {

@@ -134,6 +134,18 @@ async fn run(
             )
         })
         .await?;
+    if let Some(telemetry) = &services.telemetry {
+        // The account as the app knows it: its name is redacted wherever it appears
+        // ("Account: …, name Dana Lee" in the prompt, "Hi Dana" in the reply).
+        let sender = &gathered.context.sender;
+        let mut known = vec![sender.email.as_str()];
+        if let Some(account) = &sender.account {
+            known.push(&account.email);
+            known.extend(account.name.as_deref());
+        }
+        known.extend(gathered.context.customer_name.as_deref());
+        telemetry.know(&known);
+    }
 
     if services.anthropic.is_none() {
         hand_over(
