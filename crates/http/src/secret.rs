@@ -106,9 +106,8 @@ mod tests {
         assert_eq!(s, Secret::from("sk_live_hunter2"));
         assert_ne!(s, Secret::from("sk_live_hunter3"));
         assert_ne!(s, Secret::from("sk_live"));
-        assert!(
-            s == "sk_live_hunter2" && s != "sk_live_hunter" && s == String::from("sk_live_hunter2")
-        );
+        let owned = String::from("sk_live_hunter2");
+        assert!(s == "sk_live_hunter2" && s != "sk_live_hunter" && s == owned);
         #[derive(Debug)]
         #[allow(dead_code)]
         struct Settings {

@@ -1729,16 +1729,13 @@ async fn retention_scrubs_and_deletes_only_what_is_due_in_batches_and_is_idempot
             .count,
         2
     );
-    assert!(
-        store
-            .action("act_old_1")
-            .await
-            .unwrap()
-            .unwrap()
-            .reply
-            .len()
-            > 0
-    );
+    assert!(!store
+        .action("act_old_1")
+        .await
+        .unwrap()
+        .unwrap()
+        .reply
+        .is_empty());
 
     // Batches of two: the oldest first, then the rest, then nothing.
     let first = store
@@ -1852,7 +1849,7 @@ async fn retention_scrubs_and_deletes_only_what_is_due_in_batches_and_is_idempot
         .retain(batch(Rule::DeleteCandidates, false))
         .await
         .unwrap();
-    assert_eq!(gone.ids, [old_candidate.id.clone()]);
+    assert_eq!(gone.ids, std::slice::from_ref(&old_candidate.id));
     assert!(store
         .candidates(&[old_candidate.id])
         .await
