@@ -25,14 +25,17 @@ fn has_word(text: &str, word: &str) -> bool {
 }
 
 async fn axiom_events(conversation: &str) -> Vec<Value> {
-    get(format!("{}/_devkit/axiom/events?dataset=support-traces", devkit()))
-        .await
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|e| e["conversationId"] == conversation)
-        .collect()
+    get(format!(
+        "{}/_devkit/axiom/events?dataset=support-traces",
+        devkit()
+    ))
+    .await
+    .as_array()
+    .cloned()
+    .unwrap_or_default()
+    .into_iter()
+    .filter(|e| e["conversationId"] == conversation)
+    .collect()
 }
 
 async fn langfuse_trace(trace_id: &str) -> Option<Value> {
@@ -53,7 +56,10 @@ async fn events_until(conversation: &str, ready: impl Fn(&[Value]) -> bool) -> V
         if ready(&events) {
             return events;
         }
-        assert!(Instant::now() < deadline, "telemetry never arrived: {events:?}");
+        assert!(
+            Instant::now() < deadline,
+            "telemetry never arrived: {events:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -62,7 +68,9 @@ async fn events_until(conversation: &str, ready: impl Fn(&[Value]) -> bool) -> V
 async fn a_pipeline_run_and_its_decision_reach_axiom_and_langfuse_without_customer_data() {
     inngest_sync().await;
     let words = unique("telemetry");
-    let body = format!("Hi, I bought Total TypeScript last week and I'd like a refund please. {words}");
+    let reason_words = unique("reason");
+    let body =
+        format!("Hi, I bought Total TypeScript last week and I'd like a refund please. {words}");
     let conversation = customer_writes("cha_dev", "dana@example.com", "Refund please", &body).await;
     let respond = finished_run("support-respond", &conversation).await;
     assert_eq!(respond["output"]["outcome"], "proposed", "{respond}");
@@ -95,7 +103,7 @@ async fn a_pipeline_run_and_its_decision_reach_axiom_and_langfuse_without_custom
     // A decision over the API joins the same trace.
     let (status, answer) = api_post(
         &format!("/api/approvals/{action_id}/reject"),
-        json!({"reason": format!("Not this time, Dana. {words}")}),
+        json!({"reason": format!("Not this time, Dana. {reason_words}")}),
     )
     .await;
     assert_eq!(status, 200, "{answer}");
@@ -112,8 +120,14 @@ async fn a_pipeline_run_and_its_decision_reach_axiom_and_langfuse_without_custom
     let deadline = Instant::now() + WITHIN;
     let trace = loop {
         if let Some(trace) = langfuse_trace(&trace_id).await {
-            let observations = trace["observations"].as_array().cloned().unwrap_or_default();
-            if observations.iter().any(|o| o["name"] == "decision: rejected") {
+            let observations = trace["observations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if observations
+                .iter()
+                .any(|o| o["name"] == "decision: rejected")
+            {
                 break trace;
             }
         }
@@ -128,29 +142,72 @@ async fn a_pipeline_run_and_its_decision_reach_axiom_and_langfuse_without_custom
         .collect();
     assert!(!generations.is_empty(), "{trace}");
     for generation in &generations {
-        assert!(generation["model"].as_str().is_some_and(|m| m.starts_with("claude")), "{generation}");
-        assert!(generation["usageDetails"]["input"].as_u64().is_some(), "{generation}");
-        assert!(generation["usageDetails"]["cache_read_input_tokens"].as_u64().is_some(), "{generation}");
-        assert!(generation["costDetails"]["total"].as_f64().is_some_and(|c| c > 0.0), "{generation}");
+        assert!(
+            generation["model"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("claude")),
+            "{generation}"
+        );
+        assert!(
+            generation["usageDetails"]["input"].as_u64().is_some(),
+            "{generation}"
+        );
+        assert!(
+            generation["usageDetails"]["cache_read_input_tokens"]
+                .as_u64()
+                .is_some(),
+            "{generation}"
+        );
+        assert!(
+            generation["costDetails"]["total"]
+                .as_f64()
+                .is_some_and(|c| c > 0.0),
+            "{generation}"
+        );
         assert!(generation["input"]["messages"].is_array(), "{generation}");
     }
-    assert!(observations.iter().any(|o| o["type"] == "SPAN" && o["name"] == "tool_call: lookupUser"), "{trace}");
+    assert!(
+        observations
+            .iter()
+            .any(|o| o["type"] == "SPAN" && o["name"] == "tool_call: lookupUser"),
+        "{trace}"
+    );
 
     // Nothing of the customer's: not their email, not their account's name (as a word:
-    // the devkit's fixture ids such as `ch_3Dana001` are ids, not names), not the words
-    // they or the approver wrote.
-    let everything = format!("{} {}", serde_json::to_string(&events).unwrap(), trace);
-    for personal in ["dana@example.com", "Dana Lee", "Test Customer", &words] {
-        assert!(!everything.contains(personal), "{personal} reached telemetry: {everything}");
+    // the devkit's fixture ids such as `ch_3Dana001` are ids, not names), not what the
+    // approver wrote. The message's words reach only Langfuse's generations (the
+    // prompt, personal data taken out), never Axiom's events.
+    let axiom = serde_json::to_string(&events).unwrap();
+    assert!(
+        !axiom.contains(&words),
+        "the message reached Axiom: {axiom}"
+    );
+    let everything = format!("{axiom} {trace}");
+    for personal in [
+        "dana@example.com",
+        "Dana Lee",
+        "Test Customer",
+        &reason_words,
+    ] {
+        assert!(
+            !everything.contains(personal),
+            "{personal} reached telemetry: {everything}"
+        );
     }
     for name in ["Dana", "Lee"] {
-        assert!(!has_word(&everything, name), "{name} reached telemetry: {everything}");
+        assert!(
+            !has_word(&everything, name),
+            "{name} reached telemetry: {everything}"
+        );
     }
-    let requests = get(format!("{}/_devkit/axiom/events?dataset=support-traces", devkit()))
-        .await
-        .as_array()
-        .map(|all| all.iter().filter(|e| e["kind"] == "request").count())
-        .unwrap_or(0);
+    let requests = get(format!(
+        "{}/_devkit/axiom/events?dataset=support-traces",
+        devkit()
+    ))
+    .await
+    .as_array()
+    .map(|all| all.iter().filter(|e| e["kind"] == "request").count())
+    .unwrap_or(0);
     assert!(requests > 0, "request events");
     figure(&format!(
         "telemetry: one message and its decision sent {} Axiom events and a Langfuse trace of {} observations ({} generations), no customer data in any",
