@@ -215,4 +215,41 @@ async fn a_pipeline_run_and_its_decision_reach_axiom_and_langfuse_without_custom
         observations.len(),
         generations.len()
     ));
+
+    // Axiom down: the next message is still drafted and proposed, and the failures are
+    // counted.
+    let failed_before = telemetry_failures().await;
+    devkit_control("/_devkit/axiom/fail", json!({"status": 503, "times": 1000})).await;
+    let conversation = customer_writes(
+        "cha_dev",
+        "dana@example.com",
+        "Refund please",
+        &format!(
+            "Hi, I'd like a refund for Total TypeScript please. {}",
+            unique("down")
+        ),
+    )
+    .await;
+    let respond = finished_run("support-respond", &conversation).await;
+    reqwest::Client::new()
+        .delete(format!("{}/_devkit/axiom/fail", devkit()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(respond["output"]["outcome"], "proposed", "{respond}");
+    let deadline = Instant::now() + WITHIN;
+    while telemetry_failures().await <= failed_before {
+        assert!(
+            Instant::now() < deadline,
+            "Axiom's failures were not counted"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `telemetry_axiom_failed` in the intake counters.
+async fn telemetry_failures() -> u64 {
+    admin("/admin/intake/stats").await["counters"]["telemetry_axiom_failed"]
+        .as_u64()
+        .unwrap_or(0)
 }
