@@ -15,8 +15,14 @@ export function d1(sql) {
       );
       return JSON.parse(out.toString())[0].results;
     } catch (e) {
-      const busy = /SQLITE_BUSY|database is locked/.test(String(e.stderr ?? ""));
-      if (!busy || attempt > 20) throw new Error(`wrangler d1 execute failed: ${e.stderr ?? e}`);
+      const stderr = String(e.stderr ?? "");
+      const busy = /SQLITE_BUSY|database is locked/.test(stderr);
+      // wrangler sometimes exits non-zero with nothing on stderr while the worker writes
+      // to the same file: tried again a few times, like a lock.
+      const silent = stderr.trim() === "" && attempt < 3;
+      if ((!busy && !silent) || attempt > 20) {
+        throw new Error(`wrangler d1 execute failed (exit ${e.status ?? "?"}): ${stderr || e.stdout || e}`);
+      }
     }
   }
 }
