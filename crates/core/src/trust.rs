@@ -366,7 +366,7 @@ mod tests {
             ),
         ];
         for (draft, refusal) in cases {
-            assert_eq!(refusals(&draft), [refusal.clone()], "{draft:?}");
+            assert_eq!(refusals(&draft), std::slice::from_ref(&refusal), "{draft:?}");
             assert!(!refusal.reason().is_empty());
         }
     }
