@@ -24,7 +24,7 @@ mod sqlite;
 
 pub use model::{
     ActionClaim, ApiToken, AppConfig, AppRegistration, AppSettings, AuditEntry, AuditKind,
-    LedgerClaim, LedgerState, TokenUsage,
+    LedgerClaim, LedgerState, OutcomeRecord, TokenUsage,
 };
 pub use sql::{Param, Row, SqlExec, SqlStore, Statement};
 #[cfg(feature = "sqlite")]
@@ -182,6 +182,16 @@ pub trait Store: MaybeSendSync {
     /// audit rows of no app). With `dry_run`, count every record due and change
     /// nothing. Records already changed by the rule are never due again.
     async fn retain(&self, batch: RetentionBatch<'_>) -> Result<Retained>;
+
+    /// Record a draft's outcome; false when its action has one already (the first wins).
+    async fn record_outcome(&self, outcome: &OutcomeRecord) -> Result<bool>;
+    /// An app's outcomes since `since_ms` (of one category, or all), oldest first.
+    async fn outcomes(
+        &self,
+        app_id: &str,
+        category: Option<&str>,
+        since_ms: i64,
+    ) -> Result<Vec<OutcomeRecord>>;
 
     /// The ledger's state for a side effect.
     async fn ledger(&self, key: &str) -> Result<LedgerState>;
@@ -388,10 +398,16 @@ pub struct FaqDecision {
 /// The MySQL schema for PlanetScale, file by file: a baseline equal to the SQLite
 /// migrations' result, then one twin per later SQLite migration (a test keeps the two
 /// schemas equal).
-pub const MYSQL_MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_baseline.sql",
-    include_str!("../../../migrations/planetscale/0001_baseline.sql"),
-)];
+pub const MYSQL_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_baseline.sql",
+        include_str!("../../../migrations/planetscale/0001_baseline.sql"),
+    ),
+    (
+        "0009_outcomes.sql",
+        include_str!("../../../migrations/planetscale/0009_outcomes.sql"),
+    ),
+];
 
 /// The migrations, in order, as `(file name, SQL)`: applied by `wrangler d1 migrations
 /// apply` at the edge, and by the native tests to a fresh SQLite database.
@@ -427,6 +443,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0008_dashboard.sql",
         include_str!("../../../migrations/platform/0008_dashboard.sql"),
+    ),
+    (
+        "0009_outcomes.sql",
+        include_str!("../../../migrations/platform/0009_outcomes.sql"),
     ),
 ];
 

@@ -318,3 +318,23 @@ impl ApiToken {
         self.revoked_at.is_none() && self.apps.iter().any(|a| a == app_id)
     }
 }
+
+/// What became of one proposed action's draft (`outcomes`, one row per action).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutcomeRecord {
+    /// The action whose draft it was.
+    pub action_id: String,
+    /// App slug.
+    pub app_id: String,
+    /// The message's category (`support_refund`...).
+    pub category: String,
+    /// `cnv_…`.
+    pub conversation_id: String,
+    /// What happened.
+    pub outcome: support_core::outcome::Outcome,
+    /// When the draft was made (Unix ms): time to draft and to a sent reply start here.
+    pub drafted_at_ms: i64,
+    /// When this happened (Unix ms).
+    pub at_ms: i64,
+}

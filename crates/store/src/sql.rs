@@ -788,6 +788,95 @@ impl Store for SqlStore {
         Ok(retained)
     }
 
+    async fn record_outcome(&self, o: &OutcomeRecord) -> Result<bool> {
+        use support_core::outcome::{Edit, Outcome};
+        let edit_name = |edit: &Edit| match edit {
+            Edit::Unchanged => "unchanged",
+            Edit::MinorEdit => "minor_edit",
+            Edit::MajorRewrite => "major_rewrite",
+        };
+        let (kind, edit) = match &o.outcome {
+            Outcome::Sent { edit } => ("sent", Some(edit_name(edit))),
+            Outcome::EditedApproved { edit } => ("edited_approved", Some(edit_name(edit))),
+            Outcome::Approved => ("approved", None),
+            Outcome::Rejected => ("rejected", None),
+            Outcome::Expired => ("expired", None),
+            Outcome::Superseded => ("superseded", None),
+            Outcome::Deleted => ("deleted", None),
+            Outcome::AutoSent => ("auto_sent", None),
+        };
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "INSERT INTO outcomes (action_id, app_id, category, conversation_id, kind, edit, drafted_at, at_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(action_id) DO NOTHING",
+                vec![
+                    o.action_id.as_str().into(),
+                    o.app_id.as_str().into(),
+                    o.category.as_str().into(),
+                    o.conversation_id.as_str().into(),
+                    kind.into(),
+                    edit.map(str::to_owned).into(),
+                    o.drafted_at_ms.into(),
+                    o.at_ms.into(),
+                ],
+            )])
+            .await?;
+        Ok(changed.first().copied().unwrap_or(0) > 0)
+    }
+
+    async fn outcomes(
+        &self,
+        app_id: &str,
+        category: Option<&str>,
+        since_ms: i64,
+    ) -> Result<Vec<OutcomeRecord>> {
+        use support_core::outcome::{Edit, Outcome};
+        const T: &str = "outcomes";
+        let rows = self
+            .db
+            .query(Statement::new(
+                "SELECT action_id, app_id, category, conversation_id, kind, edit, drafted_at, at_ms \
+                 FROM outcomes WHERE app_id = ?1 AND (?2 IS NULL OR category = ?2) AND at_ms >= ?3 \
+                 ORDER BY at_ms, action_id",
+                vec![app_id.into(), category.map(str::to_owned).into(), since_ms.into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let corrupt = |detail: String| StoreError::Corrupt { table: T, detail };
+                let edit = match text(row, "edit").as_deref() {
+                    None => None,
+                    Some("unchanged") => Some(Edit::Unchanged),
+                    Some("minor_edit") => Some(Edit::MinorEdit),
+                    Some("major_rewrite") => Some(Edit::MajorRewrite),
+                    Some(other) => return Err(corrupt(format!("edit {other:?}"))),
+                };
+                let kind = required(row, T, "kind")?;
+                let outcome = match (kind.as_str(), edit) {
+                    ("sent", Some(edit)) => Outcome::Sent { edit },
+                    ("edited_approved", Some(edit)) => Outcome::EditedApproved { edit },
+                    ("approved", _) => Outcome::Approved,
+                    ("rejected", _) => Outcome::Rejected,
+                    ("expired", _) => Outcome::Expired,
+                    ("superseded", _) => Outcome::Superseded,
+                    ("deleted", _) => Outcome::Deleted,
+                    ("auto_sent", _) => Outcome::AutoSent,
+                    (other, _) => return Err(corrupt(format!("kind {other:?}"))),
+                };
+                Ok(OutcomeRecord {
+                    action_id: required(row, T, "action_id")?,
+                    app_id: required(row, T, "app_id")?,
+                    category: required(row, T, "category")?,
+                    conversation_id: required(row, T, "conversation_id")?,
+                    outcome,
+                    drafted_at_ms: int(row, "drafted_at").unwrap_or(0),
+                    at_ms: int(row, "at_ms").unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
     async fn ledger(&self, key: &str) -> Result<LedgerState> {
         let row = self
             .one(Statement::new(

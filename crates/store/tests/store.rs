@@ -1911,3 +1911,86 @@ async fn retention_scrubs_and_deletes_only_what_is_due_in_batches_and_is_idempot
         Some("v")
     );
 }
+
+#[tokio::test]
+async fn a_drafts_outcome_is_recorded_once_and_read_back_by_app_category_and_time() {
+    use support_core::outcome::{Edit, Outcome};
+    let (_, store) = store().await;
+    let record = |action: &str, category: &str, outcome: Outcome, at_ms: i64| OutcomeRecord {
+        action_id: action.into(),
+        app_id: "total-typescript".into(),
+        category: category.into(),
+        conversation_id: format!("cnv_{action}"),
+        outcome,
+        drafted_at_ms: at_ms - 100,
+        at_ms,
+    };
+    let rows = [
+        record(
+            "act_1",
+            "support_access",
+            Outcome::Sent {
+                edit: Edit::Unchanged,
+            },
+            1_000,
+        ),
+        record(
+            "act_2",
+            "support_access",
+            Outcome::EditedApproved {
+                edit: Edit::MinorEdit,
+            },
+            2_000,
+        ),
+        record("act_3", "support_refund", Outcome::Rejected, 3_000),
+        record("act_4", "support_access", Outcome::Expired, 4_000),
+        record(
+            "act_5",
+            "support_access",
+            Outcome::Sent {
+                edit: Edit::MajorRewrite,
+            },
+            5_000,
+        ),
+    ];
+    for row in &rows {
+        assert!(store.record_outcome(row).await.unwrap());
+    }
+    // The first outcome of a draft wins: a later deletion does not overwrite a send.
+    assert!(!store
+        .record_outcome(&record("act_1", "support_access", Outcome::Deleted, 9_000))
+        .await
+        .unwrap());
+    let access = store
+        .outcomes("total-typescript", Some("support_access"), 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        access,
+        [
+            rows[0].clone(),
+            rows[1].clone(),
+            rows[3].clone(),
+            rows[4].clone()
+        ]
+    );
+    let recent = store
+        .outcomes("total-typescript", None, 3_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        recent
+            .iter()
+            .map(|o| o.action_id.as_str())
+            .collect::<Vec<_>>(),
+        ["act_3", "act_4", "act_5"]
+    );
+    assert!(store
+        .outcomes("other-app", None, 0)
+        .await
+        .unwrap()
+        .is_empty());
+    // What trust is computed from: expired says nothing, the rest 1, 0.5 and 0.
+    let values: Vec<f64> = access.iter().filter_map(|o| o.outcome.value()).collect();
+    assert_eq!(values, [1.0, 0.5, 0.0]);
+}
