@@ -16,6 +16,7 @@ pub mod approvals;
 pub mod apps;
 pub mod conformance;
 pub mod learned;
+pub mod outcomes;
 pub mod people;
 pub mod pipeline;
 mod ports;

@@ -102,6 +102,18 @@ async fn an_approved_refund_is_executed_once_with_the_real_refund_id() {
         panic!("{outcome:?}")
     };
     assert_eq!(out["outcome"]["status"], "approved", "{out}");
+    // The draft's outcome: approved as written, in its category.
+    let outcomes = world
+        .store
+        .outcomes("total-typescript", Some("support_refund"), 0)
+        .await
+        .unwrap();
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    assert_eq!(outcomes[0].action_id, action_id);
+    assert_eq!(
+        outcomes[0].outcome,
+        support_core::outcome::Outcome::Approved
+    );
     let messages = slack_messages(&world).await;
     let message = messages
         .iter()
@@ -194,6 +206,18 @@ async fn an_approval_nobody_decides_expires_and_sends_nothing() {
         panic!("{outcome:?}")
     };
     assert_eq!(out["outcome"]["status"], "expired", "{out}");
+    let outcomes = world
+        .store
+        .outcomes("total-typescript", None, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes
+            .iter()
+            .map(|o| (o.action_id.as_str(), &o.outcome))
+            .collect::<Vec<_>>(),
+        [(action_id.as_str(), &support_core::outcome::Outcome::Expired)]
+    );
     assert_eq!(
         world
             .store
@@ -285,6 +309,16 @@ async fn only_approvers_decide_and_a_changed_amount_voids_the_approval() {
             ..
         })
     ));
+    // One outcome, the rejection; the refused attempts left none.
+    let outcomes = world
+        .store
+        .outcomes("total-typescript", None, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes.iter().map(|o| &o.outcome).collect::<Vec<_>>(),
+        [&support_core::outcome::Outcome::Rejected]
+    );
 }
 
 /// The approval request of an action, created as the request step does (pending, for a

@@ -196,6 +196,11 @@ pub async fn record(
         telemetry.audit(&audit);
     }
     store.audit(&[audit]).await.map_err(|e| e.to_string())?;
+    if let Some(outcome) =
+        crate::outcomes::of_decision(&action, record.status, decision.edited_reply.as_deref())
+    {
+        crate::outcomes::record(store, services, &action, outcome, now).await;
+    }
     Ok(Recorded::Decided {
         status: record.status,
     })

@@ -158,10 +158,20 @@ async fn run(
         let reason = format!("{why}; a teammate should handle this conversation in Front");
         step.run("withdraw", || async {
             let started = Instant::now();
-            store
+            if store
                 .supersede(&action_id, &reason, services.now_ms())
                 .await
-                .map_err(store_error)?;
+                .map_err(store_error)?
+            {
+                crate::outcomes::record_by_id(
+                    store.as_ref(),
+                    &services,
+                    &action_id,
+                    support_core::outcome::Outcome::Superseded,
+                    services.now_ms(),
+                )
+                .await;
+            }
             let mut row = AuditRow::new(
                 AuditKind::Decision,
                 "superseded",
@@ -258,6 +268,7 @@ async fn run(
                     if store.expire_approval(&action_id, now).await.map_err(store_error)? {
                         store.transition_action(&action_id, &[ActionStatus::Pending], ActionStatus::Expired, None, None, now)
                             .await.map_err(store_error)?;
+                        crate::outcomes::record_by_id(store.as_ref(), &services, &action_id, support_core::outcome::Outcome::Expired, now).await;
                         "expired"
                     } else {
                         // Decided at the last moment: read it again on retry.

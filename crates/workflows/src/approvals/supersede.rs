@@ -82,6 +82,14 @@ async fn run(
                     .await
                     .map_err(store_error)?
                 {
+                    crate::outcomes::record(
+                        store.as_ref(),
+                        &services,
+                        action,
+                        support_core::outcome::Outcome::Superseded,
+                        services.now_ms(),
+                    )
+                    .await;
                     let mut row = AuditRow::new(
                         AuditKind::Decision,
                         "superseded",
