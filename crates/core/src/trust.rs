@@ -366,7 +366,11 @@ mod tests {
             ),
         ];
         for (draft, refusal) in cases {
-            assert_eq!(refusals(&draft), std::slice::from_ref(&refusal), "{draft:?}");
+            assert_eq!(
+                refusals(&draft),
+                std::slice::from_ref(&refusal),
+                "{draft:?}"
+            );
             assert!(!refusal.reason().is_empty());
         }
     }

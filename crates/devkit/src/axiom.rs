@@ -246,7 +246,7 @@ async fn ingest(
             )
         }
     };
-    let received = rfc3339_millis(crate::executor::now_ms());
+    let received = support_telemetry::iso_millis(crate::executor::now_ms());
     let mut failures = Vec::new();
     let mut accepted = Vec::new();
     for value in values {
@@ -333,29 +333,6 @@ async fn reset(State(standin): State<AxiomStandIn>) -> Json<Value> {
     Json(json!({"reset": true}))
 }
 
-/// `2026-12-03T10:15:30.007Z`: milliseconds since the epoch as RFC 3339 (UTC).
-pub(crate) fn rfc3339_millis(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let in_day = ms.rem_euclid(86_400_000);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        in_day / 3_600_000,
-        in_day / 60_000 % 60,
-        in_day / 1000 % 60,
-        in_day % 1000
-    )
-}
-
 /// Milliseconds since the epoch of an RFC 3339 date-time:
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (`t`/`z` in either case).
 pub(crate) fn parse_rfc3339_millis(text: &str) -> Option<i64> {
@@ -425,13 +402,16 @@ mod tests {
 
     #[test]
     fn rfc3339_round_trips_and_refuses_other_shapes() {
-        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(support_telemetry::iso_millis(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(
-            rfc3339_millis(1_764_756_930_007),
+            support_telemetry::iso_millis(1_764_756_930_007),
             "2025-12-03T10:15:30.007Z"
         );
         for ms in [0, 1_764_756_930_007, 951_782_400_000, 4_102_444_799_999] {
-            assert_eq!(parse_rfc3339_millis(&rfc3339_millis(ms)), Some(ms));
+            assert_eq!(
+                parse_rfc3339_millis(&support_telemetry::iso_millis(ms)),
+                Some(ms)
+            );
         }
         assert_eq!(
             parse_rfc3339_millis("2025-12-03T11:15:30.007123+01:00"),
