@@ -114,7 +114,7 @@ pub async fn pass(
     for (app, rules) in scopes(&apps) {
         for rule in rules {
             let (count, more) = apply(store, services, app, rule, dry_run).await?;
-            report.record(app, rule, count, more);
+            report.record(app.map(|a| a.slug.as_str()), rule, count, more);
         }
     }
     if !dry_run {
@@ -142,8 +142,8 @@ fn platform_rules() -> Vec<Rule> {
 }
 
 impl Report {
-    fn record(&mut self, app: Option<&AppConfig>, rule: Rule, count: u64, more: bool) {
-        let key = app.map_or_else(String::new, |a| a.slug.clone());
+    fn record(&mut self, slug: Option<&str>, rule: Rule, count: u64, more: bool) {
+        let key = slug.unwrap_or_default().to_owned();
         *self
             .removed
             .entry(key)
@@ -206,30 +206,27 @@ pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction
                 })
                 .await?;
             let mut report = Report::default();
-            for slug in apps.iter().map(Some).chain([None]) {
-                let app = match slug {
-                    Some(slug) => match store.app(slug).await.map_err(store_error)? {
-                        Some(app) => Some(app),
-                        None => continue, // removed since the list was read
-                    },
-                    None => None,
-                };
-                let rules = match &app {
+            for slug in apps.iter().map(String::as_str).map(Some).chain([None]) {
+                let rules = match slug {
                     Some(_) => Rule::PER_APP.to_vec(),
                     None => platform_rules(),
                 };
                 for rule in rules {
-                    let id = format!(
-                        "{}:{}",
-                        slug.map_or("platform", String::as_str),
-                        rule.name()
-                    );
+                    let id = format!("{}:{}", slug.unwrap_or("platform"), rule.name());
                     let (count, more): (u64, bool) = step
-                        .run(&id, || {
-                            apply(store.as_ref(), &services, app.as_ref(), rule, false)
+                        .run(&id, || async {
+                            // Read inside the step: a replay of the run reads nothing.
+                            let app = match slug {
+                                Some(slug) => match store.app(slug).await.map_err(store_error)? {
+                                    Some(app) => Some(app),
+                                    None => return Ok((0, false)), // removed since listed
+                                },
+                                None => None,
+                            };
+                            apply(store.as_ref(), &services, app.as_ref(), rule, false).await
                         })
                         .await?;
-                    report.record(app.as_ref(), rule, count, more);
+                    report.record(slug, rule, count, more);
                 }
             }
             step.run("audit", || {
