@@ -82,6 +82,13 @@ pub fn shown_status(
     }
 }
 
+/// When the retention policy cleared the action's reply and context (Unix ms). D1 hands
+/// numbers over as floats, so either form is read.
+pub fn scrubbed_at(context: &Value) -> Option<i64> {
+    let at = context.get("scrubbedAt")?;
+    at.as_i64().or_else(|| at.as_f64().map(|f| f as i64))
+}
+
 fn text<'v>(context: &'v Value, key: &str) -> &'v str {
     context.get(key).and_then(Value::as_str).unwrap_or("")
 }
@@ -140,6 +147,7 @@ fn render(frame: &Frame, item: &Item<'_>, out_of_band: bool) -> Markup {
     let status = shown_status(a, item.approval, item.now_ms);
     let sender = text(ctx, "customer");
     let confidence = ctx.get("confidence").and_then(Value::as_f64).unwrap_or(0.0);
+    let scrubbed = scrubbed_at(ctx);
     let total = a.proposals.len();
     html! {
         article.approval #(article_id(&a.id)) data-action-id=(a.id) data-status=(status) data-app=(a.app_id)
@@ -154,15 +162,19 @@ fn render(frame: &Frame, item: &Item<'_>, out_of_band: bool) -> Markup {
                 @if total > 0 && !a.reply.trim().is_empty() { " and a reply" }
             }
             p.meta {
-                @match ctx.get("customerName").and_then(Value::as_str) {
-                    Some(name) => { (name) " <" (sender) ">" },
-                    None => { (sender) },
+                @if scrubbed.is_none() {
+                    @match ctx.get("customerName").and_then(Value::as_str) {
+                        Some(name) => { (name) " <" (sender) ">" },
+                        None => { (sender) },
+                    }
+                    @match ctx.pointer("/account/userId").and_then(Value::as_str) {
+                        Some(id) => { ", account " (id) },
+                        None => { ", no account in the app" },
+                    }
+                    " · "
                 }
-                @match ctx.pointer("/account/userId").and_then(Value::as_str) {
-                    Some(id) => { ", account " (id) },
-                    None => { ", no account in the app" },
-                }
-                " · " span.badge { (text(ctx, "category")) } " " (format!("{:.0}", confidence * 100.0)) "% confident"
+                span.badge { (text(ctx, "category")) }
+                @if scrubbed.is_none() { " " (format!("{:.0}", confidence * 100.0)) "% confident" }
                 " · proposed " time datetime=(time::iso(a.created_at)) { (time::at(a.created_at)) }
                 @if let (Some(p), "pending") = (item.approval, status) {
                     " · expires in " (time::span(item.now_ms, p.expires_at))
@@ -173,9 +185,13 @@ fn render(frame: &Frame, item: &Item<'_>, out_of_band: bool) -> Markup {
                 " · "
                 a href=(format!("https://app.frontapp.com/open/{}", a.conversation_id)) rel="noreferrer noopener" target="_blank" { "Open in Front" }
             }
-            h3 { "The customer wrote" }
-            p { strong { "Subject: " } (match text(ctx, "subject").trim() { "" => "(none)", s => s }) }
-            pre.text.request { (match text(ctx, "request").trim() { "" => "(no text)", r => r }) }
+            @if let Some(at) = scrubbed {
+                p.muted.retention { "The reply and the customer's message were cleared by the retention policy on " (time::at(at)) "." }
+            } @else {
+                h3 { "The customer wrote" }
+                p { strong { "Subject: " } (match text(ctx, "subject").trim() { "" => "(none)", s => s }) }
+                pre.text.request { (match text(ctx, "request").trim() { "" => "(no text)", r => r }) }
+            }
             @if ctx.get("requestCut").and_then(Value::as_bool).unwrap_or(false) {
                 p.muted { "Cut here: the whole message is in Front." }
             }

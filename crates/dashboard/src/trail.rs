@@ -100,9 +100,6 @@ pub fn conversation_page(frame: &Frame, c: &Conversation<'_>) -> Markup {
                     tools: c.trail.iter().filter(|e| e.kind == AuditKind::ToolCall).collect(),
                     decider: decider.clone(), notice: None, now_ms: c.now_ms,
                 }))
-                @if let Some(at) = action.context.get("scrubbedAt").and_then(Value::as_i64) {
-                    p.muted.retention { "The reply and the customer's message were cleared by the retention policy on " (time::at(at)) "." }
-                }
                 @if let Some(result) = &action.result { (json_block("Execution result", result)) }
             }
             h2 { "Trail" }
