@@ -13,6 +13,7 @@ mod retention;
 mod sdk_call;
 mod sign;
 mod tokens;
+mod trust;
 mod users;
 mod webhook;
 
@@ -74,6 +75,14 @@ enum Command {
     Retention {
         #[command(subcommand)]
         command: retention::RetentionCommand,
+    },
+    /// The live figures per app and category against the original's targets, with
+    /// trust and the auto-send switches.
+    Stats(trust::StatsArgs),
+    /// Switch auto-send on or off for an app and category, or off everywhere (--all).
+    Autosend {
+        #[command(subcommand)]
+        command: trust::AutosendCommand,
     },
     /// Print the X-Support-Signature header for a body.
     Sign(sign::SignArgs),
@@ -157,6 +166,8 @@ fn main() -> ExitCode {
             Command::Sign(args) => sign::run(args),
             Command::Db { command } => db::run(command).await,
             Command::Retention { command } => retention::run(command).await,
+            Command::Stats(args) => trust::stats(args).await,
+            Command::Autosend { command } => trust::autosend(command).await,
             Command::Tokens { command } => tokens::run(command).await,
             Command::Apps { command } => apps::run(command).await,
             Command::Users { command } => users::run(command).await,

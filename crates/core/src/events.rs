@@ -309,6 +309,10 @@ pub struct StageMessage {
     pub sender_email: String,
     /// The sender's name.
     pub sender_name: Option<String>,
+    /// When the platform received the webhook (Unix ms; the intake event's `ts`): the
+    /// live figures time drafts and replies from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<i64>,
 }
 
 /// A stage event's payload: the envelope version, the message, then the stage's own

@@ -45,6 +45,7 @@ pub mod retry;
 pub mod routing;
 pub mod scrub;
 pub mod settings;
+pub mod stats;
 pub mod tags;
 pub mod tool;
 pub mod trust;

@@ -157,6 +157,30 @@ pub enum Outcome {
     Deleted,
     /// Sent by the agent alone (auto-send): counted, not a verdict on the agent.
     AutoSent,
+    /// Drafted and waiting: nobody has decided yet (replaced by the outcome when one
+    /// comes).
+    Pending,
+    /// A message that needed an answer got no draft: it went to a person, or the agent
+    /// chose to stay silent.
+    NoDraft,
+}
+
+impl Edit {
+    /// Its name in rows and figures.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Edit::Unchanged => "unchanged",
+            Edit::MinorEdit => "minor_edit",
+            Edit::MajorRewrite => "major_rewrite",
+        }
+    }
+
+    /// The edit named `name`.
+    pub fn parse(name: &str) -> Option<Edit> {
+        [Edit::Unchanged, Edit::MinorEdit, Edit::MajorRewrite]
+            .into_iter()
+            .find(|e| e.as_str() == name)
+    }
 }
 
 impl Outcome {
@@ -173,7 +197,55 @@ impl Outcome {
             Outcome::Sent { edit } | Outcome::EditedApproved { edit } => Some(weight(edit)),
             Outcome::Approved => Some(1.0),
             Outcome::Rejected | Outcome::Deleted => Some(0.0),
-            Outcome::Expired | Outcome::Superseded | Outcome::AutoSent => None,
+            Outcome::Expired
+            | Outcome::Superseded
+            | Outcome::AutoSent
+            | Outcome::Pending
+            | Outcome::NoDraft => None,
+        }
+    }
+
+    /// Its kind and edit as stored (`("sent", Some(MinorEdit))`).
+    pub fn parts(&self) -> (&'static str, Option<Edit>) {
+        match self {
+            Outcome::Sent { edit } => ("sent", Some(*edit)),
+            Outcome::EditedApproved { edit } => ("edited_approved", Some(*edit)),
+            Outcome::Approved => ("approved", None),
+            Outcome::Rejected => ("rejected", None),
+            Outcome::Expired => ("expired", None),
+            Outcome::Superseded => ("superseded", None),
+            Outcome::Deleted => ("deleted", None),
+            Outcome::AutoSent => ("auto_sent", None),
+            Outcome::Pending => ("pending", None),
+            Outcome::NoDraft => ("no_draft", None),
+        }
+    }
+
+    /// The outcome stored as `kind` and `edit`; `None` when they name none.
+    pub fn from_parts(kind: &str, edit: Option<Edit>) -> Option<Outcome> {
+        Some(match (kind, edit) {
+            ("sent", Some(edit)) => Outcome::Sent { edit },
+            ("edited_approved", Some(edit)) => Outcome::EditedApproved { edit },
+            ("approved", None) => Outcome::Approved,
+            ("rejected", None) => Outcome::Rejected,
+            ("expired", None) => Outcome::Expired,
+            ("superseded", None) => Outcome::Superseded,
+            ("deleted", None) => Outcome::Deleted,
+            ("auto_sent", None) => Outcome::AutoSent,
+            ("pending", None) => Outcome::Pending,
+            ("no_draft", None) => Outcome::NoDraft,
+            _ => return None,
+        })
+    }
+
+    /// Whether a reply went to the customer, and how much a person changed it
+    /// (`Some(None)`: sent by the agent alone).
+    pub fn sent(&self) -> Option<Option<Edit>> {
+        match self {
+            Outcome::Sent { edit } | Outcome::EditedApproved { edit } => Some(Some(*edit)),
+            Outcome::Approved => Some(Some(Edit::Unchanged)),
+            Outcome::AutoSent => Some(None),
+            _ => None,
         }
     }
 }
@@ -231,5 +303,38 @@ mod tests {
         assert_eq!(Outcome::Expired.value(), None);
         assert_eq!(Outcome::Superseded.value(), None);
         assert_eq!(Outcome::AutoSent.value(), None);
+        assert_eq!(Outcome::Pending.value(), None);
+        assert_eq!(Outcome::NoDraft.value(), None);
+    }
+
+    #[test]
+    fn every_outcome_reads_back_from_its_stored_parts() {
+        let all = [
+            Outcome::Sent {
+                edit: Edit::Unchanged,
+            },
+            Outcome::Sent {
+                edit: Edit::MinorEdit,
+            },
+            Outcome::EditedApproved {
+                edit: Edit::MajorRewrite,
+            },
+            Outcome::Approved,
+            Outcome::Rejected,
+            Outcome::Expired,
+            Outcome::Superseded,
+            Outcome::Deleted,
+            Outcome::AutoSent,
+            Outcome::Pending,
+            Outcome::NoDraft,
+        ];
+        for outcome in all {
+            let (kind, edit) = outcome.parts();
+            let edit = edit.map(|e| Edit::parse(e.as_str()).unwrap());
+            assert_eq!(Outcome::from_parts(kind, edit), Some(outcome));
+        }
+        assert_eq!(Outcome::from_parts("sent", None), None);
+        assert_eq!(Outcome::from_parts("approved", Some(Edit::Unchanged)), None);
+        assert_eq!(Outcome::from_parts("lost", None), None);
     }
 }

@@ -39,6 +39,8 @@ pub mod vars {
     pub const INNGEST_SERVE_URL: &str = "INNGEST_SERVE_URL";
     /// `1`: also serve the protocol conformance functions (tests only).
     pub const INNGEST_CONFORMANCE: &str = "INNGEST_CONFORMANCE";
+    /// `1`: the agent sends nothing alone, whatever the switches say (the kill switch).
+    pub const AUTOSEND_KILL_SWITCH: &str = "AUTOSEND_KILL_SWITCH";
     /// How long a quiet conversation's cache lives (seconds).
     pub const CONVERSATION_TTL_SECS: &str = "CONVERSATION_TTL_SECS";
     /// How long a new conversation may wait for a first reply (seconds).
@@ -251,6 +253,8 @@ pub struct Settings {
     pub inngest_serve_url: Option<String>,
     /// Serve the conformance functions too.
     pub inngest_conformance: bool,
+    /// Auto-send stopped everywhere.
+    pub autosend_kill_switch: bool,
     /// Conversation cache TTL, seconds.
     pub conversation_ttl_secs: i64,
     /// Response target, seconds.
@@ -443,6 +447,7 @@ impl Settings {
             inngest_api_origin: url(vars::INNGEST_API_ORIGIN)?,
             inngest_serve_url: url(vars::INNGEST_SERVE_URL)?,
             inngest_conformance: flag(vars::INNGEST_CONFORMANCE)?,
+            autosend_kill_switch: flag(vars::AUTOSEND_KILL_SWITCH)?,
             conversation_ttl_secs: ttl,
             response_target_secs: response_target,
             admin_token: secret(vars::ADMIN_TOKEN),

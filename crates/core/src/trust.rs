@@ -19,7 +19,50 @@ pub const DEFAULT_MIN_TRUST: f64 = 0.9;
 /// And at least this many outcomes in the window.
 pub const DEFAULT_MIN_SAMPLES: u32 = 50;
 
+/// Replies an app may auto-send per day, by default.
+pub const DEFAULT_DAILY_CAP: u32 = 200;
+/// Outcomes older than this many days are not counted, by default (their weight is
+/// below 1/8 by then).
+pub const DEFAULT_WINDOW_DAYS: u32 = 90;
+
 const DAY_MS: f64 = 86_400_000.0;
+
+/// An app's auto-send thresholds (its settings' `autosend`; unset fields default).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Thresholds {
+    /// Least trust for auto-send.
+    pub min_trust: f64,
+    /// Fewest outcomes in the window.
+    pub min_samples: u32,
+    /// Most replies auto-sent per day (UTC).
+    pub daily_cap: u32,
+    /// The window outcomes are read over, in days.
+    pub window_days: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            min_trust: DEFAULT_MIN_TRUST,
+            min_samples: DEFAULT_MIN_SAMPLES,
+            daily_cap: DEFAULT_DAILY_CAP,
+            window_days: DEFAULT_WINDOW_DAYS,
+        }
+    }
+}
+
+impl Thresholds {
+    /// Whether every field has its default (then settings leave it out).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The window's start for `now_ms`.
+    pub fn since_ms(&self, now_ms: i64) -> i64 {
+        now_ms - i64::from(self.window_days) * DAY_MS as i64
+    }
+}
 
 /// Trust in one app × category.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

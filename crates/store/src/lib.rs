@@ -24,7 +24,7 @@ mod sqlite;
 
 pub use model::{
     ActionClaim, ApiToken, AppConfig, AppRegistration, AppSettings, AuditEntry, AuditKind,
-    LedgerClaim, LedgerState, OutcomeRecord, TokenUsage,
+    AutosendSwitch, LedgerClaim, LedgerState, OutcomeRecord, TokenUsage,
 };
 pub use sql::{Param, Row, SqlExec, SqlStore, Statement};
 #[cfg(feature = "sqlite")]
@@ -192,6 +192,18 @@ pub trait Store: MaybeSendSync {
         category: Option<&str>,
         since_ms: i64,
     ) -> Result<Vec<OutcomeRecord>>;
+
+    /// An app's auto-send switches (categories without a row are off).
+    async fn autosend_switches(&self, app_id: &str) -> Result<Vec<AutosendSwitch>>;
+    /// Set one switch; false when it already was in that position (nothing written).
+    async fn set_autosend(&self, switch: &AutosendSwitch) -> Result<bool>;
+    /// Switch every switch that is on off (the kill switch): the ones it switched off.
+    async fn autosend_off_everywhere(
+        &self,
+        by: &str,
+        reason: &str,
+        at_ms: i64,
+    ) -> Result<Vec<AutosendSwitch>>;
 
     /// The ledger's state for a side effect.
     async fn ledger(&self, key: &str) -> Result<LedgerState>;
@@ -407,6 +419,10 @@ pub const MYSQL_MIGRATIONS: &[(&str, &str)] = &[
         "0009_outcomes.sql",
         include_str!("../../../migrations/planetscale/0009_outcomes.sql"),
     ),
+    (
+        "0010_autosend.sql",
+        include_str!("../../../migrations/planetscale/0010_autosend.sql"),
+    ),
 ];
 
 /// The migrations, in order, as `(file name, SQL)`: applied by `wrangler d1 migrations
@@ -447,6 +463,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0009_outcomes.sql",
         include_str!("../../../migrations/platform/0009_outcomes.sql"),
+    ),
+    (
+        "0010_autosend.sql",
+        include_str!("../../../migrations/platform/0010_autosend.sql"),
     ),
 ];
 

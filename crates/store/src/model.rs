@@ -78,6 +78,9 @@ pub struct AppSettings {
     /// (`support_core::retention`).
     #[serde(skip_serializing_if = "support_core::retention::Overrides::is_empty")]
     pub retention: support_core::retention::Overrides,
+    /// When auto-send may be switched on, and how much it may send a day.
+    #[serde(skip_serializing_if = "support_core::trust::Thresholds::is_default")]
+    pub autosend: support_core::trust::Thresholds,
 }
 
 /// A new app or new values for one, secrets in the clear (sealed by the store).
@@ -333,8 +336,31 @@ pub struct OutcomeRecord {
     pub conversation_id: String,
     /// What happened.
     pub outcome: support_core::outcome::Outcome,
-    /// When the draft was made (Unix ms): time to draft and to a sent reply start here.
-    pub drafted_at_ms: i64,
-    /// When this happened (Unix ms).
+    /// When the message's webhook came (Unix ms), when known: time to draft and to a
+    /// sent reply start here.
+    pub received_at_ms: Option<i64>,
+    /// When the draft was made (Unix ms); none for [`Outcome::NoDraft`].
+    ///
+    /// [`Outcome::NoDraft`]: support_core::outcome::Outcome::NoDraft
+    pub drafted_at_ms: Option<i64>,
+    /// When this happened (Unix ms): for a reply that went, when it went.
     pub at_ms: i64,
+}
+
+/// Whether the agent may send alone for one app × category, and who said so last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutosendSwitch {
+    /// App slug.
+    pub app_id: String,
+    /// The category (`support_access`...).
+    pub category: String,
+    /// On or off.
+    pub enabled: bool,
+    /// Who changed it (a person's email, `admin`, or `platform` when trust fell).
+    pub changed_by: String,
+    /// When (Unix ms).
+    pub changed_at_ms: i64,
+    /// Why, when said.
+    pub reason: Option<String>,
 }

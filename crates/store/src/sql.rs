@@ -18,6 +18,7 @@ use support_core::learned::{Candidate, FaqEntry, FaqStatus};
 
 use crate::people::{iso, unix_ms, Person, Session};
 use support_core::outbox::{DeadLetter, Replay};
+use support_core::outcome::{Edit, Outcome};
 use support_core::records::{ActionRecord, ActionStatus, ApprovalRecord};
 
 /// A bound parameter.
@@ -106,6 +107,18 @@ impl SqlStore {
 
 fn text(row: &Row, column: &str) -> Option<String> {
     row.get(column).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn autosend_switch(row: &Row) -> Result<AutosendSwitch> {
+    const T: &str = "autosend";
+    Ok(AutosendSwitch {
+        app_id: required(row, T, "app_id")?,
+        category: required(row, T, "category")?,
+        enabled: int(row, "enabled") == Some(1),
+        changed_by: required(row, T, "changed_by")?,
+        changed_at_ms: int(row, "changed_at").unwrap_or(0),
+        reason: text(row, "reason"),
+    })
 }
 
 fn int(row: &Row, column: &str) -> Option<i64> {
@@ -789,40 +802,44 @@ impl Store for SqlStore {
     }
 
     async fn record_outcome(&self, o: &OutcomeRecord) -> Result<bool> {
-        use support_core::outcome::{Edit, Outcome};
-        let edit_name = |edit: &Edit| match edit {
-            Edit::Unchanged => "unchanged",
-            Edit::MinorEdit => "minor_edit",
-            Edit::MajorRewrite => "major_rewrite",
-        };
-        let (kind, edit) = match &o.outcome {
-            Outcome::Sent { edit } => ("sent", Some(edit_name(edit))),
-            Outcome::EditedApproved { edit } => ("edited_approved", Some(edit_name(edit))),
-            Outcome::Approved => ("approved", None),
-            Outcome::Rejected => ("rejected", None),
-            Outcome::Expired => ("expired", None),
-            Outcome::Superseded => ("superseded", None),
-            Outcome::Deleted => ("deleted", None),
-            Outcome::AutoSent => ("auto_sent", None),
-        };
-        let changed = self
-            .db
-            .execute(vec![Statement::new(
-                "INSERT INTO outcomes (action_id, app_id, category, conversation_id, kind, edit, drafted_at, at_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(action_id) DO NOTHING",
+        let (kind, edit) = o.outcome.parts();
+        let edit = edit.map(|e| e.as_str().to_owned());
+        let insert = Statement::new(
+            "INSERT INTO outcomes (action_id, app_id, category, conversation_id, kind, edit, received_at, drafted_at, at_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(action_id) DO NOTHING",
+            vec![
+                o.action_id.as_str().into(),
+                o.app_id.as_str().into(),
+                o.category.as_str().into(),
+                o.conversation_id.as_str().into(),
+                kind.into(),
+                edit.clone().into(),
+                o.received_at_ms.into(),
+                o.drafted_at_ms.into(),
+                o.at_ms.into(),
+            ],
+        );
+        let mut batch = vec![insert];
+        if !matches!(o.outcome, Outcome::Pending | Outcome::NoDraft) {
+            // A waiting draft takes its outcome; any other outcome stays (the first wins).
+            // `no_draft` never replaces a draft's row (a card that could not post).
+            batch.push(Statement::new(
+                "UPDATE outcomes SET kind = ?2, edit = ?3, at_ms = ?4, category = ?5, \
+                 received_at = COALESCE(received_at, ?6), drafted_at = COALESCE(drafted_at, ?7) \
+                 WHERE action_id = ?1 AND kind = 'pending'",
                 vec![
                     o.action_id.as_str().into(),
-                    o.app_id.as_str().into(),
-                    o.category.as_str().into(),
-                    o.conversation_id.as_str().into(),
                     kind.into(),
-                    edit.map(str::to_owned).into(),
-                    o.drafted_at_ms.into(),
+                    edit.into(),
                     o.at_ms.into(),
+                    o.category.as_str().into(),
+                    o.received_at_ms.into(),
+                    o.drafted_at_ms.into(),
                 ],
-            )])
-            .await?;
-        Ok(changed.first().copied().unwrap_or(0) > 0)
+            ));
+        }
+        let changed = self.db.execute(batch).await?;
+        Ok(changed.iter().sum::<u64>() > 0)
     }
 
     async fn outcomes(
@@ -831,12 +848,11 @@ impl Store for SqlStore {
         category: Option<&str>,
         since_ms: i64,
     ) -> Result<Vec<OutcomeRecord>> {
-        use support_core::outcome::{Edit, Outcome};
         const T: &str = "outcomes";
         let rows = self
             .db
             .query(Statement::new(
-                "SELECT action_id, app_id, category, conversation_id, kind, edit, drafted_at, at_ms \
+                "SELECT action_id, app_id, category, conversation_id, kind, edit, received_at, drafted_at, at_ms \
                  FROM outcomes WHERE app_id = ?1 AND (?2 IS NULL OR category = ?2) AND at_ms >= ?3 \
                  ORDER BY at_ms, action_id",
                 vec![app_id.into(), category.map(str::to_owned).into(), since_ms.into()],
@@ -845,36 +861,101 @@ impl Store for SqlStore {
         rows.iter()
             .map(|row| {
                 let corrupt = |detail: String| StoreError::Corrupt { table: T, detail };
-                let edit = match text(row, "edit").as_deref() {
+                let edit = match text(row, "edit") {
                     None => None,
-                    Some("unchanged") => Some(Edit::Unchanged),
-                    Some("minor_edit") => Some(Edit::MinorEdit),
-                    Some("major_rewrite") => Some(Edit::MajorRewrite),
-                    Some(other) => return Err(corrupt(format!("edit {other:?}"))),
+                    Some(name) => {
+                        Some(Edit::parse(&name).ok_or_else(|| corrupt(format!("edit {name:?}")))?)
+                    }
                 };
                 let kind = required(row, T, "kind")?;
-                let outcome = match (kind.as_str(), edit) {
-                    ("sent", Some(edit)) => Outcome::Sent { edit },
-                    ("edited_approved", Some(edit)) => Outcome::EditedApproved { edit },
-                    ("approved", _) => Outcome::Approved,
-                    ("rejected", _) => Outcome::Rejected,
-                    ("expired", _) => Outcome::Expired,
-                    ("superseded", _) => Outcome::Superseded,
-                    ("deleted", _) => Outcome::Deleted,
-                    ("auto_sent", _) => Outcome::AutoSent,
-                    (other, _) => return Err(corrupt(format!("kind {other:?}"))),
-                };
+                let outcome = Outcome::from_parts(&kind, edit)
+                    .ok_or_else(|| corrupt(format!("kind {kind:?} with edit {edit:?}")))?;
                 Ok(OutcomeRecord {
                     action_id: required(row, T, "action_id")?,
                     app_id: required(row, T, "app_id")?,
                     category: required(row, T, "category")?,
                     conversation_id: required(row, T, "conversation_id")?,
                     outcome,
-                    drafted_at_ms: int(row, "drafted_at").unwrap_or(0),
+                    received_at_ms: int(row, "received_at"),
+                    drafted_at_ms: int(row, "drafted_at"),
                     at_ms: int(row, "at_ms").unwrap_or(0),
                 })
             })
             .collect()
+    }
+
+    async fn autosend_switches(&self, app_id: &str) -> Result<Vec<AutosendSwitch>> {
+        let rows = self
+            .db
+            .query(Statement::new(
+                "SELECT app_id, category, enabled, changed_by, changed_at, reason FROM autosend \
+                 WHERE app_id = ?1 ORDER BY category",
+                vec![app_id.into()],
+            ))
+            .await?;
+        rows.iter().map(autosend_switch).collect()
+    }
+
+    async fn set_autosend(&self, switch: &AutosendSwitch) -> Result<bool> {
+        let enabled = i64::from(switch.enabled);
+        let changed = self
+            .db
+            .execute(vec![
+                Statement::new(
+                    "INSERT INTO autosend (app_id, category, enabled, changed_by, changed_at, reason) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(app_id, category) DO NOTHING",
+                    vec![
+                        switch.app_id.as_str().into(),
+                        switch.category.as_str().into(),
+                        enabled.into(),
+                        switch.changed_by.as_str().into(),
+                        switch.changed_at_ms.into(),
+                        switch.reason.clone().into(),
+                    ],
+                ),
+                Statement::new(
+                    "UPDATE autosend SET enabled = ?3, changed_by = ?4, changed_at = ?5, reason = ?6 \
+                     WHERE app_id = ?1 AND category = ?2 AND enabled <> ?3",
+                    vec![
+                        switch.app_id.as_str().into(),
+                        switch.category.as_str().into(),
+                        enabled.into(),
+                        switch.changed_by.as_str().into(),
+                        switch.changed_at_ms.into(),
+                        switch.reason.clone().into(),
+                    ],
+                ),
+            ])
+            .await?;
+        Ok(changed.iter().sum::<u64>() > 0)
+    }
+
+    async fn autosend_off_everywhere(
+        &self,
+        by: &str,
+        reason: &str,
+        at_ms: i64,
+    ) -> Result<Vec<AutosendSwitch>> {
+        let on = self
+            .db
+            .query(Statement::new(
+                "SELECT app_id, category, enabled, changed_by, changed_at, reason FROM autosend \
+                 WHERE enabled = 1 ORDER BY app_id, category",
+                vec![],
+            ))
+            .await?;
+        let mut off = Vec::new();
+        for row in &on {
+            let mut switch = autosend_switch(row)?;
+            switch.enabled = false;
+            switch.changed_by = by.to_owned();
+            switch.changed_at_ms = at_ms;
+            switch.reason = Some(reason.to_owned());
+            if self.set_autosend(&switch).await? {
+                off.push(switch);
+            }
+        }
+        Ok(off)
     }
 
     async fn ledger(&self, key: &str) -> Result<LedgerState> {

@@ -1922,7 +1922,8 @@ async fn a_drafts_outcome_is_recorded_once_and_read_back_by_app_category_and_tim
         category: category.into(),
         conversation_id: format!("cnv_{action}"),
         outcome,
-        drafted_at_ms: at_ms - 100,
+        received_at_ms: Some(at_ms - 300),
+        drafted_at_ms: Some(at_ms - 100),
         at_ms,
     };
     let rows = [
@@ -1993,4 +1994,127 @@ async fn a_drafts_outcome_is_recorded_once_and_read_back_by_app_category_and_tim
     // What trust is computed from: expired says nothing, the rest 1, 0.5 and 0.
     let values: Vec<f64> = access.iter().filter_map(|o| o.outcome.value()).collect();
     assert_eq!(values, [1.0, 0.5, 0.0]);
+
+    // A waiting draft takes the first outcome that comes, keeping when it was received
+    // and drafted; after that, nothing replaces it. A second `pending` changes nothing.
+    let pending = record("act_6", "support_billing", Outcome::Pending, 6_000);
+    assert!(store.record_outcome(&pending).await.unwrap());
+    assert!(!store.record_outcome(&pending).await.unwrap());
+    let mut sent = record(
+        "act_6",
+        "support_billing",
+        Outcome::Sent {
+            edit: Edit::MinorEdit,
+        },
+        7_000,
+    );
+    sent.received_at_ms = None;
+    sent.drafted_at_ms = None;
+    assert!(store.record_outcome(&sent).await.unwrap());
+    assert!(!store
+        .record_outcome(&record(
+            "act_6",
+            "support_billing",
+            Outcome::Rejected,
+            8_000
+        ))
+        .await
+        .unwrap());
+    assert!(!store.record_outcome(&pending).await.unwrap());
+    let billing = store
+        .outcomes("total-typescript", Some("support_billing"), 0)
+        .await
+        .unwrap();
+    assert_eq!(billing.len(), 1);
+    assert_eq!(
+        billing[0].outcome,
+        Outcome::Sent {
+            edit: Edit::MinorEdit
+        }
+    );
+    assert_eq!(
+        (
+            billing[0].received_at_ms,
+            billing[0].drafted_at_ms,
+            billing[0].at_ms
+        ),
+        (Some(5_700), Some(5_900), 7_000)
+    );
+    // A message that went to a person has no draft time.
+    let mut none = record("act_7", "support_billing", Outcome::NoDraft, 9_000);
+    none.drafted_at_ms = None;
+    assert!(store.record_outcome(&none).await.unwrap());
+    let back = store
+        .outcomes("total-typescript", Some("support_billing"), 9_000)
+        .await
+        .unwrap();
+    assert_eq!(back, [none]);
+}
+
+#[tokio::test]
+async fn autosend_switches_change_once_per_position_and_stop_everywhere_at_once() {
+    use support_store::AutosendSwitch;
+    let (_, store) = store().await;
+    let switch = |app: &str, category: &str, enabled: bool, at: i64| AutosendSwitch {
+        app_id: app.into(),
+        category: category.into(),
+        enabled,
+        changed_by: "owner@example.com".into(),
+        changed_at_ms: at,
+        reason: None,
+    };
+    assert!(store.autosend_switches("tt").await.unwrap().is_empty());
+    assert!(store
+        .set_autosend(&switch("tt", "support_access", true, 1))
+        .await
+        .unwrap());
+    // The same position again writes nothing: who switched it on stays.
+    let mut again = switch("tt", "support_access", true, 2);
+    again.changed_by = "someone-else@example.com".into();
+    assert!(!store.set_autosend(&again).await.unwrap());
+    assert!(store
+        .set_autosend(&switch("tt", "support_billing", true, 3))
+        .await
+        .unwrap());
+    assert!(store
+        .set_autosend(&switch("other", "support_access", true, 4))
+        .await
+        .unwrap());
+    assert!(store
+        .set_autosend(&switch("tt", "support_billing", false, 5))
+        .await
+        .unwrap());
+    let tt = store.autosend_switches("tt").await.unwrap();
+    assert_eq!(
+        tt,
+        [
+            switch("tt", "support_access", true, 1),
+            switch("tt", "support_billing", false, 5)
+        ]
+    );
+    let off = store
+        .autosend_off_everywhere("admin", "kill switch", 9)
+        .await
+        .unwrap();
+    assert_eq!(
+        off.iter()
+            .map(|s| (s.app_id.as_str(), s.category.as_str()))
+            .collect::<Vec<_>>(),
+        [("other", "support_access"), ("tt", "support_access")]
+    );
+    let access = &store.autosend_switches("tt").await.unwrap()[0];
+    assert!(!access.enabled);
+    assert_eq!(
+        (
+            access.changed_by.as_str(),
+            access.reason.as_deref(),
+            access.changed_at_ms
+        ),
+        ("admin", Some("kill switch"), 9)
+    );
+    assert!(store
+        .autosend_off_everywhere("admin", "again", 10)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -14,6 +14,7 @@
 
 pub mod approvals;
 pub mod apps;
+pub mod autosend;
 pub mod conformance;
 pub mod learned;
 pub mod outcomes;

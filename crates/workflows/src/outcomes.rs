@@ -1,13 +1,56 @@
-//! Recording what became of a draft ([`support_core::outcome`]) as it happens: a
-//! decision, an expiry, a supersession. One row per action; the first wins, so a retried
+//! Recording what became of a message and its draft ([`support_core::outcome`]) as it
+//! happens: `pending` when the draft is proposed, then a decision, a send from Front, an
+//! expiry, a supersession; or `no_draft` when the message went to a person. One row per
+//! message, keyed by its action id; the first outcome after `pending` wins, so a retried
 //! step or a late second path never rewrites it. A failure to record is reported to the
 //! operators (`Services::warn`) and never undoes the decision it describes.
 
+use support_core::classify::Category;
 use support_core::outcome::{classify_edit, Outcome};
 use support_core::records::{ActionRecord, ActionStatus};
 use support_store::{OutcomeRecord, Store};
 
-use crate::pipeline::Services;
+use crate::pipeline::respond::{action_id, DRAFT_LINK_NOTE};
+use crate::pipeline::{Message, Services};
+
+/// How a reply a teammate sent from Front differs from the draft they were shown
+/// (where the login link will go, the draft showed a note).
+pub fn of_send(action: &ActionRecord, sent: &str) -> Outcome {
+    let shown = action.reply.replace(
+        support_core::effect::LOGIN_LINK_PLACEHOLDER,
+        DRAFT_LINK_NOTE,
+    );
+    Outcome::Sent {
+        edit: classify_edit(&shown, sent),
+    }
+}
+
+/// Record that `message` needed an answer and got no draft (it went to a person, or
+/// the agent stayed silent).
+pub async fn record_no_draft(
+    store: &dyn Store,
+    services: &Services,
+    message: &Message,
+    category: Category,
+    now_ms: i64,
+) {
+    let row = OutcomeRecord {
+        action_id: action_id(&message.front_event_id),
+        app_id: message.app_id.clone(),
+        category: category.as_str().to_owned(),
+        conversation_id: message.conversation_id.clone(),
+        outcome: Outcome::NoDraft,
+        received_at_ms: message.received_at,
+        drafted_at_ms: None,
+        at_ms: now_ms,
+    };
+    if let Err(e) = store.record_outcome(&row).await {
+        (services.warn)(&format!(
+            "could not record that {} got no draft: {e}",
+            row.action_id
+        ));
+    }
+}
 
 /// The outcome a decision means: approved as written, edited then approved (with the
 /// edit's size), or rejected.
@@ -48,14 +91,23 @@ pub async fn record(
         category,
         conversation_id: action.conversation_id.clone(),
         outcome,
-        drafted_at_ms: action.created_at,
+        received_at_ms: action
+            .context
+            .get("receivedAt")
+            .and_then(serde_json::Value::as_i64),
+        drafted_at_ms: Some(action.created_at),
         at_ms: now_ms,
     };
-    if let Err(e) = store.record_outcome(&row).await {
-        (services.warn)(&format!(
+    match store.record_outcome(&row).await {
+        // A verdict can lower trust: auto-send may have to go off.
+        Ok(true) if row.outcome.value().is_some() => {
+            crate::autosend::recheck(store, services, &row.app_id, &row.category).await;
+        }
+        Ok(_) => {}
+        Err(e) => (services.warn)(&format!(
             "could not record the outcome of {}: {e}",
             action.id
-        ));
+        )),
     }
 }
 

@@ -97,6 +97,18 @@ const ROUTES: &[Route] = &[
         handler: |r, c| Box::pin(api::decide_route(r, c)),
     },
     Route {
+        path: "/api/stats",
+        methods: &[Method::Get],
+        access: Access::Api,
+        handler: |r, c| Box::pin(api::stats(r, c)),
+    },
+    Route {
+        path: "/admin/autosend",
+        methods: &[Method::Post],
+        access: Access::Admin,
+        handler: |r, c| Box::pin(admin::autosend(r, c)),
+    },
+    Route {
         path: "/admin/intake/stats",
         methods: &[Method::Get],
         access: Access::Admin,

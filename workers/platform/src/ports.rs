@@ -385,6 +385,7 @@ pub mod pipeline {
             approval_slice: Duration::from_secs(settings.approval_wait_slice_secs),
             execution_watch: Duration::from_secs(settings.execution_watch_secs),
             audit_retention: Duration::from_secs(settings.audit_retention_days * 24 * 3600),
+            autosend_killed: settings.autosend_kill_switch,
             warn: |line| worker::console_warn!("{line}"),
             knowledge: services.knowledge.as_ref().map(|k| KnowledgeIndex {
                 query: VectorIndex::new(k.url.clone(), k.query_token.clone(), transport.clone()),

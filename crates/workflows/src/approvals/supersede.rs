@@ -29,6 +29,9 @@ struct Intake {
     app_id: String,
     conversation_id: String,
     front_event_id: String,
+    /// A teammate's reply: what they sent (plain text).
+    #[serde(default)]
+    body: Option<String>,
 }
 
 /// The function.
@@ -54,7 +57,13 @@ async fn run(
         app_id,
         conversation_id,
         front_event_id,
+        body,
     } = crate::pipeline::event_data(&input)?;
+    // What a teammate sent answers the newest draft: its outcome is the send, measured
+    // against the draft; older drafts were overtaken.
+    let sent = (input.event.name == names::OUTBOUND_MESSAGE)
+        .then_some(body)
+        .flatten();
     let reason = if input.event.name == names::OUTBOUND_MESSAGE {
         "a teammate replied in Front"
     } else {
@@ -76,17 +85,28 @@ async fn run(
                 .await
                 .map_err(store_error)?;
             let mut done = Vec::new();
+            let newest = pending
+                .iter()
+                .filter(|a| a.id != own)
+                .max_by_key(|a| (a.created_at, a.id.clone()))
+                .map(|a| a.id.clone());
             for action in pending.iter().filter(|a| a.id != own) {
                 if store
                     .supersede(&action.id, reason, services.now_ms())
                     .await
                     .map_err(store_error)?
                 {
+                    let outcome = match &sent {
+                        Some(text) if newest.as_deref() == Some(action.id.as_str()) => {
+                            crate::outcomes::of_send(action, text)
+                        }
+                        _ => support_core::outcome::Outcome::Superseded,
+                    };
                     crate::outcomes::record(
                         store.as_ref(),
                         &services,
                         action,
-                        support_core::outcome::Outcome::Superseded,
+                        outcome,
                         services.now_ms(),
                     )
                     .await;

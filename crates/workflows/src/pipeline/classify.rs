@@ -47,12 +47,14 @@ async fn run(
     input: Input,
     step: Step,
 ) -> Result<Value, FnError> {
-    let event: Message = event_data(&input)?;
+    let mut event: Message = event_data(&input)?;
     if event.conversation_id.is_empty() || event.app_id.is_empty() {
         return Err(FnError::non_retriable(
             "the event names no conversation or app",
         ));
     }
+    // The intake stamps its event with the time the webhook came.
+    event.received_at = event.received_at.or(input.event.ts);
     let message: Message = step
         .run("load message", || {
             complete_message(event.clone(), conversations.as_ref(), &services)

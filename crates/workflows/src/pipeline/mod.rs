@@ -70,6 +70,8 @@ pub struct Services {
     pub execution_watch: Duration,
     /// What people wrote stays in the audit log this long.
     pub audit_retention: Duration,
+    /// The kill switch: nothing is sent without a human, whatever the switches say.
+    pub autosend_killed: bool,
     /// Where warnings for the operators go (the Workers console at the edge).
     pub warn: fn(&str),
     /// The knowledge base's index, when configured.

@@ -190,6 +190,14 @@ pub(crate) async fn escalate(
                 ),
             )
             .await?;
+        crate::outcomes::record_no_draft(
+            store.as_ref(),
+            services,
+            message,
+            classification.category,
+            services.now_ms(),
+        )
+        .await;
         Ok(true)
     })
     .await?;

@@ -278,6 +278,7 @@ pub async fn world(sdk_up: bool) -> World {
         approval_slice: Duration::from_secs(6 * 3600),
         execution_watch: Duration::from_secs(600),
         audit_retention: Duration::from_secs(30 * 24 * 3600),
+        autosend_killed: false,
         warn: |line| eprintln!("warn: {line}"),
         // The devkit's Upstash Vector stand-in (any token): the app's namespace is empty
         // until a test puts knowledge in it (`add_knowledge`).

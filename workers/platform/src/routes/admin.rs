@@ -611,3 +611,73 @@ pub async fn retention(req: Request, ctx: Ctx) -> ApiResult {
     .map_err(|e| ApiError::new(500, "the retention pass failed; see the logs").with_cause(e))?;
     json(200, &report)
 }
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AutosendRequest {
+    enabled: bool,
+    #[serde(default)]
+    app: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+    /// Every switch at once (only to switch off: the kill switch).
+    #[serde(default)]
+    all: bool,
+}
+
+/// `POST /admin/autosend` `{"app", "category", "enabled"}` or `{"all": true, "enabled":
+/// false}`: switch auto-send for one app × category (switching on is refused, 409, with
+/// every reason trust gives), or off everywhere at once.
+pub async fn autosend(mut req: Request, ctx: Ctx) -> ApiResult {
+    use support_workflows::autosend::{self, AutosendError};
+    let body = read_body(&mut req, 4 * 1024).await?;
+    let request: AutosendRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
+    let ports = ctx.pipeline()?;
+    let store = ports.store.as_ref();
+    let now = crate::env::now_ms();
+    if request.all {
+        if request.enabled || request.app.is_some() || request.category.is_some() {
+            return Err(ApiError::bad_request(
+                "\"all\" only switches off, and names no app or category",
+            ));
+        }
+        let off = autosend::off_everywhere(store, ADMIN_TOKEN_ACTOR, now)
+            .await
+            .map_err(|e| ApiError::unavailable(e))?;
+        return json(200, &json!({"switchedOff": off}));
+    }
+    let (Some(slug), Some(category)) = (request.app, request.category) else {
+        return Err(ApiError::bad_request(
+            "name the app and the category, or {\"all\": true, \"enabled\": false}",
+        ));
+    };
+    let app = store
+        .app(&slug)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::new(404, format!("no app {slug:?}")))?;
+    match autosend::set(
+        store,
+        &app,
+        &category,
+        request.enabled,
+        ADMIN_TOKEN_ACTOR,
+        ports.services.autosend_killed,
+        now,
+    )
+    .await
+    {
+        Ok(change) => json(200, &change),
+        Err(AutosendError::Refused(refusals)) => json(
+            409,
+            &json!({
+                "error": "auto-send cannot be switched on",
+                "reasons": refusals.iter().map(support_core::trust::Refusal::reason).collect::<Vec<_>>(),
+                "refusals": refusals,
+            }),
+        ),
+        Err(AutosendError::NotFound(what)) => Err(ApiError::new(404, what)),
+        Err(e) => Err(ApiError::unavailable(e)),
+    }
+}

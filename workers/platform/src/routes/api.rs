@@ -145,3 +145,67 @@ pub async fn decide_route(mut req: Request, ctx: Ctx) -> ApiResult {
     answer["by"] = json!(token.slack_user_id);
     json(recorded.http_status(), &answer)
 }
+
+/// `GET /api/stats[?app=slug][&since=<days>]`: the live figures, trust and auto-send
+/// state of each app the bearer may see (a person's API token: its apps; the operators'
+/// `ADMIN_TOKEN`: every app), over the last `since` days (default 30).
+pub async fn stats(req: Request, ctx: Ctx) -> ApiResult {
+    let ports = ctx.pipeline()?;
+    let admin = super::admin::authorize(&req, &ctx).is_ok();
+    let allowed: Option<Vec<String>> = if admin {
+        None
+    } else {
+        Some(approver(&req, &ports).await?.apps)
+    };
+    let url = req.url()?;
+    let query = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let days: u32 = match query("since") {
+        None => 30,
+        Some(raw) => raw
+            .trim_end_matches('d')
+            .parse()
+            .ok()
+            .filter(|d| (1..=3650).contains(d))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "since={raw:?}: expected a number of days from 1 to 3650 (\"30\" or \"30d\")"
+                ))
+            })?,
+    };
+    let store = ports.store.as_ref();
+    let mut apps = store.apps().await.map_err(ApiError::unavailable)?;
+    if let Some(allowed) = &allowed {
+        apps.retain(|a| allowed.contains(&a.slug));
+    }
+    if let Some(slug) = query("app") {
+        if !apps.iter().any(|a| a.slug == slug) {
+            return Err(ApiError::new(
+                if allowed.is_some() { 403 } else { 404 },
+                format!("no app {slug:?} for this token"),
+            ));
+        }
+        apps.retain(|a| a.slug == slug);
+    }
+    let now = crate::env::now_ms();
+    let since = now - i64::from(days) * 86_400_000;
+    let mut out = Vec::new();
+    for app in &apps {
+        out.push(
+            support_workflows::autosend::app_stats(
+                store,
+                app,
+                since,
+                now,
+                ports.services.autosend_killed,
+            )
+            .await
+            .map_err(ApiError::unavailable)?,
+        );
+    }
+    json(200, &json!({"sinceDays": days, "apps": out}))
+}

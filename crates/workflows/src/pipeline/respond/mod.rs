@@ -252,6 +252,14 @@ async fn run(
                     ),
                 )
                 .await?;
+            crate::outcomes::record_no_draft(
+                store.as_ref(),
+                &services,
+                &message,
+                classification.category,
+                services.now_ms(),
+            )
+            .await;
             Ok(true)
         })
         .await?;

@@ -88,6 +88,8 @@ pub(crate) async fn propose(
                 context: json!({
                     // Joins the decision and the execution to the intake in telemetry.
                     "traceId": message.trace_id,
+                    // Times the draft and the reply in the live figures.
+                    "receivedAt": message.received_at,
                     "category": p.classification.category,
                     "confidence": p.classification.confidence,
                     "reasoning": p.classification.reasoning,
@@ -127,9 +129,36 @@ pub(crate) async fn propose(
                 "sources": stored.context["sources"].as_array().into_iter().flatten().map(|s| s["citation"].clone()).collect::<Vec<_>>(),
             }));
             audit.write("record action", row).await?;
+            crate::outcomes::record(store, services, &stored, support_core::outcome::Outcome::Pending, stored.created_at).await;
             Ok(stored)
         })
         .await?;
+
+    // Where an owner switched auto-send on and this draft passes every check, the agent
+    // sends it: approved by the agent, executed like any approved reply.
+    let autosent: Option<String> = step
+        .run("auto-send", || {
+            autosend(store, services, audit, &p, &action)
+        })
+        .await?;
+    if let Some(why) = autosent {
+        let approved = support_core::events::ActionApproved {
+            version: support_core::events::ENVELOPE_VERSION,
+            action_id: action.id.clone(),
+            app_id: action.app_id.clone(),
+            conversation_id: action.conversation_id.clone(),
+        };
+        step.send_event(
+            "emit approved",
+            vec![support_core::events::event(
+                support_core::events::names::ACTION_APPROVED,
+                format!("approved-{}", action.id),
+                &approved,
+            )],
+        )
+        .await?;
+        return Ok(json!({"outcome": "auto-sent", "actionId": action.id, "why": why}));
+    }
 
     let draft_id: Option<String> = step
         .run("front draft", || async {
@@ -189,4 +218,133 @@ pub(crate) async fn propose(
     Ok(
         json!({"outcome": "proposed", "actionId": action.id, "draftId": draft_id, "proposals": action.proposals.len()}),
     )
+}
+
+/// Who approves what the agent sends alone.
+pub const AUTOSEND_BY: &str = "agent (auto-send)";
+
+/// Send `action` with no human when auto-send allows it: `Some(why)` when it went to
+/// execution, `None` when it waits for an approval like any other draft.
+async fn autosend(
+    store: &dyn Store,
+    services: &Services,
+    audit: &Audit<'_>,
+    p: &Proposed<'_>,
+    action: &ActionRecord,
+) -> Result<Option<String>, FnError> {
+    use crate::autosend::{eligibility, Candidate};
+    use support_core::trust::Refusal;
+    if action.reply.is_empty() {
+        return Ok(None);
+    }
+    let started = Instant::now();
+    let app = crate::pipeline::load_app(store, &action.app_id).await?;
+    let now = services.now_ms();
+    let candidate = Candidate {
+        category: p.classification.category,
+        signals: &p.classification.signals,
+        proposes_action: !action.proposals.is_empty(),
+        validation: p.validation,
+    };
+    let refusals = eligibility(store, services, &app, &candidate, now)
+        .await
+        .map_err(|e| FnError::new(format!("check auto-send: {e}")))?;
+    if refusals == [Refusal::Off] {
+        return Ok(None);
+    }
+    if !refusals.is_empty() {
+        // Switched on, and this draft still waits: the log says why.
+        let mut row = AuditRow::new(
+            AuditKind::Step,
+            "auto-send refused",
+            json!({"category": p.classification.category}),
+            started,
+        );
+        row.output =
+            Some(json!({"reasons": refusals.iter().map(Refusal::reason).collect::<Vec<_>>()}));
+        row.action_id = Some(action.id.clone());
+        audit.write("auto-send refused", row).await?;
+        return Ok(None);
+    }
+    // The same records a human approval makes, decided by the agent, so the execution
+    // (exactly once, audit-logged) runs as for any approved reply.
+    store
+        .create_approval(&support_core::records::ApprovalRecord {
+            action_id: action.id.clone(),
+            app_id: action.app_id.clone(),
+            args_hash: action.args_hash.clone(),
+            status: ActionStatus::Pending,
+            expires_at: now + 3_600_000,
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+            edited_reply: None,
+            slack: None,
+            created_at: now,
+        })
+        .await
+        .map_err(crate::pipeline::store_error)?;
+    store
+        .decide(
+            &action.id,
+            &support_core::records::Decision {
+                status: ActionStatus::Approved,
+                by: AUTOSEND_BY.into(),
+                at: now,
+                reason: None,
+                edited_reply: None,
+                args_hash: action.args_hash.clone(),
+            },
+        )
+        .await
+        .map_err(crate::pipeline::store_error)?;
+    store
+        .transition_action(
+            &action.id,
+            &[ActionStatus::Pending],
+            ActionStatus::Approved,
+            None,
+            None,
+            now,
+        )
+        .await
+        .map_err(crate::pipeline::store_error)?;
+    crate::outcomes::record(
+        store,
+        services,
+        action,
+        support_core::outcome::Outcome::AutoSent,
+        now,
+    )
+    .await;
+    let why = format!(
+        "auto-send is on for {} and this draft passed every check",
+        p.classification.category.as_str()
+    );
+    if let Some(front) = &services.front {
+        let ops = FrontOps {
+            front,
+            store,
+            services,
+        };
+        ops.comment(
+            &action.conversation_id,
+            &format!(
+                "Sent by the agent without an approval: auto-send is on for {} in {}. Every auto-sent reply is in the audit log.",
+                p.classification.category.as_str(),
+                support_core::escape::markdown(&app.name)
+            ),
+        )
+        .await?;
+    }
+    let mut row = AuditRow::new(
+        AuditKind::Decision,
+        "auto-sent",
+        json!({"by": AUTOSEND_BY, "category": p.classification.category}),
+        started,
+    );
+    row.output = Some(json!({"status": "approved", "why": why}));
+    row.action_id = Some(action.id.clone());
+    audit.write("auto-sent", row).await?;
+    Ok(Some(why))
 }
