@@ -99,9 +99,21 @@ async fn answer(response: reqwest::Response) -> anyhow::Result<Value> {
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if !status.is_success() {
+        // A refusal may list its reasons (`{"error", "reasons": [...]}`): say each.
+        let reasons: Vec<&str> = body["reasons"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         bail!(
-            "the platform answered {status}: {}",
-            body["error"].as_str().unwrap_or("no detail")
+            "the platform answered {status}: {}{}",
+            body["error"].as_str().unwrap_or("no detail"),
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", reasons.join("; "))
+            }
         );
     }
     Ok(body)

@@ -20,6 +20,7 @@ pub mod queue;
 pub mod sign_in;
 pub mod time;
 pub mod trail;
+pub mod trust;
 
 pub use maud::{Markup, PreEscaped};
 pub use page::{Frame, Nav};

@@ -17,6 +17,8 @@ pub enum Nav {
     Apps,
     /// `/people`
     People,
+    /// `/trust`
+    Trust,
     /// Sign-in and invitations: no navigation.
     None,
 }
@@ -84,6 +86,7 @@ pub fn page(frame: &Frame, nav: Nav, title: &str, body: Markup) -> Markup {
                         (link("/", "Queue", Nav::Queue))
                         (link("/audit", "Audit log", Nav::Audit))
                         (link("/apps", "Apps", Nav::Apps))
+                        (link("/trust", "Trust", Nav::Trust))
                         (link("/people", "People", Nav::People))
                         span.who { (frame.name) " · " (frame.role.as_str()) }
                         form #sign-out method="post" action="/sign-out" {

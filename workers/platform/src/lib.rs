@@ -318,6 +318,18 @@ const ROUTES: &[Route] = &[
         handler: |r, c| Box::pin(pages::audit_csv(r, c)),
     },
     Route {
+        path: "/trust",
+        methods: &[Method::Get],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::trust_page(r, c)),
+    },
+    Route {
+        path: "/trust/{app}/{category}",
+        methods: &[Method::Post],
+        access: Access::Public,
+        handler: |r, c| Box::pin(pages::switch_autosend(r, c)),
+    },
+    Route {
         path: "/apps",
         methods: &[Method::Get, Method::Post],
         access: Access::Public,

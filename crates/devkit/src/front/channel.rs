@@ -381,3 +381,103 @@ mod tests {
         assert_eq!(strip_tags("<p>Hi &amp; <b>bye</b></p>"), "Hi & bye");
     }
 }
+
+/// `POST /_devkit/front/drafts/{id}/send` `{"body"?, "author_id"?}`: a teammate sends a
+/// draft from Front's app (Front's API has no such call; its app does it). The draft
+/// becomes a sent message (with `body`, plain text, when the teammate edited it) and an
+/// `outbound_sent` application webhook goes out, signed and retried like the others.
+pub(super) async fn send_draft(
+    State(front): State<FrontStandIn>,
+    Path(draft_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    #[derive(Deserialize, Default)]
+    struct Send {
+        body: Option<String>,
+        author_id: Option<String>,
+    }
+    let request: Send = if body.is_empty() {
+        Send::default()
+    } else {
+        parse(&body)?
+    };
+    let base = base(&headers);
+    let (event_id, payload) = {
+        let mut guard = front.lock();
+        let inner = &mut *guard;
+        let now = now_secs();
+        let author = request
+            .author_id
+            .or_else(|| inner.store.teammates.first().map(|t| t.id.clone()));
+        let message = inner
+            .store
+            .messages
+            .iter_mut()
+            .find(|m| m.id == draft_id && m.draft_mode.is_some())
+            .ok_or_else(|| ApiError::not_found(format!("Unknown draft {draft_id}")))?;
+        message.draft_mode = None;
+        message.version = None;
+        message.created_at = now;
+        message.author_id = author;
+        if let Some(text) = request.body {
+            message.body = markdown_to_html(&text);
+            message.text = text;
+        }
+        let conversation_id = message.conversation_id.clone();
+        let event_id = inner.ids.next("evt");
+        let view = View {
+            store: &inner.store,
+            base: &base,
+        };
+        let message_json = inner
+            .store
+            .message(&draft_id)
+            .map_or(Value::Null, |m| view.message(m));
+        let conversation = inner.store.conversation(&conversation_id);
+        let inboxes: Vec<Value> = conversation
+            .map(|c| c.inbox_ids.clone())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|id| inner.store.inbox(id))
+            .map(|i| view.inbox(i))
+            .collect();
+        let conversation = conversation.map_or(Value::Null, |c| view.conversation(c));
+        let payload = json!({
+            "type": "outbound_sent",
+            "authorization": {"id": inner.store.company_id},
+            "payload": {
+                "_links": {"self": format!("{base}/events/{event_id}")},
+                "id": event_id,
+                "type": "outbound",
+                "emitted_at": now,
+                "conversation": conversation,
+                "source": {"_meta": {"type": "inboxes"}, "data": inboxes},
+                "target": {"_meta": {"type": "message"}, "data": message_json},
+            }
+        });
+        inner.webhooks.push(Delivery {
+            event_id: event_id.clone(),
+            kind: "outbound_sent".into(),
+            conversation_id,
+            message_id: draft_id.clone(),
+            url: front.config.webhook_url.clone(),
+            status: if front.config.webhook_url.is_some() {
+                "pending"
+            } else {
+                "not_sent"
+            },
+            attempts: Vec::new(),
+            payload: payload.clone(),
+        });
+        (event_id, payload)
+    };
+    if let Some(url) = front.config.webhook_url.clone() {
+        let body = serde_json::to_vec(&payload).unwrap_or_default();
+        tokio::spawn(front.clone().deliver(event_id.clone(), url, body));
+    }
+    ok(
+        StatusCode::OK,
+        &json!({"message_id": draft_id, "event_id": event_id}),
+    )
+}

@@ -117,6 +117,10 @@ pub(super) fn routes() -> Router<FrontStandIn> {
             post(add_failure).delete(clear_failures).get(failures),
         )
         .route("/_devkit/front/webhooks", get(webhooks))
+        .route(
+            "/_devkit/front/drafts/{id}/send",
+            post(super::channel::send_draft),
+        )
         .route("/_devkit/front/requests", get(requests))
 }
 

@@ -15,7 +15,9 @@ use std::collections::HashMap;
 use serde_json::Value;
 use support_auth::{csrf_token, verify_csrf, Permission};
 use support_core::approval::Choice;
-use support_dashboard::{apps, audit, form::Fields, people, queue, sign_in, trail, Frame, Markup};
+use support_dashboard::{
+    apps, audit, form::Fields, people, queue, sign_in, trail, trust, Frame, Markup,
+};
 use support_store::people::{sign_in as check_sign_in, Person, Session, SignInError};
 use support_store::{ActionStatus, AuditFilter, AuditKind, QueueQuery, Store};
 use support_workflows::approvals::decide::{self, Recorded, Via};
@@ -986,4 +988,78 @@ pub async fn revoke_token(mut req: Request, ctx: Ctx) -> ApiResult {
         Err(e) => shown_error(e)?,
     };
     render_people(&req, &ctx, &signed.frame, &shown).await
+}
+
+/// The Trust page's figures: every app, over `since` days (default 30).
+async fn render_trust(ctx: &Ctx, frame: &Frame, since_days: u32, shown: &trust::Shown) -> ApiResult {
+    let store = ctx.store()?;
+    let ports = ctx.pipeline()?;
+    let now = crate::env::now_ms();
+    let since = now - i64::from(since_days) * 86_400_000;
+    let mut all = Vec::new();
+    for app in store.apps().await.map_err(ApiError::unavailable)? {
+        all.push(
+            support_workflows::autosend::app_stats(
+                store.as_ref(),
+                &app,
+                since,
+                now,
+                ports.services.autosend_killed,
+            )
+            .await
+            .map_err(ApiError::unavailable)?,
+        );
+    }
+    let status = if matches!(shown, trust::Shown::Error(_)) {
+        409
+    } else {
+        200
+    };
+    html(status, trust::trust_page(frame, &all, since_days, shown))
+}
+
+pub async fn trust_page(req: Request, ctx: Ctx) -> ApiResult {
+    let signed = signed_in!(req, ctx, Permission::Read);
+    let days = query_fields(&req)?
+        .get("since")
+        .and_then(|d| d.trim_end_matches('d').parse().ok())
+        .filter(|d| (1..=3650).contains(d))
+        .unwrap_or(30);
+    render_trust(&ctx, &signed.frame, days, &trust::Shown::Nothing).await
+}
+
+/// An owner switches auto-send for one app × category (`enabled` = `1` or `0`); a
+/// refusal is shown with every reason, and each change is audit-logged under their email.
+pub async fn switch_autosend(mut req: Request, ctx: Ctx) -> ApiResult {
+    use support_workflows::autosend::{self, AutosendError};
+    let (signed, f) = form_post!(req, ctx, Permission::ManageApps);
+    let (slug, category) = (ctx.param(0).to_owned(), ctx.param(1).to_owned());
+    let enabled = f.get("enabled") == Some("1");
+    let store = ctx.store()?;
+    let ports = ctx.pipeline()?;
+    let Some(app) = store.app(&slug).await.map_err(ApiError::unavailable)? else {
+        return refused(404, "No such app.");
+    };
+    let shown = match autosend::set(
+        store.as_ref(),
+        &app,
+        &category,
+        enabled,
+        &signed.person.email,
+        ports.services.autosend_killed,
+        crate::env::now_ms(),
+    )
+    .await
+    {
+        Ok(change) => trust::Shown::Changed(format!(
+            "Auto-send is {} for {} in {}{}.",
+            if enabled { "on" } else { "off" },
+            category,
+            app.name,
+            if change.changed { "" } else { " (it already was)" }
+        )),
+        Err(AutosendError::Unavailable(e)) => return Err(ApiError::unavailable(e)),
+        Err(e) => trust::Shown::Error(e.to_string()),
+    };
+    render_trust(&ctx, &signed.frame, 30, &shown).await
 }
