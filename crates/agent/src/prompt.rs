@@ -68,6 +68,8 @@ pub struct AgentContext {
     pub knowledge_enabled: bool,
     /// What gather retrieved for the message, best first.
     pub knowledge: Vec<crate::knowledge::Source>,
+    /// How the team corrected drafts for the most similar questions (scrubbed).
+    pub corrections: Vec<support_core::correction::Correction>,
     /// The message's subject.
     pub subject: String,
     /// The message's body.
@@ -180,6 +182,13 @@ pub fn user_message(ctx: &AgentContext) -> String {
         section(
             "Knowledge",
             "This app has no knowledge base: state no policy, price, duration or link that the app's data above does not show.".into(),
+        );
+    }
+    if !ctx.corrections.is_empty() {
+        let shown: Vec<&support_core::correction::Correction> = ctx.corrections.iter().collect();
+        section(
+            "How the team corrected drafts for similar questions (do not repeat what they changed)",
+            support_core::correction::guidance(&shown),
         );
     }
     let subject = if ctx.subject.trim().is_empty() {

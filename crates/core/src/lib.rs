@@ -26,6 +26,7 @@ pub mod approval;
 pub mod apps;
 pub mod classify;
 pub mod conversation;
+pub mod correction;
 pub mod counters;
 pub mod effect;
 pub mod escape;

@@ -55,6 +55,9 @@ pub enum IssueKind {
     /// promise) that no retrieved source and none of the app's data states
     /// ([`crate::grounding`]).
     Ungrounded,
+    /// Close to a draft the team corrected ([`crate::correction::repeats`]): the same
+    /// mistake again, most likely.
+    RepeatsCorrection,
 }
 
 /// How bad it is.
@@ -400,6 +403,32 @@ pub fn check_login_link(validation: &mut Validation, reply: &str, link_proposed:
                 .into(),
         });
         validation.valid = false;
+        validation.score = score(&validation.issues);
+    }
+}
+
+/// A reply close to a draft the team corrected is a warning naming what the team did
+/// (a person looks before it goes, and auto-send holds it).
+pub fn check_corrections(
+    validation: &mut Validation,
+    reply: &str,
+    corrections: &[crate::correction::Correction],
+) {
+    if let Some((c, similarity)) = crate::correction::repeats(reply, corrections) {
+        let what = match (&c.corrected, &c.reason) {
+            (Some(sent), _) => format!("the team sent instead: \"{}\"", sent.chars().take(200).collect::<String>()),
+            (None, Some(reason)) => format!("the team rejected it: \"{}\"", reason.chars().take(200).collect::<String>()),
+            (None, None) => "the team rejected it".to_owned(),
+        };
+        validation.issues.push(Issue {
+            kind: IssueKind::RepeatsCorrection,
+            severity: Severity::Warning,
+            matched: c.draft.chars().take(200).collect(),
+            message: format!(
+                "the reply is {:.0}% like a draft the team corrected; {what}",
+                similarity * 100.0
+            ),
+        });
         validation.score = score(&validation.issues);
     }
 }

@@ -29,6 +29,7 @@ pub use model::{
 pub use sql::{Param, Row, SqlExec, SqlStore, Statement};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteExec;
+pub use support_core::correction::Correction;
 pub use support_core::learned::{Candidate, FaqEntry, FaqStatus};
 pub use support_core::records::{
     canonical_hash, ActionRecord, ActionStatus, ApprovalRecord, Decision, Proposal,
@@ -204,6 +205,12 @@ pub trait Store: MaybeSendSync {
         reason: &str,
         at_ms: i64,
     ) -> Result<Vec<AutosendSwitch>>;
+
+    /// Record a correction; false when its draft has one already (the first wins).
+    async fn record_correction(&self, correction: &Correction) -> Result<bool>;
+    /// An app's newest corrections since `since_ms`, at most `limit`.
+    async fn corrections(&self, app_id: &str, since_ms: i64, limit: u32)
+        -> Result<Vec<Correction>>;
 
     /// The ledger's state for a side effect.
     async fn ledger(&self, key: &str) -> Result<LedgerState>;
@@ -423,6 +430,10 @@ pub const MYSQL_MIGRATIONS: &[(&str, &str)] = &[
         "0010_autosend.sql",
         include_str!("../../../migrations/planetscale/0010_autosend.sql"),
     ),
+    (
+        "0011_corrections.sql",
+        include_str!("../../../migrations/planetscale/0011_corrections.sql"),
+    ),
 ];
 
 /// The migrations, in order, as `(file name, SQL)`: applied by `wrangler d1 migrations
@@ -467,6 +478,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0010_autosend.sql",
         include_str!("../../../migrations/platform/0010_autosend.sql"),
+    ),
+    (
+        "0011_corrections.sql",
+        include_str!("../../../migrations/platform/0011_corrections.sql"),
     ),
 ];
 

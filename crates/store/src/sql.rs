@@ -18,6 +18,7 @@ use support_core::learned::{Candidate, FaqEntry, FaqStatus};
 
 use crate::people::{iso, unix_ms, Person, Session};
 use support_core::outbox::{DeadLetter, Replay};
+use support_core::correction::{Correction, CorrectionKind};
 use support_core::outcome::{Edit, Outcome};
 use support_core::records::{ActionRecord, ActionStatus, ApprovalRecord};
 
@@ -878,6 +879,59 @@ impl Store for SqlStore {
                     outcome,
                     received_at_ms: int(row, "received_at"),
                     drafted_at_ms: int(row, "drafted_at"),
+                    at_ms: int(row, "at_ms").unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    async fn record_correction(&self, c: &Correction) -> Result<bool> {
+        let changed = self
+            .db
+            .execute(vec![Statement::new(
+                "INSERT INTO corrections (id, app_id, category, kind, question, draft, corrected, reason, at_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING",
+                vec![
+                    c.id.as_str().into(),
+                    c.app_id.as_str().into(),
+                    c.category.as_str().into(),
+                    c.kind.as_str().into(),
+                    c.question.as_str().into(),
+                    c.draft.as_str().into(),
+                    c.corrected.clone().into(),
+                    c.reason.clone().into(),
+                    c.at_ms.into(),
+                ],
+            )])
+            .await?;
+        Ok(changed.first().copied().unwrap_or(0) > 0)
+    }
+
+    async fn corrections(&self, app_id: &str, since_ms: i64, limit: u32) -> Result<Vec<Correction>> {
+        const T: &str = "corrections";
+        let rows = self
+            .db
+            .query(Statement::new(
+                "SELECT id, app_id, category, kind, question, draft, corrected, reason, at_ms FROM corrections \
+                 WHERE app_id = ?1 AND at_ms >= ?2 ORDER BY at_ms DESC, id LIMIT ?3",
+                vec![app_id.into(), since_ms.into(), i64::from(limit).into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let kind = required(row, T, "kind")?;
+                Ok(Correction {
+                    id: required(row, T, "id")?,
+                    app_id: required(row, T, "app_id")?,
+                    category: required(row, T, "category")?,
+                    kind: CorrectionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+                        table: T,
+                        detail: format!("kind {kind:?}"),
+                    })?,
+                    question: required(row, T, "question")?,
+                    draft: required(row, T, "draft")?,
+                    corrected: text(row, "corrected"),
+                    reason: text(row, "reason"),
                     at_ms: int(row, "at_ms").unwrap_or(0),
                 })
             })

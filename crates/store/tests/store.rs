@@ -2118,3 +2118,39 @@ async fn autosend_switches_change_once_per_position_and_stop_everywhere_at_once(
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn corrections_are_kept_once_per_draft_and_read_newest_first_per_app() {
+    use support_core::correction::{Correction, CorrectionKind};
+    let (_, store) = store().await;
+    let correction = |id: &str, app: &str, at_ms: i64| Correction {
+        id: id.into(),
+        app_id: app.into(),
+        category: "support_billing".into(),
+        kind: CorrectionKind::Edit,
+        question: "Where is my invoice? 'quoted' \\ \"double\"".into(),
+        draft: "You can download it from the purchases page.".into(),
+        corrected: Some("Our billing team emails it.".into()),
+        reason: None,
+        at_ms,
+    };
+    assert!(store.record_correction(&correction("act_1", "tt", 1_000)).await.unwrap());
+    assert!(store.record_correction(&correction("act_2", "tt", 3_000)).await.unwrap());
+    assert!(store.record_correction(&correction("act_3", "other", 2_000)).await.unwrap());
+    let mut rejected = correction("act_4", "tt", 2_000);
+    rejected.kind = CorrectionKind::Rejection;
+    rejected.corrected = None;
+    rejected.reason = Some("we never promise dates".into());
+    assert!(store.record_correction(&rejected).await.unwrap());
+    // One per draft: a second correction of act_1 is not written.
+    assert!(!store.record_correction(&correction("act_1", "tt", 9_000)).await.unwrap());
+    let tt = store.corrections("tt", 0, 10).await.unwrap();
+    assert_eq!(
+        tt.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["act_2", "act_4", "act_1"]
+    );
+    assert_eq!(tt[1], rejected);
+    assert_eq!(tt[2], correction("act_1", "tt", 1_000));
+    assert_eq!(store.corrections("tt", 2_000, 10).await.unwrap().len(), 2);
+    assert_eq!(store.corrections("tt", 0, 1).await.unwrap().len(), 1);
+}

@@ -16,6 +16,7 @@ pub mod approvals;
 pub mod apps;
 pub mod autosend;
 pub mod conformance;
+pub mod corrections;
 pub mod learned;
 pub mod outcomes;
 pub mod people;

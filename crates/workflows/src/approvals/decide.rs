@@ -199,6 +199,16 @@ pub async fn record(
     if let Some(outcome) =
         crate::outcomes::of_decision(&action, record.status, decision.edited_reply.as_deref())
     {
+        crate::corrections::record(
+            store,
+            services,
+            &action,
+            &outcome,
+            decision.edited_reply.as_deref(),
+            decision.reason.as_deref(),
+            now,
+        )
+        .await;
         crate::outcomes::record(store, services, &action, outcome, now).await;
     }
     Ok(Recorded::Decided {

@@ -102,6 +102,16 @@ async fn run(
                         }
                         _ => support_core::outcome::Outcome::Superseded,
                     };
+                    crate::corrections::record(
+                        store.as_ref(),
+                        &services,
+                        action,
+                        &outcome,
+                        sent.as_deref(),
+                        None,
+                        services.now_ms(),
+                    )
+                    .await;
                     crate::outcomes::record(
                         store.as_ref(),
                         &services,

@@ -68,6 +68,25 @@ pub(super) async fn gather(
         }
     }
 
+    // The team's corrections of drafts for questions like this one.
+    match crate::corrections::recent(store, &app.slug, services.now_ms()).await {
+        Ok(all) => {
+            let question = format!("{}\n{}", message.subject, message.body);
+            ctx.corrections = support_core::correction::similar(
+                &all,
+                &question,
+                support_core::correction::SHOWN,
+            )
+            .into_iter()
+            .cloned()
+            .collect();
+        }
+        Err(e) => errors.push(GatherError {
+            call: "corrections".into(),
+            error: e.to_string(),
+        }),
+    }
+
     let user_id = ctx.sender.account.as_ref().map(|a| a.user_id.clone());
     // A team licence is a purchase the app lists with licenseType "team"; the typed
     // record does not carry it, so the first active purchase stands in when asked.
@@ -154,6 +173,7 @@ pub(super) async fn gather(
         "history": ctx.history.len(),
         "priorConversations": ctx.prior_conversations.len(),
         "appData": ctx.app_data.keys().collect::<Vec<_>>(),
+        "corrections": ctx.corrections.iter().map(|c| &c.id).collect::<Vec<_>>(),
         "knowledge": ctx.knowledge.iter().map(|k| json!({"id": k.id, "score": k.score})).collect::<Vec<_>>(),
     }));
     if !errors.is_empty() {

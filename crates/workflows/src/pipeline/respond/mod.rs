@@ -183,6 +183,7 @@ async fn run(
                 let mut v = validate::validate(&reply, &ValidationContext { has_knowledge: !gathered.context.knowledge.is_empty(), company_names });
                 validate::check_login_link(&mut v, &reply, links > 0);
                 validate::check_grounding(&mut v, &reply, &evidence);
+                validate::check_corrections(&mut v, &reply, &gathered.context.corrections);
                 v
             });
             let mut row = AuditRow::new(AuditKind::AgentRun, "agent", json!({"turns": agent.turns, "ending": agent.ending}), started);
