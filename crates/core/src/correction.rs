@@ -77,11 +77,11 @@ pub const REPEATS_AT: f64 = 0.6;
 
 /// Words that say nothing about what a question is about.
 const STOPWORDS: &[&str] = &[
-    "a", "an", "the", "i", "i'm", "my", "me", "you", "your", "we", "our", "it", "is", "are",
-    "was", "to", "of", "in", "on", "for", "and", "or", "but", "can", "could", "do", "does",
-    "how", "what", "where", "when", "why", "hi", "hello", "thanks", "thank", "please", "there",
-    "this", "that", "with", "be", "have", "has", "am", "so", "just", "any", "get", "name",
-    "email", "link", "id", "number",
+    "a", "an", "the", "i", "i'm", "my", "me", "you", "your", "we", "our", "it", "is", "are", "was",
+    "to", "of", "in", "on", "for", "and", "or", "but", "can", "could", "do", "does", "how", "what",
+    "where", "when", "why", "hi", "hello", "thanks", "thank", "please", "there", "this", "that",
+    "with", "be", "have", "has", "am", "so", "just", "any", "get", "name", "email", "link", "id",
+    "number",
 ];
 
 fn topic_words(text: &str) -> Vec<String> {
@@ -98,7 +98,11 @@ pub fn clip(text: &str) -> String {
 
 /// The corrections whose questions are most like `question` (at least
 /// [`SIMILAR_AT`]), most similar first, then newest; at most `limit`.
-pub fn similar<'a>(corrections: &'a [Correction], question: &str, limit: usize) -> Vec<&'a Correction> {
+pub fn similar<'a>(
+    corrections: &'a [Correction],
+    question: &str,
+    limit: usize,
+) -> Vec<&'a Correction> {
     let asked = topic_words(question);
     let mut scored: Vec<(f64, &Correction)> = corrections
         .iter()
@@ -138,8 +142,12 @@ pub fn guidance(corrections: &[&Correction]) -> String {
         .iter()
         .map(|c| {
             let what = match (c.kind, &c.corrected, &c.reason) {
-                (CorrectionKind::Edit, Some(sent), _) => format!("The team sent instead: {}", cut(sent)),
-                (CorrectionKind::Rejection, _, Some(reason)) => format!("The team rejected it: {}", cut(reason)),
+                (CorrectionKind::Edit, Some(sent), _) => {
+                    format!("The team sent instead: {}", cut(sent))
+                }
+                (CorrectionKind::Rejection, _, Some(reason)) => {
+                    format!("The team rejected it: {}", cut(reason))
+                }
                 _ => "The team rejected it.".to_owned(),
             };
             format!(
@@ -172,9 +180,19 @@ mod tests {
     #[test]
     fn the_most_similar_questions_come_first_and_unrelated_ones_not_at_all() {
         let all = [
-            correction("a", "Where can I download my invoice for the course?", "d", 1),
+            correction(
+                "a",
+                "Where can I download my invoice for the course?",
+                "d",
+                1,
+            ),
             correction("b", "My video player stutters on Firefox", "d", 2),
-            correction("c", "Can I get an invoice with my company's VAT number?", "d", 3),
+            correction(
+                "c",
+                "Can I get an invoice with my company's VAT number?",
+                "d",
+                3,
+            ),
         ];
         let found = similar(&all, "How do I download an invoice?", 3);
         let ids: Vec<&str> = found.iter().map(|c| c.id.as_str()).collect();
@@ -204,7 +222,10 @@ mod tests {
     fn the_guidance_is_short_and_says_what_the_team_did() {
         let c = correction("a", "invoice?", &"word ".repeat(200), 1);
         let text = guidance(&[&c]);
-        assert!(text.contains("The team sent instead: Invoices are emailed"), "{text}");
+        assert!(
+            text.contains("The team sent instead: Invoices are emailed"),
+            "{text}"
+        );
         assert!(text.chars().count() < 1_000, "{}", text.len());
         let mut rejected = correction("b", "refund?", "Sure, refunded.", 2);
         rejected.kind = CorrectionKind::Rejection;

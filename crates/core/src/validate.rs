@@ -416,8 +416,14 @@ pub fn check_corrections(
 ) {
     if let Some((c, similarity)) = crate::correction::repeats(reply, corrections) {
         let what = match (&c.corrected, &c.reason) {
-            (Some(sent), _) => format!("the team sent instead: \"{}\"", sent.chars().take(200).collect::<String>()),
-            (None, Some(reason)) => format!("the team rejected it: \"{}\"", reason.chars().take(200).collect::<String>()),
+            (Some(sent), _) => format!(
+                "the team sent instead: \"{}\"",
+                sent.chars().take(200).collect::<String>()
+            ),
+            (None, Some(reason)) => format!(
+                "the team rejected it: \"{}\"",
+                reason.chars().take(200).collect::<String>()
+            ),
             (None, None) => "the team rejected it".to_owned(),
         };
         validation.issues.push(Issue {

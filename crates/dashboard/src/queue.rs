@@ -6,7 +6,7 @@ use serde_json::Value;
 use support_core::classify::Category;
 use support_core::records::{ActionRecord, ActionStatus, ApprovalRecord};
 use support_store::AuditEntry;
-use support_workflows::approvals::blocks::{describe, editable, sources_text};
+use support_workflows::approvals::blocks::{describe, editable, sources_text, warnings_text};
 
 use crate::form::query;
 use crate::page::{csrf_field, page, Frame, Nav};
@@ -247,6 +247,10 @@ fn render(frame: &Frame, item: &Item<'_>, out_of_band: bool) -> Markup {
                 pre.text.reply { (reply) }
                 h3 { "What the reply stands on" }
                 pre.text.sources { (sources_text(ctx)) }
+                @if let Some(warnings) = warnings_text(ctx) {
+                    h3 { "The validator warns" }
+                    pre.text.notice.warnings { (warnings) }
+                }
             }
             @if let Some(notice) = &item.notice { p.notice role="status" { (notice) } }
             @if status == "pending" {

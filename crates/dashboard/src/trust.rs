@@ -30,7 +30,9 @@ const SERIES: [(&str, &str, fn(&Mix) -> u32); 7] = [
     ("minor edit", "#7fb08a", |m| m.minor_edit),
     ("rewritten", "#d08a1e", |m| m.major_rewrite),
     ("rejected or deleted", "#b3261e", |m| m.rejected + m.deleted),
-    ("expired or superseded", "#9aa3b2", |m| m.expired + m.superseded),
+    ("expired or superseded", "#9aa3b2", |m| {
+        m.expired + m.superseded
+    }),
     ("waiting", "#d9dde5", |m| m.pending),
 ];
 
@@ -51,7 +53,12 @@ pub fn chart(daily: &[Day], since_ms: i64, until_ms: i64) -> Markup {
     let (bar, gap, height) = (8usize, 2usize, 64usize);
     let width = days * (bar + gap);
     let total = |m: &Mix| SERIES.iter().map(|(_, _, f)| f(m)).sum::<u32>();
-    let highest = daily.iter().map(|d| total(&d.mix)).max().unwrap_or(0).max(1) as usize;
+    let highest = daily
+        .iter()
+        .map(|d| total(&d.mix))
+        .max()
+        .unwrap_or(0)
+        .max(1) as usize;
     let summary: u32 = daily.iter().map(|d| total(&d.mix)).sum();
     // Each day's bars, bottom up, scaled to the busiest day.
     let bars: Vec<(&Day, Vec<Bar>)> = daily
@@ -312,14 +319,28 @@ mod tests {
             sent_today: 0,
             targets: serde_json::Value::Null,
         };
-        let owner = trust_page(&frame(Role::Owner), std::slice::from_ref(&app), 30, &Shown::Nothing)
-            .into_string();
+        let owner = trust_page(
+            &frame(Role::Owner),
+            std::slice::from_ref(&app),
+            30,
+            &Shown::Nothing,
+        )
+        .into_string();
         assert_eq!(owner.matches("Switch on").count(), 1, "{owner}");
-        assert!(owner.contains("action=\"/trust/tt/support_access\""), "{owner}");
-        assert!(owner.contains("a person always answers this category"), "{owner}");
+        assert!(
+            owner.contains("action=\"/trust/tt/support_access\""),
+            "{owner}"
+        );
+        assert!(
+            owner.contains("a person always answers this category"),
+            "{owner}"
+        );
         let viewer = trust_page(&frame(Role::Viewer), &[app], 30, &Shown::Nothing).into_string();
         assert!(!viewer.contains("Switch on"), "{viewer}");
         assert!(viewer.contains("an owner can switch it on"), "{viewer}");
-        assert!(viewer.contains("a person always answers this category"), "{viewer}");
+        assert!(
+            viewer.contains("a person always answers this category"),
+            "{viewer}"
+        );
     }
 }

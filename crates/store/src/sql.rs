@@ -17,8 +17,8 @@ use support_auth::Role;
 use support_core::learned::{Candidate, FaqEntry, FaqStatus};
 
 use crate::people::{iso, unix_ms, Person, Session};
-use support_core::outbox::{DeadLetter, Replay};
 use support_core::correction::{Correction, CorrectionKind};
+use support_core::outbox::{DeadLetter, Replay};
 use support_core::outcome::{Edit, Outcome};
 use support_core::records::{ActionRecord, ActionStatus, ApprovalRecord};
 
@@ -907,7 +907,12 @@ impl Store for SqlStore {
         Ok(changed.first().copied().unwrap_or(0) > 0)
     }
 
-    async fn corrections(&self, app_id: &str, since_ms: i64, limit: u32) -> Result<Vec<Correction>> {
+    async fn corrections(
+        &self,
+        app_id: &str,
+        since_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<Correction>> {
         const T: &str = "corrections";
         let rows = self
             .db

@@ -2134,16 +2134,28 @@ async fn corrections_are_kept_once_per_draft_and_read_newest_first_per_app() {
         reason: None,
         at_ms,
     };
-    assert!(store.record_correction(&correction("act_1", "tt", 1_000)).await.unwrap());
-    assert!(store.record_correction(&correction("act_2", "tt", 3_000)).await.unwrap());
-    assert!(store.record_correction(&correction("act_3", "other", 2_000)).await.unwrap());
+    assert!(store
+        .record_correction(&correction("act_1", "tt", 1_000))
+        .await
+        .unwrap());
+    assert!(store
+        .record_correction(&correction("act_2", "tt", 3_000))
+        .await
+        .unwrap());
+    assert!(store
+        .record_correction(&correction("act_3", "other", 2_000))
+        .await
+        .unwrap());
     let mut rejected = correction("act_4", "tt", 2_000);
     rejected.kind = CorrectionKind::Rejection;
     rejected.corrected = None;
     rejected.reason = Some("we never promise dates".into());
     assert!(store.record_correction(&rejected).await.unwrap());
     // One per draft: a second correction of act_1 is not written.
-    assert!(!store.record_correction(&correction("act_1", "tt", 9_000)).await.unwrap());
+    assert!(!store
+        .record_correction(&correction("act_1", "tt", 9_000))
+        .await
+        .unwrap());
     let tt = store.corrections("tt", 0, 10).await.unwrap();
     assert_eq!(
         tt.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),

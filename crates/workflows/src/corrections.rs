@@ -122,21 +122,54 @@ mod tests {
         let edit = Outcome::EditedApproved {
             edit: Edit::MajorRewrite,
         };
-        let c = of_outcome(&action(), &edit, Some("Hi Dana, billing emails it."), None, 5).unwrap();
+        let c = of_outcome(
+            &action(),
+            &edit,
+            Some("Hi Dana, billing emails it."),
+            None,
+            5,
+        )
+        .unwrap();
         assert_eq!(c.kind, CorrectionKind::Edit);
         assert_eq!(c.category, "support_billing");
-        assert_eq!(c.question, "Where is my invoice? I'm [name], [id] was the charge.");
-        assert!(!c.draft.contains("Dana") && !c.draft.contains("dana@") && !c.draft.contains("token="), "{}", c.draft);
-        assert_eq!(c.corrected.as_deref(), Some("Hi [name], billing emails it."));
-        let rejected = of_outcome(&action(), &Outcome::Rejected, None, Some("Dana gets invoices by post"), 5).unwrap();
-        assert_eq!(rejected.reason.as_deref(), Some("[name] gets invoices by post"));
+        assert_eq!(
+            c.question,
+            "Where is my invoice? I'm [name], [id] was the charge."
+        );
+        assert!(
+            !c.draft.contains("Dana") && !c.draft.contains("dana@") && !c.draft.contains("token="),
+            "{}",
+            c.draft
+        );
+        assert_eq!(
+            c.corrected.as_deref(),
+            Some("Hi [name], billing emails it.")
+        );
+        let rejected = of_outcome(
+            &action(),
+            &Outcome::Rejected,
+            None,
+            Some("Dana gets invoices by post"),
+            5,
+        )
+        .unwrap();
+        assert_eq!(
+            rejected.reason.as_deref(),
+            Some("[name] gets invoices by post")
+        );
         for nothing in [
             Outcome::Approved,
-            Outcome::Sent { edit: Edit::Unchanged },
+            Outcome::Sent {
+                edit: Edit::Unchanged,
+            },
             Outcome::Expired,
             Outcome::AutoSent,
         ] {
-            assert_eq!(of_outcome(&action(), &nothing, Some("x"), None, 5), None, "{nothing:?}");
+            assert_eq!(
+                of_outcome(&action(), &nothing, Some("x"), None, 5),
+                None,
+                "{nothing:?}"
+            );
         }
     }
 }

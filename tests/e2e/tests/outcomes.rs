@@ -251,3 +251,87 @@ async fn auto_send_is_earned_switched_on_and_stopped_by_the_kill_switch() {
         "UPDATE apps SET settings = json_remove(settings, '$.autosend') WHERE slug = 'other-app'",
     );
 }
+
+/// What the agent wrote before the team corrected it (wrong: the player has one).
+const WRONG: &str = "Hi,\n\nThe course player has no dark mode yet, sorry about that.\n\nSam";
+
+#[tokio::test]
+async fn a_correction_in_slack_is_what_the_next_similar_draft_is_told_and_a_repeat_is_caught() {
+    inngest_sync().await;
+    let first = unique("dark1");
+    script(&first, json!([{"text": WRONG}])).await;
+    let (_, action_id, card) = proposed(
+        "cha_dev",
+        "sam@example.com",
+        "Dark mode",
+        &format!("Is there a dark mode in the course player?\n\n{first}"),
+    )
+    .await;
+    // The approver corrects the draft in Slack's Edit modal.
+    click(&card, "edit_action", APPROVER).await;
+    let view = wait_for_view("edit_reply", &action_id).await;
+    let corrected =
+        "Hi Sam,\n\nYes: the course player follows your system's dark mode setting.\n\nSam";
+    post(
+        "/_devkit/slack/submit",
+        json!({"view_id": view["id"], "user": APPROVER, "values": {"reply": {"text": corrected}}}),
+    )
+    .await;
+    let row = outcome_of(&action_id).await;
+    assert_eq!(
+        (row["kind"].as_str(), row["edit"].as_str()),
+        (Some("edited_approved"), Some("major_rewrite")),
+        "{row}"
+    );
+    let kept = platform_rows(&format!(
+        "SELECT kind, question, draft, corrected FROM corrections WHERE id = '{action_id}'"
+    ));
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0]["kind"], "edit");
+    // Scrubbed: the customer's name is not kept.
+    assert!(
+        !kept[0]["corrected"].as_str().unwrap().contains("Sam,"),
+        "{kept:?}"
+    );
+
+    // A similar question: the agent is told what the team changed, and a draft that
+    // says the same wrong thing again is flagged for the approver.
+    let second = unique("dark2");
+    script(&second, json!([{"text": WRONG}])).await;
+    let (conversation, _, _) = proposed(
+        "cha_dev",
+        "lee@example.com",
+        "Dark mode?",
+        &format!("Does the course player have a dark mode?\n\n{second}"),
+    )
+    .await;
+    let requests: Value = get(format!("{}/_devkit/anthropic/requests", devkit())).await;
+    let told: Vec<String> = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["body"].to_string().contains(&second))
+        .map(|r| r["body"]["messages"][0].to_string())
+        .collect();
+    assert!(!told.is_empty(), "the agent was never called for {second}");
+    assert!(
+        told[0].contains("How the team corrected drafts for similar questions")
+            && told[0].contains("follows your system's dark mode setting"),
+        "{}",
+        told[0]
+    );
+    let audit = admin(&format!("/admin/audit?conversation={conversation}")).await;
+    let validated = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "agent_run")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert!(
+        validated
+            .to_string()
+            .contains("like a draft the team corrected"),
+        "{validated}"
+    );
+}

@@ -327,8 +327,28 @@ fn body_blocks(action: &ActionRecord, app_name: &str, reply: &str) -> Vec<Block>
             "*What the reply stands on* (knowledge retrieved for it; not sent)".into(),
         ));
         blocks.push(plain(sources_text(ctx)));
+        if let Some(warnings) = warnings_text(ctx) {
+            blocks.push(section(
+                "*The validator warns* (check before approving)".into(),
+            ));
+            blocks.push(plain(warnings));
+        }
     }
     blocks
+}
+
+/// The validator's warnings about the reply, one per line (errors never reach a card:
+/// such a draft goes to a person instead).
+pub fn warnings_text(context: &Value) -> Option<String> {
+    let lines: Vec<String> = context
+        .pointer("/validation/issues")
+        .and_then(Value::as_array)?
+        .iter()
+        .filter(|i| i["severity"] == "warning")
+        .filter_map(|i| i["message"].as_str())
+        .map(|m| format!("• {}", capped(m, 400)))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 /// The knowledge the reply stands on, by citation, then what was only retrieved; or a
@@ -713,6 +733,26 @@ mod tests {
             "{all}"
         );
         assert!(all.contains("*What the reply stands on*"), "{all}");
+    }
+
+    #[test]
+    fn the_card_shows_the_validators_warnings_as_text() {
+        let mut a = action(vec![], "The player has no dark mode.", "Dark mode");
+        let (_, blocks) = approval(&a, "TT", &approval_of(&a)).unwrap();
+        assert!(!all_text(&blocks).contains("The validator warns"));
+        a.context["validation"] = serde_json::json!({"valid": true, "score": 0.9, "issues": [
+            {"kind": "repeats_correction", "severity": "warning", "matched": "x",
+             "message": "the reply is 91% like a draft the team corrected; the team sent instead: \"<!channel> yes\""},
+            {"kind": "too_short", "severity": "info", "matched": "", "message": "noted only"}
+        ]});
+        let (_, blocks) = approval(&a, "TT", &approval_of(&a)).unwrap();
+        let all = all_text(&blocks);
+        assert!(all.contains("*The validator warns*"), "{all}");
+        assert!(
+            all.contains("\"type\":\"plain_text\",\"text\":\"• the reply is 91% like a draft the team corrected"),
+            "{all}"
+        );
+        assert!(!all.contains("noted only"), "{all}");
     }
 
     #[test]

@@ -991,7 +991,12 @@ pub async fn revoke_token(mut req: Request, ctx: Ctx) -> ApiResult {
 }
 
 /// The Trust page's figures: every app, over `since` days (default 30).
-async fn render_trust(ctx: &Ctx, frame: &Frame, since_days: u32, shown: &trust::Shown) -> ApiResult {
+async fn render_trust(
+    ctx: &Ctx,
+    frame: &Frame,
+    since_days: u32,
+    shown: &trust::Shown,
+) -> ApiResult {
     let store = ctx.store()?;
     let ports = ctx.pipeline()?;
     let now = crate::env::now_ms();
@@ -1056,7 +1061,11 @@ pub async fn switch_autosend(mut req: Request, ctx: Ctx) -> ApiResult {
             if enabled { "on" } else { "off" },
             category,
             app.name,
-            if change.changed { "" } else { " (it already was)" }
+            if change.changed {
+                ""
+            } else {
+                " (it already was)"
+            }
         )),
         Err(AutosendError::Unavailable(e)) => return Err(ApiError::unavailable(e)),
         Err(e) => trust::Shown::Error(e.to_string()),

@@ -72,14 +72,11 @@ pub(super) async fn gather(
     match crate::corrections::recent(store, &app.slug, services.now_ms()).await {
         Ok(all) => {
             let question = format!("{}\n{}", message.subject, message.body);
-            ctx.corrections = support_core::correction::similar(
-                &all,
-                &question,
-                support_core::correction::SHOWN,
-            )
-            .into_iter()
-            .cloned()
-            .collect();
+            ctx.corrections =
+                support_core::correction::similar(&all, &question, support_core::correction::SHOWN)
+                    .into_iter()
+                    .cloned()
+                    .collect();
         }
         Err(e) => errors.push(GatherError {
             call: "corrections".into(),
