@@ -12,6 +12,7 @@
 //! | `delete_audit` | audit | audit rows are deleted |
 //! | `delete_actions` | audit | finished actions and their approvals are deleted (their proposals name the customer) |
 //! | `delete_candidates` | knowledge | reply candidates are deleted, with their vectors |
+//! | `delete_corrections` | knowledge | the team's corrections of drafts (scrubbed questions, drafts and edits) are deleted |
 //! | `delete_dead_letters` | 30 days | events Inngest refused for good (their bodies carry messages) |
 //! | `delete_ledger` | 30 days | idempotency keys of side effects (no execution runs a month after its approval) |
 //! | `delete_expired` | now | expired sign-in sessions and cache entries |
@@ -114,7 +115,7 @@ impl Policy {
         let days = match rule {
             Rule::ScrubConversations | Rule::ScrubAuditPayloads => self.conversation_days,
             Rule::DeleteAudit | Rule::DeleteActions => self.audit_days,
-            Rule::DeleteCandidates => self.knowledge_days,
+            Rule::DeleteCandidates | Rule::DeleteCorrections => self.knowledge_days,
             Rule::DeleteDeadLetters => self.dead_letter_days,
             Rule::DeleteLedger => self.ledger_days,
             Rule::DeleteExpired => 0,
@@ -136,6 +137,8 @@ pub enum Rule {
     DeleteActions,
     /// Delete reply candidates (and their vectors).
     DeleteCandidates,
+    /// Delete corrections of drafts.
+    DeleteCorrections,
     /// Delete dead letters.
     DeleteDeadLetters,
     /// Delete idempotency keys.
@@ -146,10 +149,11 @@ pub enum Rule {
 
 impl Rule {
     /// The rules applied app by app, with the app's windows.
-    pub const PER_APP: [Rule; 5] = [
+    pub const PER_APP: [Rule; 6] = [
         Rule::ScrubConversations,
         Rule::ScrubAuditPayloads,
         Rule::DeleteCandidates,
+        Rule::DeleteCorrections,
         Rule::DeleteActions,
         Rule::DeleteAudit,
     ];
@@ -168,6 +172,7 @@ impl Rule {
             Rule::DeleteAudit => "delete_audit",
             Rule::DeleteActions => "delete_actions",
             Rule::DeleteCandidates => "delete_candidates",
+            Rule::DeleteCorrections => "delete_corrections",
             Rule::DeleteDeadLetters => "delete_dead_letters",
             Rule::DeleteLedger => "delete_ledger",
             Rule::DeleteExpired => "delete_expired",
@@ -189,6 +194,7 @@ mod tests {
         assert_eq!(p.cutoff(Rule::DeleteAudit, NOW), NOW - 365 * DAY_MS);
         assert_eq!(p.cutoff(Rule::DeleteActions, NOW), NOW - 365 * DAY_MS);
         assert_eq!(p.cutoff(Rule::DeleteCandidates, NOW), NOW - 180 * DAY_MS);
+        assert_eq!(p.cutoff(Rule::DeleteCorrections, NOW), NOW - 180 * DAY_MS);
         assert_eq!(p.cutoff(Rule::DeleteDeadLetters, NOW), NOW - 30 * DAY_MS);
         assert_eq!(p.cutoff(Rule::DeleteExpired, NOW), NOW);
     }

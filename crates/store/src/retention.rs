@@ -73,6 +73,12 @@ pub(crate) fn statements(rule: Rule) -> Option<RuleSql> {
                      ORDER BY created_at, id LIMIT ?3",
             apply: &["DELETE FROM knowledge_candidates WHERE id IN (SELECT value FROM json_each(?1))"],
         },
+        Rule::DeleteCorrections => RuleSql {
+            count: "SELECT COUNT(*) AS n FROM corrections WHERE app_id = ?1 AND at_ms < ?2",
+            select: "SELECT id FROM corrections WHERE app_id = ?1 AND at_ms < ?2 \
+                     ORDER BY at_ms, id LIMIT ?3",
+            apply: &["DELETE FROM corrections WHERE id IN (SELECT value FROM json_each(?1))"],
+        },
         Rule::DeleteDeadLetters => RuleSql {
             count: "SELECT COUNT(*) AS n FROM dead_letters WHERE failed_at < ?2",
             select: "SELECT event_id AS id FROM dead_letters WHERE failed_at < ?2 \

@@ -1856,6 +1856,45 @@ async fn retention_scrubs_and_deletes_only_what_is_due_in_batches_and_is_idempot
         .unwrap()
         .is_empty());
 
+    // Corrections after 180 days, per app.
+    for (id, app, at) in [
+        ("act_k1", "total-typescript", DAY),
+        ("act_k2", "total-typescript", now - DAY),
+        ("act_k3", "other-app", DAY),
+    ] {
+        store
+            .record_correction(&support_core::correction::Correction {
+                id: id.into(),
+                app_id: app.into(),
+                category: "support_billing".into(),
+                kind: support_core::correction::CorrectionKind::Rejection,
+                question: "Invoice?".into(),
+                draft: "Download it.".into(),
+                corrected: None,
+                reason: Some("we email them".into()),
+                at_ms: at,
+            })
+            .await
+            .unwrap();
+    }
+    let gone = store
+        .retain(batch(Rule::DeleteCorrections, false))
+        .await
+        .unwrap();
+    assert_eq!(gone.count, 1);
+    let kept: Vec<String> = store
+        .corrections("total-typescript", 0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(kept, ["act_k2"]);
+    assert_eq!(
+        store.corrections("other-app", 0, 10).await.unwrap().len(),
+        1
+    );
+
     // Platform-wide: dead letters and idempotency keys after 30 days, expired cache.
     store
         .record_dead_letters(&[(
