@@ -252,26 +252,26 @@ async fn auto_send_is_earned_switched_on_and_stopped_by_the_kill_switch() {
     );
 }
 
-/// What the agent wrote before the team corrected it (wrong: the player has one).
-const WRONG: &str = "Hi,\n\nThe course player has no dark mode yet, sorry about that.\n\nSam";
+/// What the agent wrote before the team corrected it (wrong: the course has one).
+const WRONG: &str = "Hi,\n\nThe course does not come with a certificate, sorry about that.\n\nSam";
 
 #[tokio::test]
 async fn a_correction_in_slack_is_what_the_next_similar_draft_is_told_and_a_repeat_is_caught() {
     inngest_sync().await;
-    let first = unique("dark1");
+    let first = unique("cert1");
     script(&first, json!([{"text": WRONG}])).await;
     let (_, action_id, card) = proposed(
         "cha_dev",
         "sam@example.com",
-        "Dark mode",
-        &format!("Is there a dark mode in the course player?\n\n{first}"),
+        "Certificate",
+        &format!("Do you give a certificate when I finish the course?\n\n{first}"),
     )
     .await;
     // The approver corrects the draft in Slack's Edit modal.
     click(&card, "edit_action", APPROVER).await;
     let view = wait_for_view("edit_reply", &action_id).await;
     let corrected =
-        "Hi Sam,\n\nYes: the course player follows your system's dark mode setting.\n\nSam";
+        "Hi Sam,\n\nYes: when you complete all 48 lessons a certificate appears on your profile page.\n\nSam";
     post(
         "/_devkit/slack/submit",
         json!({"view_id": view["id"], "user": APPROVER, "values": {"reply": {"text": corrected}}}),
@@ -296,13 +296,13 @@ async fn a_correction_in_slack_is_what_the_next_similar_draft_is_told_and_a_repe
 
     // A similar question: the agent is told what the team changed, and a draft that
     // says the same wrong thing again is flagged for the approver.
-    let second = unique("dark2");
+    let second = unique("cert2");
     script(&second, json!([{"text": WRONG}])).await;
     let (conversation, _, _) = proposed(
         "cha_dev",
         "lee@example.com",
-        "Dark mode?",
-        &format!("Does the course player have a dark mode?\n\n{second}"),
+        "Certificate?",
+        &format!("Will I get a certificate after I finish the course?\n\n{second}"),
     )
     .await;
     let requests: Value = get(format!("{}/_devkit/anthropic/requests", devkit())).await;
@@ -316,7 +316,7 @@ async fn a_correction_in_slack_is_what_the_next_similar_draft_is_told_and_a_repe
     assert!(!told.is_empty(), "the agent was never called for {second}");
     assert!(
         told[0].contains("How the team corrected drafts for similar questions")
-            && told[0].contains("follows your system's dark mode setting"),
+            && told[0].contains("a certificate appears on your profile page"),
         "{}",
         told[0]
     );
