@@ -243,6 +243,7 @@ describe("dashboard", () => {
             .map((field) => `form#audit-filters ${field}`),
         ],
         "/apps": [`table#apps tbody tr[data-app="${APP}"]`, "form#register-app", "form.rotate-secret", "form.health"],
+        "/trust": [`section.card[data-app="${APP}"]`, `section.card[data-app="${APP}"] table.figures`],
         "/people": [
           `table#people tbody tr[data-email="${owner.email}"]`, "form.change-person select[name=role]",
           "form.change-person input[name=slack]", "form.revoke-sessions",
@@ -252,7 +253,7 @@ describe("dashboard", () => {
       for (const [path, selectors] of Object.entries(pages)) {
         await page.goto(path);
         assert.equal(new URL(page.url()).pathname, path);
-        for (const href of ["/", "/audit", "/apps", "/people"]) {
+        for (const href of ["/", "/audit", "/trust", "/apps", "/people"]) {
           assert.ok(await page.locator(`nav a[href="${href}"]`).count() >= 1, `${path}: nav links ${href}`);
         }
         assert.equal(await page.locator("form#sign-out input[name=csrf]").count(), 1, `${path}: sign-out form`);
@@ -279,6 +280,40 @@ describe("dashboard", () => {
       await page.goto("/people");
       assert.equal(await page.locator("form#invite, form.change-person, form.revoke-sessions").count(), 0);
     });
+  });
+
+  test("an owner switches auto-send on and off on the Trust page where trust allows; a viewer only reads why", SLOW, async () => {
+    // Thresholds any category meets, and a switch row so the category is listed.
+    d1(`UPDATE apps SET settings = json_set(settings, '$.autosend', json('{"minTrust":0,"minSamples":0}')) WHERE slug = 'other-app'`);
+    d1(`INSERT INTO autosend (app_id, category, enabled, changed_by, changed_at) VALUES ('other-app', 'support_billing', 0, 'browser-test', 0)
+        ON CONFLICT (app_id, category) DO UPDATE SET enabled = 0`);
+    const row = `section.card[data-app="other-app"] div.category[data-category="support_billing"]`;
+    try {
+      await withPage(await desktop(browser), "trust-viewer", async (page) => {
+        await signIn(page, viewer.email, viewer.password);
+        await page.goto("/trust");
+        assert.equal(await page.locator(`${row} form`).count(), 0, "a viewer has no switch");
+        assert.match(norm(await page.locator(row).textContent()), /an owner can switch it on/);
+      });
+      await withPage(await desktop(browser), "trust-owner", async (page) => {
+        await signIn(page, owner.email, owner.password);
+        await page.goto("/trust");
+        assert.equal(await page.locator(`${row} svg.chart`).count(), 1);
+        await Promise.all([page.waitForLoadState(), page.click(`${row} form button:has-text("Switch on")`)]);
+        assert.match(norm(await page.locator("p.notice[role=status]").textContent()), /Auto-send is on for support_billing/);
+        assert.match(norm(await page.locator(row).textContent()), /auto-send on by .*@example\.com/);
+        await shot(page, "trust-switched-on");
+        await Promise.all([page.waitForLoadState(), page.click(`${row} form button:has-text("Switch off")`)]);
+        assert.match(norm(await page.locator("p.notice[role=status]").textContent()), /Auto-send is off for support_billing/);
+      });
+      // Each change is in the audit log under the owner's email.
+      const changes = d1(`SELECT name, input FROM audit_log WHERE kind = 'admin' AND name LIKE 'auto-send%'`)
+        .filter((e) => JSON.parse(e.input).by === owner.email);
+      assert.deepEqual(changes.map((e) => e.name).sort(), ["auto-send off", "auto-send on"]);
+    } finally {
+      d1(`UPDATE apps SET settings = json_remove(settings, '$.autosend') WHERE slug = 'other-app'`);
+      d1(`UPDATE autosend SET enabled = 0 WHERE app_id = 'other-app'`);
+    }
   });
 
   test("an invited person sets a password and is signed in", SLOW, async () => {
@@ -358,7 +393,8 @@ describe("dashboard", () => {
   test("screenshots of every page at desktop and phone width, with no sideways scrolling on a phone", SLOW, async () => {
     const { conversationId } = await spareApproval();
     const pages = {
-      queue: "/", conversation: `/conversations/${conversationId}`, audit: "/audit", apps: "/apps", people: "/people",
+      queue: "/", conversation: `/conversations/${conversationId}`, audit: "/audit", trust: "/trust", apps: "/apps",
+      people: "/people",
     };
     for (const [size, make] of [["desktop", desktop], ["phone", phone]]) {
       await withPage(await make(browser), `shots-${size}`, async (page) => {

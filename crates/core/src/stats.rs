@@ -94,11 +94,26 @@ pub struct Share {
     pub met: Option<bool>,
 }
 
+/// How a share meets its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Goal {
+    /// At least the target.
+    AtLeast,
+    /// More than the target.
+    Above,
+    /// Less than the target.
+    Below,
+}
+
 impl Share {
-    fn new(count: u32, of: u32, target: Option<(f64, bool)>) -> Self {
+    fn new(count: u32, of: u32, target: Option<(f64, Goal)>) -> Self {
         let value = (of > 0).then(|| f64::from(count) / f64::from(of));
         let met = match (value, target) {
-            (Some(v), Some((t, at_least))) => Some(if at_least { v >= t } else { v < t }),
+            (Some(v), Some((t, goal))) => Some(match goal {
+                Goal::AtLeast => v >= t,
+                Goal::Above => v > t,
+                Goal::Below => v < t,
+            }),
             _ => None,
         };
         Self {
@@ -229,17 +244,17 @@ pub fn figures(observations: &[Observation], now_ms: i64) -> Figures {
         draft_share: Share::new(
             mix.drafts(),
             mix.total(),
-            Some((targets::DRAFT_SHARE, true)),
+            Some((targets::DRAFT_SHARE, Goal::AtLeast)),
         ),
         sent_unedited: Share::new(
             mix.unchanged,
             mix.verdicts(),
-            Some((targets::SENT_UNEDITED, true)),
+            Some((targets::SENT_UNEDITED, Goal::Above)),
         ),
         edit_rate: Share::new(
             mix.minor_edit + mix.major_rewrite,
             mix.human_sent(),
-            Some((targets::EDIT_RATE, false)),
+            Some((targets::EDIT_RATE, Goal::Below)),
         ),
         rejection_rate: Share::new(mix.rejected, mix.verdicts(), None),
         time_to_draft_met: time_to_draft.map(|t| t.p90_ms <= targets::TIME_TO_DRAFT_MS),
@@ -318,6 +333,19 @@ mod tests {
         // Trust from the 5 verdicts, all recent: (1 + 1 + 0.5 + 0 + 0) / 5.
         assert_eq!(f.trust.samples, 5);
         assert!((f.trust.score - 0.5).abs() < 0.01, "{}", f.trust.score);
+    }
+
+    #[test]
+    fn exactly_half_sent_unedited_is_not_more_than_half() {
+        let f = figures(
+            &[
+                seen(Outcome::Approved, 0, Some(1), 2),
+                seen(Outcome::Rejected, 0, Some(1), 2),
+            ],
+            10,
+        );
+        assert_eq!(f.sent_unedited.value, Some(0.5));
+        assert_eq!(f.sent_unedited.met, Some(false));
     }
 
     #[test]

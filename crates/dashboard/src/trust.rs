@@ -236,7 +236,7 @@ pub fn trust_page(frame: &Frame, apps: &[AppStats], since_days: u32, shown: &Sho
             @if apps.is_empty() { p { "No apps yet." } }
             @for app in apps {
                 section.card data-app=(app.app_id) {
-                    h2 { (app.app_id) }
+                    h2 { (app.name) " " span.muted { "(" (app.app_id) ")" } }
                     p.muted {
                         "Auto-send needs trust of at least " (format!("{:.2}", app.thresholds.min_trust))
                         " over at least " (app.thresholds.min_samples) " verdicts in " (app.thresholds.window_days)
@@ -307,6 +307,7 @@ mod tests {
         };
         let app = AppStats {
             app_id: "tt".into(),
+            name: "Total TypeScript".into(),
             since_ms: 0,
             until_ms: DAY_MS,
             all: support_core::stats::figures(&[], 0),

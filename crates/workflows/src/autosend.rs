@@ -97,6 +97,8 @@ pub struct Day {
 pub struct AppStats {
     /// App slug.
     pub app_id: String,
+    /// Its display name.
+    pub name: String,
     /// The window's start (Unix ms).
     pub since_ms: i64,
     /// When computed (Unix ms).
@@ -198,6 +200,7 @@ pub async fn app_stats(
         .count() as u32;
     Ok(AppStats {
         app_id: app.slug.clone(),
+        name: app.name.clone(),
         since_ms,
         until_ms: now_ms,
         all,

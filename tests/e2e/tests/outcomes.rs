@@ -310,7 +310,8 @@ async fn a_correction_in_slack_is_what_the_next_similar_draft_is_told_and_a_repe
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["body"].to_string().contains(&second))
+        // The agent's calls, not the classifier's.
+        .filter(|r| r["body"]["model"] == AGENT_MODEL && r["body"].to_string().contains(&second))
         .map(|r| r["body"]["messages"][0].to_string())
         .collect();
     assert!(!told.is_empty(), "the agent was never called for {second}");
