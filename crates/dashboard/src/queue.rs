@@ -105,6 +105,11 @@ fn decided_line(item: &Item<'_>, status: &str) -> Markup {
     html! {
         p.decided {
             @match status {
+                "approved" if item.approval.and_then(|p| p.decided_by.as_deref()) == Some(support_workflows::pipeline::respond::AUTOSEND_BY) => {
+                    span.badge.ok { "auto-sent" } " Sent by the agent alone: auto-send is on for this category"
+                    @if let Some(at) = &at { " (" (at) ")" }
+                    "."
+                }
                 "approved" | "rejected" => {
                     (if status == "approved" { "Approved" } else { "Rejected" })
                     @if let Some(by) = by { " by " (by.name) }
@@ -396,4 +401,68 @@ pub fn cursor(action: &ActionRecord) -> String {
 pub fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
     let (at, id) = cursor.split_once(':')?;
     Some((at.parse().ok()?, id.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use support_workflows::pipeline::respond::AUTOSEND_BY;
+
+    #[test]
+    fn an_auto_sent_reply_says_the_agent_sent_it_alone() {
+        let action = ActionRecord {
+            id: "act_1".into(),
+            app_id: "tt".into(),
+            conversation_id: "cnv_1".into(),
+            run_id: "run_1".into(),
+            reply: "Hi".into(),
+            proposals: vec![],
+            args_hash: String::new(),
+            draft_id: None,
+            context: serde_json::json!({"category": "support_billing"}),
+            status: ActionStatus::Executed,
+            executor: None,
+            created_at: 1,
+            updated_at: 2,
+            result: None,
+            error: None,
+        };
+        let approval = ApprovalRecord {
+            action_id: "act_1".into(),
+            app_id: "tt".into(),
+            args_hash: String::new(),
+            status: ActionStatus::Approved,
+            expires_at: 10,
+            decided_by: Some(AUTOSEND_BY.into()),
+            decided_at: Some(2),
+            reason: None,
+            edited_reply: None,
+            slack: None,
+            created_at: 1,
+        };
+        let item = |approval| Item {
+            action: &action,
+            app_name: "TT",
+            approval: Some(approval),
+            tools: vec![],
+            messages: vec![],
+            decider: None,
+            notice: None,
+            now_ms: 3,
+        };
+        let line = decided_line(&item(&approval), "approved").into_string();
+        assert!(
+            line.contains("auto-sent") && line.contains("Sent by the agent alone"),
+            "{line}"
+        );
+        let by_a_person = ApprovalRecord {
+            decided_by: Some("U0DEVAPPROVER".into()),
+            ..approval.clone()
+        };
+        let line = decided_line(&item(&by_a_person), "approved").into_string();
+        assert!(
+            line.contains("Approved") && !line.contains("auto-sent"),
+            "{line}"
+        );
+    }
 }

@@ -336,3 +336,46 @@ async fn a_correction_in_slack_is_what_the_next_similar_draft_is_told_and_a_repe
         "{validated}"
     );
 }
+
+#[tokio::test]
+async fn a_draft_deleted_in_front_is_its_outcome_and_closes_the_approval() {
+    inngest_sync().await;
+    let (conversation, action_id, _card) = proposed(
+        "cha_dev",
+        "dana@example.com",
+        "Receipt",
+        &format!("Can I get a receipt for my purchase? {}", unique("deleted")),
+    )
+    .await;
+    let messages = front_messages(&conversation).await;
+    let draft = drafts(&messages)[0].clone();
+    // A teammate deletes it in Front (Front's API call, with the draft's version).
+    let deleted = reqwest::Client::new()
+        .delete(format!(
+            "{}/front/drafts/{}",
+            devkit(),
+            draft["id"].as_str().unwrap()
+        ))
+        .bearer_auth(env("FRONT_API_TOKEN"))
+        .json(&json!({"version": draft["version"]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success(), "{}", deleted.status());
+    let row = outcome_of(&action_id).await;
+    assert_eq!(row["kind"], "deleted", "{row}");
+    let deadline = Instant::now() + WITHIN;
+    loop {
+        let card = slack_message(&action_id).await;
+        if card["blocks"]
+            .to_string()
+            .contains("the draft was deleted in Front")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the card stays open: {card}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let (status, body) = api_post(&format!("/api/approvals/{action_id}/approve"), json!({})).await;
+    assert_eq!(status, 409, "{body}");
+}

@@ -224,6 +224,7 @@ async fn run(
     let ttl = Duration::from_millis((approval.expires_at - approval.created_at).max(1_000) as u64);
     let mut waited = Duration::ZERO;
     let mut slices = 0;
+    let mut draft_was_gone = false;
     for n in 0..MAX_SLICES {
         slices = n + 1;
         let timed_out = waited >= ttl;
@@ -239,6 +240,48 @@ async fn run(
             .await?;
         if settled != Settled::Waiting {
             break;
+        }
+        // Front has no webhook for a deleted draft: a draft missing at two checks a
+        // slice apart, with no reply sent for it (that supersedes it first), was deleted.
+        if n >= 1 {
+            let gone: bool = step
+                .run(&format!("draft in front {n}"), || {
+                    draft_gone(store.as_ref(), &services, &action_id, &conversation_id)
+                })
+                .await?;
+            if gone && draft_was_gone {
+                step.run("draft deleted", || async {
+                    let started = Instant::now();
+                    let reason = "the draft was deleted in Front";
+                    let now = services.now_ms();
+                    if store
+                        .supersede(&action_id, reason, now)
+                        .await
+                        .map_err(store_error)?
+                    {
+                        crate::outcomes::record_by_id(
+                            store.as_ref(),
+                            &services,
+                            &action_id,
+                            support_core::outcome::Outcome::Deleted,
+                            now,
+                        )
+                        .await;
+                        let mut row = AuditRow::new(
+                            AuditKind::Decision,
+                            "superseded",
+                            json!({"by": "system", "reason": reason}),
+                            started,
+                        );
+                        row.action_id = Some(action_id.clone());
+                        audit.write("draft deleted", row).await?;
+                    }
+                    Ok(true)
+                })
+                .await?;
+                break;
+            }
+            draft_was_gone = gone;
         }
         let next = ttl
             .saturating_sub(waited)
@@ -359,6 +402,35 @@ async fn run(
         None => {}
     }
     Ok(json!({"actionId": action_id, "outcome": outcome, "slack": slack}))
+}
+
+/// Whether the pending action's Front draft is no longer among the conversation's
+/// drafts. Unknown (no Front, no draft, Front failing) is "not gone": a deletion is
+/// never guessed.
+async fn draft_gone(
+    store: &dyn Store,
+    services: &Services,
+    action_id: &str,
+    conversation_id: &str,
+) -> Result<bool, FnError> {
+    let Some(front) = &services.front else {
+        return Ok(false);
+    };
+    let Some(action) = store.action(action_id).await.map_err(store_error)? else {
+        return Ok(false);
+    };
+    let (ActionStatus::Pending, Some(draft)) = (action.status, action.draft_id.as_deref()) else {
+        return Ok(false);
+    };
+    match front.list_conversation_drafts(conversation_id).await {
+        Ok(drafts) => Ok(!drafts.iter().any(|d| d.id == draft)),
+        Err(e) => {
+            (services.warn)(&format!(
+                "could not list the drafts of {conversation_id} to see whether {draft} is still there: {e}"
+            ));
+            Ok(false)
+        }
+    }
 }
 
 /// Rejected, expired or superseded: nothing is sent, the draft goes, the views say so.

@@ -11,7 +11,7 @@ mod draft;
 mod gather;
 mod propose;
 
-pub use propose::{action_id, DRAFT_LINK_NOTE};
+pub use propose::{action_id, AUTOSEND_BY, DRAFT_LINK_NOTE};
 
 use std::sync::Arc;
 
