@@ -24,7 +24,9 @@ pub enum Shown {
 
 /// The chart's series, bottom first: name, colour (SVG presentation attributes, which
 /// the page's CSP allows where a `style` would not), and the count of a day's mix.
-const SERIES: [(&str, &str, fn(&Mix) -> u32); 7] = [
+type Series = (&'static str, &'static str, fn(&Mix) -> u32);
+
+const SERIES: [Series; 7] = [
     ("unchanged", "#1f7a3d", |m| m.unchanged),
     ("auto-sent", "#2456d6", |m| m.auto_sent),
     ("minor edit", "#7fb08a", |m| m.minor_edit),
@@ -270,9 +272,11 @@ mod tests {
 
     #[test]
     fn a_days_bars_stack_to_its_outcomes() {
-        let mut mix = Mix::default();
-        mix.unchanged = 3;
-        mix.rejected = 1;
+        let mix = Mix {
+            unchanged: 3,
+            rejected: 1,
+            ..Mix::default()
+        };
         let day = Day { day_ms: 0, mix };
         let svg = chart(&[day], 0, DAY_MS * 2).into_string();
         assert_eq!(svg.matches("<rect").count(), 2, "{svg}");

@@ -364,24 +364,6 @@ fn strip_tags(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markdown_becomes_escaped_paragraphs() {
-        assert_eq!(
-            markdown_to_html("Hi <team>,\nline two\n\nThanks & bye"),
-            "<p>Hi &lt;team&gt;,<br>line two</p><p>Thanks &amp; bye</p>"
-        );
-    }
-
-    #[test]
-    fn html_bodies_keep_their_text() {
-        assert_eq!(strip_tags("<p>Hi &amp; <b>bye</b></p>"), "Hi & bye");
-    }
-}
-
 /// `POST /_devkit/front/drafts/{id}/send` `{"body"?, "author_id"?}`: a teammate sends a
 /// draft from Front's app (Front's API has no such call; its app does it). The draft
 /// becomes a sent message (with `body`, plain text, when the teammate edited it) and an
@@ -480,4 +462,22 @@ pub(super) async fn send_draft(
         StatusCode::OK,
         &json!({"message_id": draft_id, "event_id": event_id}),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_becomes_escaped_paragraphs() {
+        assert_eq!(
+            markdown_to_html("Hi <team>,\nline two\n\nThanks & bye"),
+            "<p>Hi &lt;team&gt;,<br>line two</p><p>Thanks &amp; bye</p>"
+        );
+    }
+
+    #[test]
+    fn html_bodies_keep_their_text() {
+        assert_eq!(strip_tags("<p>Hi &amp; <b>bye</b></p>"), "Hi & bye");
+    }
 }
