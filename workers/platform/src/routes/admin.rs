@@ -644,7 +644,7 @@ pub async fn autosend(mut req: Request, ctx: Ctx) -> ApiResult {
         }
         let off = autosend::off_everywhere(store, ADMIN_TOKEN_ACTOR, now)
             .await
-            .map_err(|e| ApiError::unavailable(e))?;
+            .map_err(ApiError::unavailable)?;
         return json(200, &json!({"switchedOff": off}));
     }
     let (Some(slug), Some(category)) = (request.app, request.category) else {
