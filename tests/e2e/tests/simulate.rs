@@ -20,10 +20,7 @@ use serde_json::json;
 /// What customers ask, across the categories the agent drafts for.
 const QUESTIONS: &[(&str, &str)] = &[
     ("Invoice", "Where can I download my invoice?"),
-    (
-        "Receipt",
-        "Can I get a receipt for my purchase for my company?",
-    ),
+    ("Receipt", "Can I get a receipt for my last purchase?"),
     (
         "Certificate",
         "Do I get a certificate when I finish the course?",
@@ -77,6 +74,11 @@ async fn one(n: usize) -> Option<&'static str> {
         &format!("{question} {}", unique("sim")),
     )
     .await;
+    // Routed elsewhere (a person, silence): no draft, and no respond run to wait for.
+    let route = finished_run("support-route", &conversation).await;
+    if route["output"]["action"] != "respond" {
+        return Some("no draft");
+    }
     let respond = finished_run("support-respond", &conversation).await;
     if respond["output"]["outcome"] != "proposed" {
         return Some("no draft");
