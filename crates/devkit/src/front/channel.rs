@@ -216,62 +216,22 @@ pub(super) async fn incoming_message(
             ],
             metadata: request.metadata.map_or_else(|| json!({}), |m| json!(m)),
         };
-        let event_id = inner.ids.next("evt");
         let (message_id, uid) = (message.id.clone(), message.message_uid.clone());
         // Stored first, so the conversation's `last_message` is this one.
         inner.store.messages.push(message);
-        let view = View {
-            store: &inner.store,
-            base: &base,
-        };
-        let message = inner
-            .store
-            .message(&message_id)
-            .map_or(Value::Null, |m| view.message(m));
-        let conversation = inner
-            .store
-            .conversation(&conversation_id)
-            .map_or(Value::Null, |c| view.conversation(c));
-        let inboxes: Vec<Value> = inner
-            .store
-            .inbox(&channel.inbox_id)
-            .map(|i| view.inbox(i))
-            .into_iter()
-            .collect();
-        let payload = json!({
-            "type": "inbound_received",
-            "authorization": {"id": inner.store.company_id},
-            "payload": {
-                "_links": {"self": format!("{base}/events/{event_id}")},
-                "id": event_id,
-                "type": "inbound",
-                "emitted_at": now,
-                "conversation": conversation,
-                "source": {"_meta": {"type": "inboxes"}, "data": inboxes},
-                "target": {"_meta": {"type": "message"}, "data": message},
-            }
-        });
-        inner.webhooks.push(Delivery {
-            event_id: event_id.clone(),
-            kind: "inbound_received".into(),
-            conversation_id,
-            message_id,
-            url: front.config.webhook_url.clone(),
-            status: if front.config.webhook_url.is_some() {
-                "pending"
-            } else {
-                "not_sent"
-            },
-            attempts: Vec::new(),
-            payload: payload.clone(),
-        });
+        let (event_id, payload) = queue_message_webhook(
+            &front,
+            inner,
+            &base,
+            ("inbound_received", "inbound"),
+            &message_id,
+            std::slice::from_ref(&channel.inbox_id),
+            now,
+        );
         (uid, event_id, payload)
     };
 
-    if let Some(url) = front.config.webhook_url.clone() {
-        let body = serde_json::to_vec(&payload).unwrap_or_default();
-        tokio::spawn(front.clone().deliver(event_id, url, body));
-    }
+    front.send_webhook(event_id, &payload);
     ok(
         StatusCode::ACCEPTED,
         &json!({"status": "accepted", "message_uid": uid}),
@@ -407,61 +367,95 @@ pub(super) async fn send_draft(
             message.text = text;
         }
         let conversation_id = message.conversation_id.clone();
-        let event_id = inner.ids.next("evt");
-        let view = View {
-            store: &inner.store,
-            base: &base,
-        };
-        let message_json = inner
+        let inbox_ids = inner
             .store
-            .message(&draft_id)
-            .map_or(Value::Null, |m| view.message(m));
-        let conversation = inner.store.conversation(&conversation_id);
-        let inboxes: Vec<Value> = conversation
+            .conversation(&conversation_id)
             .map(|c| c.inbox_ids.clone())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|id| inner.store.inbox(id))
-            .map(|i| view.inbox(i))
-            .collect();
-        let conversation = conversation.map_or(Value::Null, |c| view.conversation(c));
-        let payload = json!({
-            "type": "outbound_sent",
-            "authorization": {"id": inner.store.company_id},
-            "payload": {
-                "_links": {"self": format!("{base}/events/{event_id}")},
-                "id": event_id,
-                "type": "outbound",
-                "emitted_at": now,
-                "conversation": conversation,
-                "source": {"_meta": {"type": "inboxes"}, "data": inboxes},
-                "target": {"_meta": {"type": "message"}, "data": message_json},
-            }
-        });
-        inner.webhooks.push(Delivery {
-            event_id: event_id.clone(),
-            kind: "outbound_sent".into(),
-            conversation_id,
-            message_id: draft_id.clone(),
-            url: front.config.webhook_url.clone(),
-            status: if front.config.webhook_url.is_some() {
-                "pending"
-            } else {
-                "not_sent"
-            },
-            attempts: Vec::new(),
-            payload: payload.clone(),
-        });
-        (event_id, payload)
+            .unwrap_or_default();
+        queue_message_webhook(
+            &front,
+            inner,
+            &base,
+            ("outbound_sent", "outbound"),
+            &draft_id,
+            &inbox_ids,
+            now,
+        )
     };
-    if let Some(url) = front.config.webhook_url.clone() {
-        let body = serde_json::to_vec(&payload).unwrap_or_default();
-        tokio::spawn(front.clone().deliver(event_id.clone(), url, body));
-    }
+    front.send_webhook(event_id.clone(), &payload);
     ok(
         StatusCode::OK,
         &json!({"message_id": draft_id, "event_id": event_id}),
     )
+}
+
+/// Record the application webhook `kind` (`inbound_received` with event type
+/// `inbound`, `outbound_sent` with `outbound`) about `message_id`, as Front shapes it,
+/// in the delivery log: its event id and payload, for [`FrontStandIn::send_webhook`].
+fn queue_message_webhook(
+    front: &FrontStandIn,
+    inner: &mut super::Inner,
+    base: &str,
+    (kind, event_type): (&str, &str),
+    message_id: &str,
+    inbox_ids: &[String],
+    now: f64,
+) -> (String, Value) {
+    let event_id = inner.ids.next("evt");
+    let view = View {
+        store: &inner.store,
+        base,
+    };
+    let found = inner.store.message(message_id);
+    let conversation_id = found.map(|m| m.conversation_id.clone()).unwrap_or_default();
+    let message = found.map_or(Value::Null, |m| view.message(m));
+    let conversation = inner
+        .store
+        .conversation(&conversation_id)
+        .map_or(Value::Null, |c| view.conversation(c));
+    let inboxes: Vec<Value> = inbox_ids
+        .iter()
+        .filter_map(|id| inner.store.inbox(id))
+        .map(|i| view.inbox(i))
+        .collect();
+    let payload = json!({
+        "type": kind,
+        "authorization": {"id": inner.store.company_id},
+        "payload": {
+            "_links": {"self": format!("{base}/events/{event_id}")},
+            "id": event_id,
+            "type": event_type,
+            "emitted_at": now,
+            "conversation": conversation,
+            "source": {"_meta": {"type": "inboxes"}, "data": inboxes},
+            "target": {"_meta": {"type": "message"}, "data": message},
+        }
+    });
+    inner.webhooks.push(Delivery {
+        event_id: event_id.clone(),
+        kind: kind.into(),
+        conversation_id,
+        message_id: message_id.to_owned(),
+        url: front.config.webhook_url.clone(),
+        status: if front.config.webhook_url.is_some() {
+            "pending"
+        } else {
+            "not_sent"
+        },
+        attempts: Vec::new(),
+        payload: payload.clone(),
+    });
+    (event_id, payload)
+}
+
+impl FrontStandIn {
+    /// Deliver a queued webhook in the background, when a URL is configured.
+    fn send_webhook(&self, event_id: String, payload: &Value) {
+        if let Some(url) = self.config.webhook_url.clone() {
+            let body = serde_json::to_vec(payload).unwrap_or_default();
+            tokio::spawn(self.clone().deliver(event_id, url, body));
+        }
+    }
 }
 
 #[cfg(test)]
