@@ -151,6 +151,25 @@ pub struct ApprovalRecord {
     pub created_at: i64,
 }
 
+impl ApprovalRecord {
+    /// A new approval of `action`, waiting for a decision until `expires_at`.
+    pub fn pending(action: &ActionRecord, now_ms: i64, expires_at: i64) -> Self {
+        Self {
+            action_id: action.id.clone(),
+            app_id: action.app_id.clone(),
+            args_hash: action.args_hash.clone(),
+            status: ActionStatus::Pending,
+            expires_at,
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+            edited_reply: None,
+            slack: None,
+            created_at: now_ms,
+        }
+    }
+}
+
 /// A decision on an approval, as the store records it (one conditional write).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {

@@ -182,6 +182,19 @@ fn figures_table(f: &Figures) -> Markup {
     }
 }
 
+/// The owner's button that turns auto-send `on` (or off) at `action`.
+fn switch_form(frame: &Frame, action: &str, on: bool) -> Markup {
+    html! {
+        form.inline method="post" action=(action) {
+            (csrf_field(frame))
+            input type="hidden" name="enabled" value=(if on { "1" } else { "0" });
+            button type="submit" class=(if on { "primary" } else { "danger" }) {
+                (if on { "Switch on" } else { "Switch off" })
+            }
+        }
+    }
+}
+
 fn switch(frame: &Frame, app: &AppStats, c: &CategoryStats) -> Markup {
     let action = format!("/trust/{}/{}", app.app_id, c.category.as_str());
     html! {
@@ -189,11 +202,7 @@ fn switch(frame: &Frame, app: &AppStats, c: &CategoryStats) -> Markup {
             span.badge.ok { "auto-send on" }
             @if let Some(s) = &c.switch { span.muted { " by " (s.changed_by) " " (span(s.changed_at_ms, app.until_ms)) " ago" } }
             @if frame.may(Permission::ManageApps) {
-                form.inline method="post" action=(action) {
-                    (csrf_field(frame))
-                    input type="hidden" name="enabled" value="0";
-                    button.danger type="submit" { "Switch off" }
-                }
+                (switch_form(frame, &action, false))
             }
         } @else {
             span.badge { "auto-send off" }
@@ -202,11 +211,7 @@ fn switch(frame: &Frame, app: &AppStats, c: &CategoryStats) -> Markup {
             }
             @if c.refused_because.is_empty() {
                 @if frame.may(Permission::ManageApps) {
-                    form.inline method="post" action=(action) {
-                        (csrf_field(frame))
-                        input type="hidden" name="enabled" value="1";
-                        button.primary type="submit" { "Switch on" }
-                    }
+                    (switch_form(frame, &action, true))
                 } @else {
                     p.muted { "Trust allows it; an owner can switch it on." }
                 }

@@ -956,33 +956,27 @@ impl Store for SqlStore {
     }
 
     async fn set_autosend(&self, switch: &AutosendSwitch) -> Result<bool> {
-        let enabled = i64::from(switch.enabled);
+        let params: Vec<Param> = vec![
+            switch.app_id.as_str().into(),
+            switch.category.as_str().into(),
+            i64::from(switch.enabled).into(),
+            switch.changed_by.as_str().into(),
+            switch.changed_at_ms.into(),
+            switch.reason.clone().into(),
+        ];
+        // Written only when the position changes: who switched it last stays otherwise.
         let changed = self
             .db
             .execute(vec![
                 Statement::new(
                     "INSERT INTO autosend (app_id, category, enabled, changed_by, changed_at, reason) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(app_id, category) DO NOTHING",
-                    vec![
-                        switch.app_id.as_str().into(),
-                        switch.category.as_str().into(),
-                        enabled.into(),
-                        switch.changed_by.as_str().into(),
-                        switch.changed_at_ms.into(),
-                        switch.reason.clone().into(),
-                    ],
+                    params.clone(),
                 ),
                 Statement::new(
                     "UPDATE autosend SET enabled = ?3, changed_by = ?4, changed_at = ?5, reason = ?6 \
                      WHERE app_id = ?1 AND category = ?2 AND enabled <> ?3",
-                    vec![
-                        switch.app_id.as_str().into(),
-                        switch.category.as_str().into(),
-                        enabled.into(),
-                        switch.changed_by.as_str().into(),
-                        switch.changed_at_ms.into(),
-                        switch.reason.clone().into(),
-                    ],
+                    params,
                 ),
             ])
             .await?;

@@ -90,19 +90,7 @@ async fn run(
             ) * 60_000;
             let now = services.now_ms();
             let record = store
-                .create_approval(&ApprovalRecord {
-                    action_id: action.id.clone(),
-                    app_id: app_id.clone(),
-                    args_hash: action.args_hash.clone(),
-                    status: ActionStatus::Pending,
-                    expires_at: now + ttl_ms,
-                    decided_by: None,
-                    decided_at: None,
-                    reason: None,
-                    edited_reply: None,
-                    slack: None,
-                    created_at: now,
-                })
+                .create_approval(&ApprovalRecord::pending(&action, now, now + ttl_ms))
                 .await
                 .map_err(store_error)?;
             let mut row = AuditRow::new(
@@ -158,20 +146,14 @@ async fn run(
         let reason = format!("{why}; a teammate should handle this conversation in Front");
         step.run("withdraw", || async {
             let started = Instant::now();
-            if store
-                .supersede(&action_id, &reason, services.now_ms())
-                .await
-                .map_err(store_error)?
-            {
-                crate::outcomes::record_by_id(
-                    store.as_ref(),
-                    &services,
-                    &action_id,
-                    support_core::outcome::Outcome::Superseded,
-                    services.now_ms(),
-                )
-                .await;
-            }
+            withdraw(
+                store.as_ref(),
+                &services,
+                &action_id,
+                &reason,
+                support_core::outcome::Outcome::Superseded,
+            )
+            .await?;
             let mut row = AuditRow::new(
                 AuditKind::Decision,
                 "superseded",
@@ -253,20 +235,15 @@ async fn run(
                 step.run("draft deleted", || async {
                     let started = Instant::now();
                     let reason = "the draft was deleted in Front";
-                    let now = services.now_ms();
-                    if store
-                        .supersede(&action_id, reason, now)
-                        .await
-                        .map_err(store_error)?
+                    if withdraw(
+                        store.as_ref(),
+                        &services,
+                        &action_id,
+                        reason,
+                        support_core::outcome::Outcome::Deleted,
+                    )
+                    .await?
                     {
-                        crate::outcomes::record_by_id(
-                            store.as_ref(),
-                            &services,
-                            &action_id,
-                            support_core::outcome::Outcome::Deleted,
-                            now,
-                        )
-                        .await;
                         let mut row = AuditRow::new(
                             AuditKind::Decision,
                             "superseded",
@@ -402,6 +379,26 @@ async fn run(
         None => {}
     }
     Ok(json!({"actionId": action_id, "outcome": outcome, "slack": slack}))
+}
+
+/// Supersede the pending approval for `reason` and record `outcome` as its draft's;
+/// false when it was decided first (nothing changes then).
+async fn withdraw(
+    store: &dyn Store,
+    services: &Services,
+    action_id: &str,
+    reason: &str,
+    outcome: support_core::outcome::Outcome,
+) -> Result<bool, FnError> {
+    let now = services.now_ms();
+    let superseded = store
+        .supersede(action_id, reason, now)
+        .await
+        .map_err(store_error)?;
+    if superseded {
+        crate::outcomes::record_by_id(store, services, action_id, outcome, now).await;
+    }
+    Ok(superseded)
 }
 
 /// Whether the pending action's Front draft is no longer among the conversation's

@@ -998,21 +998,15 @@ async fn render_trust(
     shown: &trust::Shown,
 ) -> ApiResult {
     let store = ctx.store()?;
-    let ports = ctx.pipeline()?;
+    let killed = ctx.settings()?.autosend_kill_switch;
     let now = crate::env::now_ms();
     let since = now - i64::from(since_days) * 86_400_000;
     let mut all = Vec::new();
     for app in store.apps().await.map_err(ApiError::unavailable)? {
         all.push(
-            support_workflows::autosend::app_stats(
-                store.as_ref(),
-                &app,
-                since,
-                now,
-                ports.services.autosend_killed,
-            )
-            .await
-            .map_err(ApiError::unavailable)?,
+            support_workflows::autosend::app_stats(store.as_ref(), &app, since, now, killed)
+                .await
+                .map_err(ApiError::unavailable)?,
         );
     }
     let status = if matches!(shown, trust::Shown::Error(_)) {
@@ -1041,7 +1035,7 @@ pub async fn switch_autosend(mut req: Request, ctx: Ctx) -> ApiResult {
     let (slug, category) = (ctx.param(0).to_owned(), ctx.param(1).to_owned());
     let enabled = f.get("enabled") == Some("1");
     let store = ctx.store()?;
-    let ports = ctx.pipeline()?;
+    let killed = ctx.settings()?.autosend_kill_switch;
     let Some(app) = store.app(&slug).await.map_err(ApiError::unavailable)? else {
         return refused(404, "No such app.");
     };
@@ -1051,7 +1045,7 @@ pub async fn switch_autosend(mut req: Request, ctx: Ctx) -> ApiResult {
         &category,
         enabled,
         &signed.person.email,
-        ports.services.autosend_killed,
+        killed,
         crate::env::now_ms(),
     )
     .await

@@ -269,19 +269,11 @@ async fn autosend(
     // The same records a human approval makes, decided by the agent, so the execution
     // (exactly once, audit-logged) runs as for any approved reply.
     store
-        .create_approval(&support_core::records::ApprovalRecord {
-            action_id: action.id.clone(),
-            app_id: action.app_id.clone(),
-            args_hash: action.args_hash.clone(),
-            status: ActionStatus::Pending,
-            expires_at: now + 3_600_000,
-            decided_by: None,
-            decided_at: None,
-            reason: None,
-            edited_reply: None,
-            slack: None,
-            created_at: now,
-        })
+        .create_approval(&support_core::records::ApprovalRecord::pending(
+            action,
+            now,
+            now + 3_600_000,
+        ))
         .await
         .map_err(crate::pipeline::store_error)?;
     store
