@@ -326,7 +326,19 @@ pub struct Candidate<'a> {
     pub validation: Option<&'a Validation>,
 }
 
-/// Every reason the draft may not go out alone (empty: it may), read now.
+/// Whether an owner switched auto-send on for `app_id` × `category` (one read: what
+/// every draft costs while its category is off).
+pub async fn is_on(store: &dyn Store, app_id: &str, category: &str) -> Result<bool, AutosendError> {
+    Ok(store
+        .autosend_switches(app_id)
+        .await
+        .map_err(unavailable)?
+        .iter()
+        .any(|s| s.category == category && s.enabled))
+}
+
+/// Every reason the draft, in a category switched on ([`is_on`]), may not go out
+/// alone (empty: it may), read now.
 pub async fn eligibility(
     store: &dyn Store,
     services: &Services,
@@ -336,16 +348,6 @@ pub async fn eligibility(
 ) -> Result<Vec<Refusal>, AutosendError> {
     let thresholds = app.settings.autosend;
     let name = draft.category.as_str();
-    let enabled = store
-        .autosend_switches(&app.slug)
-        .await
-        .map_err(unavailable)?
-        .iter()
-        .any(|s| s.category == name && s.enabled);
-    if !enabled {
-        // The common case costs one read.
-        return Ok(vec![Refusal::Off]);
-    }
     let rows = store
         .outcomes(&app.slug, None, thresholds.since_ms(now_ms))
         .await
@@ -359,7 +361,7 @@ pub async fn eligibility(
     let issues = draft.validation.map(|v| v.issues.as_slice()).unwrap_or(&[]);
     Ok(trust::refusals(&trust::Draft {
         category: draft.category,
-        enabled,
+        enabled: true,
         killed: services.autosend_killed,
         trust: trust_of(&mine, now_ms),
         min_trust: thresholds.min_trust,
@@ -383,13 +385,7 @@ pub async fn eligibility(
 pub async fn recheck(store: &dyn Store, services: &Services, app_id: &str, category: &str) {
     let now_ms = services.now_ms();
     let result: Result<Option<Trust>, AutosendError> = async {
-        let on = store
-            .autosend_switches(app_id)
-            .await
-            .map_err(unavailable)?
-            .iter()
-            .any(|s| s.category == category && s.enabled);
-        if !on {
+        if !is_on(store, app_id, category).await? {
             return Ok(None);
         }
         let Some(app) = store.app(app_id).await.map_err(unavailable)? else {

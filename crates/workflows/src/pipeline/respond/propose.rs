@@ -232,9 +232,14 @@ async fn autosend(
     p: &Proposed<'_>,
     action: &ActionRecord,
 ) -> Result<Option<String>, FnError> {
-    use crate::autosend::{eligibility, Candidate};
+    use crate::autosend::{eligibility, is_on, Candidate};
     use support_core::trust::Refusal;
-    if action.reply.is_empty() {
+    let check = |e: crate::autosend::AutosendError| FnError::new(format!("check auto-send: {e}"));
+    if action.reply.is_empty()
+        || !is_on(store, &action.app_id, p.classification.category.as_str())
+            .await
+            .map_err(check)?
+    {
         return Ok(None);
     }
     let started = Instant::now();
@@ -248,10 +253,7 @@ async fn autosend(
     };
     let refusals = eligibility(store, services, &app, &candidate, now)
         .await
-        .map_err(|e| FnError::new(format!("check auto-send: {e}")))?;
-    if refusals == [Refusal::Off] {
-        return Ok(None);
-    }
+        .map_err(check)?;
     if !refusals.is_empty() {
         // Switched on, and this draft still waits: the log says why.
         let mut row = AuditRow::new(
