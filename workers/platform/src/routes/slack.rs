@@ -256,5 +256,15 @@ async fn open_modal(
     };
     if let Err(e) = slack.views_open(&trigger, &view).await {
         worker::console_warn!("could not open the modal: {e}");
+        // Without this the click would look ignored: say so, and how to go on.
+        if let Some(channel) = channel {
+            let _ = slack
+                .post_ephemeral(
+                    &channel,
+                    &user,
+                    "Slack closed the window for opening this form before it could open (it allows 3 seconds). Nothing changed: click the button again.",
+                )
+                .await;
+        }
     }
 }
