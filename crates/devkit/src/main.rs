@@ -24,6 +24,15 @@ struct Args {
     /// Scale sleeps, waits and retry delays (0.01 = 100 times faster).
     #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
+    /// Milliseconds the executor waits before each call request (Inngest's round trip).
+    #[arg(long, env = "INNGEST_CALL_LATENCY_MS", default_value_t = 0)]
+    call_latency_ms: u64,
+    /// Milliseconds between an event and its run's first call (scheduling a run).
+    #[arg(long, env = "INNGEST_EVENT_LATENCY_MS", default_value_t = 0)]
+    event_latency_ms: u64,
+    /// Milliseconds before a checkpoint report is answered.
+    #[arg(long, env = "INNGEST_CHECKPOINT_LATENCY_MS", default_value_t = 0)]
+    checkpoint_latency_ms: u64,
     /// API key the Anthropic stand-in requires; any non-empty key when absent. Not
     /// `ANTHROPIC_API_KEY`, so that a real key in the shell is never picked up.
     #[arg(long, env = "DEVKIT_ANTHROPIC_API_KEY", hide_env_values = true)]
@@ -116,6 +125,11 @@ async fn main() -> anyhow::Result<()> {
         executor: support_devkit::executor::ExecutorConfig {
             signing_key: args.inngest_signing_key,
             time_scale: args.time_scale,
+            latency: support_devkit::executor::Latency {
+                call_ms: args.call_latency_ms,
+                event_ms: args.event_latency_ms,
+                checkpoint_ms: args.checkpoint_latency_ms,
+            },
         },
         anthropic_api_key: args.anthropic_api_key,
         front_webhook_url: args.front_webhook_url.clone(),

@@ -87,6 +87,7 @@ async fn setup(functions: Value, script: Script) -> Setup {
         executor: support_devkit::executor::ExecutorConfig {
             signing_key: Some(KEY.into()),
             time_scale: 0.01,
+            ..Default::default()
         },
         ..Default::default()
     };
@@ -496,6 +497,7 @@ async fn register_needs_the_hashed_key_and_valid_functions() {
         executor: support_devkit::executor::ExecutorConfig {
             signing_key: Some(KEY.into()),
             time_scale: 1.0,
+            ..Default::default()
         },
         ..Default::default()
     };
@@ -529,6 +531,7 @@ async fn register_takes_the_bearer_scheme_in_any_case() {
         executor: support_devkit::executor::ExecutorConfig {
             signing_key: Some(KEY.into()),
             time_scale: 1.0,
+            ..Default::default()
         },
         ..Default::default()
     };
@@ -570,6 +573,7 @@ async fn register_without_credentials_is_refused_even_when_the_key_cannot_be_has
         executor: support_devkit::executor::ExecutorConfig {
             signing_key: Some("not-a-signing-key".into()),
             time_scale: 1.0,
+            ..Default::default()
         },
         ..Default::default()
     };

@@ -22,6 +22,7 @@ impl Executor {
         let mut planned: Vec<String> = Vec::new();
         let mut steps = Map::new();
         let mut stack: Vec<String> = Vec::new();
+        let mut generation = 0u32;
         loop {
             if self.is_cancelled(run_id) {
                 return RunStatus::Cancelled;
@@ -30,6 +31,8 @@ impl Executor {
                 .first()
                 .cloned()
                 .unwrap_or_else(|| "step".to_owned());
+            generation += 1;
+            let qi_id = format!("{run_id}-q{generation}");
             let call = CallRequest {
                 function,
                 run_id,
@@ -40,9 +43,22 @@ impl Executor {
                 attempt,
                 max_attempts,
                 disable_immediate,
+                qi_id: &qi_id,
+                generation,
             };
             let started = Instant::now();
-            let response = match self.send_call(&call).await {
+            self.set_in_flight(run_id, Some(qi_id.clone()));
+            let sent = self.send_call(&call).await;
+            self.set_in_flight(run_id, None);
+            // Steps the app checkpointed during the call are part of the run from now.
+            if let Some((stored, stored_stack)) = self.load_state(run_id) {
+                if stored.len() > steps.len() {
+                    attempt = 0;
+                }
+                steps = stored;
+                stack = stored_stack;
+            }
+            let response = match sent {
                 Ok(r) => r,
                 Err(e) => {
                     let outcome = CallOutcome {
@@ -105,7 +121,11 @@ impl Executor {
                             error: json!({"name": "ProtocolError", "message": "206 with no opcodes"}),
                         };
                     }
-                    if ops.len() > 1 {
+                    // Parallel steps (several planned at once) turn immediate execution
+                    // off, as Inngest does; several stored steps (a checkpoint's
+                    // fallback) do not.
+                    let planned_now = ops.iter().filter(|op| op["op"] == "StepPlanned").count();
+                    if planned_now > 1 {
                         disable_immediate = true;
                     }
                     planned.retain(|p| p != &step_id);
@@ -128,6 +148,11 @@ impl Executor {
                         let kind = op.get("op").and_then(Value::as_str).unwrap_or_default();
                         let opts = op.get("opts").cloned().unwrap_or(Value::Null);
                         let memo = match kind {
+                            "RunComplete" => {
+                                return RunStatus::Completed {
+                                    output: op.get("data").cloned().unwrap_or(Value::Null),
+                                };
+                            }
                             "StepRun" => {
                                 attempt = 0;
                                 Some(

@@ -10,11 +10,28 @@
 //! `X-Inngest-SDK` header, the opcode shapes); a protocol error fails the run loudly with
 //! the reason recorded.
 //!
+//! **Checkpointing** (inngest-js v4's default): every call carries `ctx.fn_id`,
+//! `ctx.qi_id`, `x-request-id` and `x-inngest-generation-id`; `POST
+//! /v1/checkpoint/{run}/async` (Bearer: the hashed signing key) stores the `StepRun`s
+//! the app ran in the call, refuses other ops (400), a call that is no longer the run's
+//! current one (409, stale) and a run that has ended (400); `RunComplete` in a `206`
+//! ends the run. `POST /_devkit/inngest/checkpoint-failures {"status", "times"}` makes
+//! the next reports fail, to try the SDK's fallback.
+//!
+//! **Latency**, to show what production would see: `INNGEST_CALL_LATENCY_MS` before
+//! each call request, `INNGEST_EVENT_LATENCY_MS` between an event and its run's first
+//! call, `INNGEST_CHECKPOINT_LATENCY_MS` before a checkpoint is answered (flags
+//! `--call-latency-ms` and so on; `GET`/`POST /_devkit/inngest/latency` reads and changes
+//! them while running). `POST /_devkit/inngest/checkpointing {"offered": false}` stops
+//! offering checkpointing (calls carry no `ctx.qi_id`, so an SDK answers step by step),
+//! to measure the difference.
+//!
 //! `GET /_devkit/inngest/runs` lists runs with their steps and outcome;
 //! `GET /_devkit/inngest/runs/{id}` shows one; `GET /_devkit/inngest/functions` the
 //! registered functions.
 
 mod calls;
+mod checkpoint;
 mod drive;
 mod routes;
 mod runs;
@@ -40,6 +57,8 @@ pub struct ExecutorConfig {
     pub signing_key: Option<String>,
     /// Multiplies sleeps, wait timeouts and retry delays (0.01 makes an hour 36 s).
     pub time_scale: f64,
+    /// Added latencies (the initial values; changed at run time through the API).
+    pub latency: Latency,
 }
 
 impl Default for ExecutorConfig {
@@ -47,8 +66,23 @@ impl Default for ExecutorConfig {
         Self {
             signing_key: None,
             time_scale: 1.0,
+            latency: Latency::default(),
         }
     }
+}
+
+/// Latency the executor adds, in milliseconds, to play a remote Inngest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Latency {
+    /// Before each call request (Inngest's queue and the network to the app).
+    #[serde(default)]
+    pub call_ms: u64,
+    /// Between an event and its run's first call (scheduling a new run).
+    #[serde(default)]
+    pub event_ms: u64,
+    /// Before a checkpoint report is answered (the app's round trip to Inngest's API).
+    #[serde(default)]
+    pub checkpoint_ms: u64,
 }
 
 /// The executor; cheap to clone.
@@ -57,15 +91,50 @@ pub struct Executor {
     config: Arc<ExecutorConfig>,
     http: reqwest::Client,
     inner: Arc<Mutex<Inner>>,
+    latency: Arc<Mutex<Latency>>,
+    /// Whether calls carry a queue item id (`ctx.qi_id`), without which an SDK cannot
+    /// checkpoint: off plays an executor that does not offer checkpointing.
+    checkpointing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Executor {
     /// A new executor.
     pub fn new(config: ExecutorConfig) -> Self {
         Self {
+            latency: Arc::new(Mutex::new(config.latency)),
+            checkpointing: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             config: Arc::new(config),
             http: reqwest::Client::new(),
             inner: Arc::default(),
+        }
+    }
+
+    /// The latencies added now.
+    pub fn latency(&self) -> Latency {
+        *self.latency.lock().unwrap()
+    }
+
+    /// Change the latencies added from now on.
+    pub fn set_latency(&self, latency: Latency) {
+        *self.latency.lock().unwrap() = latency;
+    }
+
+    /// Whether calls offer checkpointing (carry `ctx.qi_id`).
+    pub fn offers_checkpointing(&self) -> bool {
+        self.checkpointing
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Offer checkpointing to the apps, or not (to measure the difference).
+    pub fn offer_checkpointing(&self, on: bool) {
+        self.checkpointing
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Sleeps `ms` milliseconds (not scaled: latency is real time).
+    async fn delay(ms: u64) {
+        if ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
         }
     }
 

@@ -15,6 +15,22 @@ impl Executor {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/fn/register", post(register))
+            .route(
+                "/v1/checkpoint/{run_id}/async",
+                post(super::checkpoint::report),
+            )
+            .route(
+                "/_devkit/inngest/checkpoint-failures",
+                post(super::checkpoint::fail_next),
+            )
+            .route(
+                "/_devkit/inngest/checkpointing",
+                post(super::checkpoint::set_offered),
+            )
+            .route(
+                "/_devkit/inngest/latency",
+                get(super::checkpoint::latency).post(super::checkpoint::set_latency),
+            )
             .route("/_devkit/inngest/runs", get(runs))
             .route("/_devkit/inngest/runs/{id}", get(run))
             .route("/_devkit/inngest/functions", get(functions))
@@ -22,25 +38,38 @@ impl Executor {
     }
 }
 
+impl Executor {
+    /// Calls to Inngest's API carry the signing key (hashed, or as is) as a Bearer.
+    pub(super) fn authorized(&self, headers: &HeaderMap) -> bool {
+        let Some(key) = &self.config.signing_key else {
+            return true;
+        };
+        let expected = support_signing::inngest::hashed_signing_key(key).unwrap_or_default();
+        // The scheme in any case (RFC 7235), the token exactly.
+        let given = header(headers, "authorization")
+            .and_then(support_http::bearer_token)
+            .unwrap_or_default();
+        // An unhashable key gives an empty `expected`: no token must never match it.
+        !given.is_empty() && (given == expected || given == key)
+    }
+}
+
+/// Inngest's answer to a call without the right key.
+pub(super) fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({"error": "Unauthorized", "status": 401})),
+    )
+        .into_response()
+}
+
 async fn register(
     State(executor): State<Executor>,
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    if let Some(key) = &executor.config.signing_key {
-        let expected = support_signing::inngest::hashed_signing_key(key).unwrap_or_default();
-        // The scheme in any case (RFC 7235), the token exactly.
-        let given = header(&headers, "authorization")
-            .and_then(support_http::bearer_token)
-            .unwrap_or_default();
-        // An unhashable key gives an empty `expected`: no token must never match it.
-        if given.is_empty() || (given != expected && given != key) {
-            return (
-                StatusCode::UNAUTHORIZED,
-                Json(json!({"error": "unauthorized", "status": 401})),
-            )
-                .into_response();
-        }
+    if !executor.authorized(&headers) {
+        return unauthorized();
     }
     match executor.register(&body) {
         Ok(_) => Json(json!({"ok": true, "modified": true})).into_response(),

@@ -75,6 +75,11 @@ pub(super) struct Run {
     pub(super) steps: Map<String, Value>,
     pub(super) stack: Vec<String>,
     pub(super) calls: Vec<Call>,
+    /// Steps the app reported by checkpoint (each also in `steps`).
+    pub(super) checkpoints: Vec<Value>,
+    /// The queue item of the call in flight: a checkpoint naming another is stale.
+    #[serde(skip)]
+    pub(super) in_flight: Option<String>,
     #[serde(flatten)]
     pub(super) status: RunStatus,
 }
@@ -95,6 +100,8 @@ pub(super) struct Inner {
     pub(super) runs: Vec<Run>,
     pub(super) waiters: Vec<Waiter>,
     pub(super) next_run: u64,
+    /// Checkpoint reports still to refuse, and with which status.
+    pub(super) checkpoint_failures: Option<(u16, u32)>,
 }
 
 impl Executor {
@@ -146,6 +153,8 @@ impl Executor {
                 steps: Map::new(),
                 stack: Vec::new(),
                 calls: Vec::new(),
+                checkpoints: Vec::new(),
+                in_flight: None,
                 status: RunStatus::Running,
             });
             run_id
@@ -154,6 +163,7 @@ impl Executor {
         let this = self.clone();
         let id = run_id.clone();
         tokio::spawn(async move {
+            Self::delay(this.latency().event_ms).await;
             let status = this.drive(&function, &id, event.clone()).await;
             this.finish(&id, status.clone());
             if let RunStatus::Failed { error } = &status {
@@ -263,6 +273,21 @@ impl Executor {
                 ms: outcome.ms,
                 error: outcome.error,
             });
+        }
+    }
+
+    /// The run's memoized steps and stack, checkpointed steps included.
+    pub(super) fn load_state(&self, run_id: &str) -> Option<(Map<String, Value>, Vec<String>)> {
+        let inner = self.inner.lock().unwrap();
+        let run = inner.runs.iter().find(|r| r.run_id == run_id)?;
+        Some((run.steps.clone(), run.stack.clone()))
+    }
+
+    /// Marks the call in flight (its queue item), or none.
+    pub(super) fn set_in_flight(&self, run_id: &str, qi_id: Option<String>) {
+        let mut inner = self.inner.lock().unwrap();
+        if let Some(run) = inner.runs.iter_mut().find(|r| r.run_id == run_id) {
+            run.in_flight = qi_id;
         }
     }
 

@@ -24,15 +24,9 @@ impl ServeHandler {
         serde_json::from_slice(&response.body).map_err(|e| format!("{url} is not JSON: {e}"))
     }
 
-    /// Sends an Inngest API request with the hashed primary key, then once more with the
-    /// hashed fallback on 401/403.
-    pub(super) async fn api_send(
-        &self,
-        build: impl Fn() -> HttpRequest,
-    ) -> Result<HttpResponse, String> {
-        let Some(transport) = &self.transport else {
-            return Err("no HTTP transport is configured on the serve handler".to_owned());
-        };
+    /// What authenticates calls to the Inngest API: the hashed primary key, then the
+    /// hashed fallback. Empty only in dev mode.
+    pub(super) fn bearer_keys(&self) -> Result<Vec<String>, String> {
         let config = &self.config;
         let mut keys = Vec::new();
         for key in config.keys() {
@@ -46,6 +40,19 @@ impl ServeHandler {
         if keys.is_empty() && !config.dev {
             return Err("no signing key is configured".to_owned());
         }
+        Ok(keys)
+    }
+
+    /// Sends an Inngest API request with the hashed primary key, then once more with the
+    /// hashed fallback on 401/403.
+    pub(super) async fn api_send(
+        &self,
+        build: impl Fn() -> HttpRequest,
+    ) -> Result<HttpResponse, String> {
+        let Some(transport) = &self.transport else {
+            return Err("no HTTP transport is configured on the serve handler".to_owned());
+        };
+        let keys = self.bearer_keys()?;
         let mut attempts: Vec<Option<&String>> = keys.iter().map(Some).collect();
         if attempts.is_empty() {
             attempts.push(None);

@@ -7,12 +7,13 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::checkpoint::{Checkpointer, RUN_COMPLETE_ID};
 use super::config::FAILURE_SUFFIX;
 use super::error::ErrorBody;
 use super::function::{FunctionBody, Input, ServeFunction};
 use super::handler::ServeHandler;
 use super::reply::Reply;
-use super::request::query_get;
+use super::request::{query_get, RequestHeaders};
 use super::step::{EngineState, Event, Mode, Report, Step};
 
 /// The parsed call request body.
@@ -34,6 +35,12 @@ struct CallBody {
 struct CallCtx {
     #[serde(default)]
     run_id: String,
+    /// Inngest's id of the function (a UUID): required to checkpoint.
+    #[serde(default)]
+    fn_id: Option<String>,
+    /// The queue item this call runs for: required to checkpoint.
+    #[serde(default)]
+    qi_id: Option<String>,
     #[serde(default)]
     attempt: u32,
     #[serde(default)]
@@ -76,7 +83,13 @@ impl ServeHandler {
     }
 
     /// Runs one call request (already verified) and answers it.
-    pub(super) async fn call(&self, query: &[(String, String)], body: &[u8]) -> Reply {
+    pub(super) async fn call(
+        &self,
+        query: &[(String, String)],
+        headers: &RequestHeaders,
+        body: &[u8],
+    ) -> Reply {
+        let started_ms = self.clock.now_unix_millis();
         let fn_id = query_get(query, "fnId").unwrap_or_default();
         let Some(route) = self.route(fn_id) else {
             return Reply::error(
@@ -90,13 +103,14 @@ impl ServeHandler {
                 ),
             );
         };
-        let (fn_body, max_attempts): (&Arc<dyn FunctionBody>, u32) = match route {
-            Route::Main(f) => (&f.body, f.config.max_attempts()),
-            Route::Failure(f) => match &f.on_failure {
-                Some(on_failure) => (on_failure, 2),
-                None => return Reply::message(500, "no failure handler"),
-            },
-        };
+        let (fn_body, max_attempts, function): (&Arc<dyn FunctionBody>, u32, &ServeFunction) =
+            match route {
+                Route::Main(f) => (&f.body, f.config.max_attempts(), f),
+                Route::Failure(f) => match &f.on_failure {
+                    Some(on_failure) => (on_failure, 2, f),
+                    None => return Reply::message(500, "no failure handler"),
+                },
+            };
         let call: CallBody = match serde_json::from_slice(body) {
             Ok(call) => call,
             Err(e) => {
@@ -142,6 +156,8 @@ impl ServeHandler {
         } else {
             Mode::Target(step_id.to_owned())
         };
+        let checkpointer = self.checkpointer(function, &mode, &ctx, headers, started_ms);
+        let checkpointing = checkpointer.is_some();
         let state = EngineState::new(
             steps,
             ctx.stack.and_then(|s| s.stack),
@@ -149,7 +165,7 @@ impl ServeHandler {
             ctx.attempt,
             ctx.max_attempts.unwrap_or(max_attempts),
         );
-        let step = Step::new(state, self.sender.clone());
+        let step = Step::new(state, self.sender.clone(), checkpointer);
         let input = Input {
             event,
             events,
@@ -167,6 +183,9 @@ impl ServeHandler {
                 retry_after,
                 ..Reply::json(206, &Value::Array(ops)).no_retry(no_retry)
             },
+            Some(Report::Stale(message)) => {
+                Reply::error(400, &ErrorBody::new("StaleDispatchError", message)).no_retry(true)
+            }
             Some(Report::StepNotFound { requested, found }) => Reply::json(
                 500,
                 &json!({
@@ -177,6 +196,11 @@ impl ServeHandler {
                 }),
             ),
             None => match result {
+                // Checkpointed calls end the run with an op, as inngest-js does.
+                Ok(value) if checkpointing => Reply::json(
+                    206,
+                    &json!([{"op": "RunComplete", "id": RUN_COMPLETE_ID, "data": value}]),
+                ),
                 Ok(value) => Reply::json(200, &value),
                 Err(error) => Reply::from_fn_error(&error),
             },
@@ -188,6 +212,45 @@ impl ServeHandler {
             ));
         }
         reply
+    }
+
+    /// A checkpointer for this call, when checkpointing applies: on for the app and not
+    /// refused by the function, a discovery call that may run steps at once, a first
+    /// attempt, with Inngest's ids for the function and queue item, and a transport.
+    fn checkpointer(
+        &self,
+        function: &ServeFunction,
+        mode: &Mode,
+        ctx: &CallCtx,
+        headers: &RequestHeaders,
+        started_ms: i64,
+    ) -> Option<Arc<Checkpointer>> {
+        let options = self.config.checkpointing?;
+        let wanted = function.checkpointing.unwrap_or(true);
+        let discovering = *mode == Mode::Discover { immediate: true };
+        if !wanted || !discovering || ctx.attempt > 0 {
+            return None;
+        }
+        let fn_id = ctx.fn_id.clone().filter(|id| !id.is_empty())?;
+        let qi_id = ctx.qi_id.clone().filter(|id| !id.is_empty())?;
+        let segment = support_http::encode_path_segment(&ctx.run_id)?;
+        let transport = self.transport.clone()?;
+        let keys = self.bearer_keys().ok()?;
+        Some(Arc::new(Checkpointer {
+            transport,
+            pause: self.pause.clone(),
+            clock: Arc::clone(&self.clock),
+            keys,
+            url: format!("{}/v1/checkpoint/{segment}/async", self.config.api_origin),
+            run_id: ctx.run_id.clone(),
+            fn_id,
+            qi_id,
+            request_id: headers.request_id.clone(),
+            generation_id: headers.generation_id,
+            started_ms,
+            max_runtime: options.max_runtime,
+            timeout: self.config.api_timeout,
+        }))
     }
 
     /// `use_api`: the events and steps come from the API, not the request. The run id

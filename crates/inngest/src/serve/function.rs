@@ -60,6 +60,7 @@ pub struct ServeFunction {
     pub(crate) config: FunctionConfig,
     pub(crate) body: Arc<dyn FunctionBody>,
     pub(crate) on_failure: Option<Arc<dyn FunctionBody>>,
+    pub(crate) checkpointing: Option<bool>,
 }
 
 impl std::fmt::Debug for ServeFunction {
@@ -78,6 +79,7 @@ impl ServeFunction {
             config,
             body: Arc::new(body),
             on_failure: None,
+            checkpointing: None,
         }
     }
 
@@ -85,6 +87,13 @@ impl ServeFunction {
     /// once the function has failed for good, with the `inngest/function.failed` event.
     pub fn on_failure(mut self, body: impl FunctionBody + 'static) -> Self {
         self.on_failure = Some(Arc::new(body));
+        self
+    }
+
+    /// Checkpoint this function's steps (`true`) or never (`false`); unset, it follows
+    /// the app's [`ServeConfig::checkpointing`](super::ServeConfig::checkpointing).
+    pub fn checkpointing(mut self, on: bool) -> Self {
+        self.checkpointing = Some(on);
         self
     }
 

@@ -9,6 +9,7 @@ use serde_json::Value;
 use support_http::{HttpResponse, MaybeSendSync, Transport};
 use support_signing::{Clock, SystemClock};
 
+use super::checkpoint::Pause;
 use super::function::ServeFunction;
 use super::reply::Reply;
 use super::request::{parse_query, query_get, RequestHeaders};
@@ -46,6 +47,7 @@ pub struct ServeHandler {
     pub(super) transport: Option<Arc<dyn Transport>>,
     pub(super) sender: Option<Arc<dyn EventSender>>,
     pub(super) clock: Arc<dyn SharedClock>,
+    pub(super) pause: Option<Arc<dyn Pause>>,
 }
 
 impl std::fmt::Debug for ServeHandler {
@@ -67,6 +69,7 @@ impl ServeHandler {
             transport: None,
             sender: None,
             clock: Arc::new(SystemClock),
+            pause: None,
         }
     }
 
@@ -91,6 +94,12 @@ impl ServeHandler {
     /// Another clock (tests, runtimes without `SystemTime`).
     pub fn with_clock(mut self, clock: impl SharedClock + 'static) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// How to wait between checkpoint report attempts (`worker::Delay`, tokio's sleep).
+    pub fn with_pause(mut self, pause: impl Pause + 'static) -> Self {
+        self.pause = Some(Arc::new(pause));
         self
     }
 
@@ -191,7 +200,7 @@ impl ServeHandler {
             };
             return (reply, key);
         }
-        let reply = self.call(query, body).await;
+        let reply = self.call(query, headers, body).await;
         (reply, key)
     }
 }

@@ -105,6 +105,7 @@
 
 mod api;
 mod call;
+mod checkpoint;
 mod config;
 mod error;
 mod function;
@@ -117,6 +118,7 @@ mod serve_config;
 mod step;
 mod sync;
 
+pub use checkpoint::{Checkpointing, Pause, RUN_COMPLETE_ID};
 pub use config::{
     Cancel, Concurrency, ConcurrencyScope, FunctionConfig, Throttle, Trigger, DEFAULT_RETRIES,
     FAILURE_SUFFIX, FUNCTION_FAILED_EVENT, MAX_RETRIES,

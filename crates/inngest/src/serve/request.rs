@@ -6,6 +6,10 @@
 pub(super) struct RequestHeaders {
     pub(super) signature: Option<String>,
     pub(super) server_kind: Option<String>,
+    /// `x-request-id`: echoed in checkpoint reports.
+    pub(super) request_id: Option<String>,
+    /// `x-inngest-generation-id`: echoed in checkpoint reports (an integer).
+    pub(super) generation_id: Option<i64>,
 }
 
 impl RequestHeaders {
@@ -19,6 +23,12 @@ impl RequestHeaders {
                 && out.server_kind.is_none()
             {
                 out.server_kind = Some(value.to_owned());
+            } else if name.eq_ignore_ascii_case("x-request-id") && out.request_id.is_none() {
+                out.request_id = Some(value.to_owned());
+            } else if name.eq_ignore_ascii_case("x-inngest-generation-id")
+                && out.generation_id.is_none()
+            {
+                out.generation_id = value.trim().parse().ok();
             }
         }
         out

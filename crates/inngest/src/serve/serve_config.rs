@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::checkpoint::Checkpointing;
+
 /// Inngest Cloud's API.
 pub const DEFAULT_API_ORIGIN: &str = "https://api.inngest.com";
 /// Inngest Cloud's Event API.
@@ -50,6 +52,8 @@ pub struct ServeConfig {
     pub sdk_version: String,
     /// Timeout of calls to the Inngest API.
     pub api_timeout: Duration,
+    /// Checkpointing (see the `checkpoint` module): `None` answers after every step.
+    pub checkpointing: Option<Checkpointing>,
 }
 
 impl ServeConfig {
@@ -70,6 +74,7 @@ impl ServeConfig {
             sdk_name: SDK_NAME.to_owned(),
             sdk_version: SDK_VERSION.to_owned(),
             api_timeout: Duration::from_secs(30),
+            checkpointing: None,
         }
     }
 
@@ -123,6 +128,12 @@ impl ServeConfig {
     /// Set the branch environment.
     pub fn with_env(mut self, env: impl Into<String>) -> Self {
         self.env = Some(env.into());
+        self
+    }
+
+    /// Turn checkpointing on for every function that does not opt out.
+    pub fn with_checkpointing(mut self, checkpointing: Checkpointing) -> Self {
+        self.checkpointing = Some(checkpointing);
         self
     }
 

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha1::{Digest, Sha1};
 
+use super::checkpoint::{Checkpointer, ReportFailure};
 use super::error::{ErrorBody, FnError, RetryAfter, StepError};
 use super::sender::EventSender;
 
@@ -162,6 +163,8 @@ pub(crate) enum Report {
     },
     /// A targeted step was not reached; a different new step was found first.
     StepNotFound { requested: String, found: String },
+    /// Inngest refused a checkpoint as stale: stop, and do not retry this call.
+    Stale(String),
 }
 
 #[derive(Debug)]
@@ -265,6 +268,7 @@ enum Begin {
 pub struct Step {
     state: Arc<Mutex<EngineState>>,
     sender: Option<Arc<dyn EventSender>>,
+    checkpointer: Option<Arc<Checkpointer>>,
 }
 
 impl std::fmt::Debug for Step {
@@ -274,10 +278,15 @@ impl std::fmt::Debug for Step {
 }
 
 impl Step {
-    pub(crate) fn new(state: EngineState, sender: Option<Arc<dyn EventSender>>) -> Self {
+    pub(crate) fn new(
+        state: EngineState,
+        sender: Option<Arc<dyn EventSender>>,
+        checkpointer: Option<Arc<Checkpointer>>,
+    ) -> Self {
         Self {
             state: Arc::new(Mutex::new(state)),
             sender,
+            checkpointer,
         }
     }
 
@@ -337,11 +346,15 @@ impl Step {
             Begin::Memo(Memo::Error(error)) => return Err(StepError::Failed(error)),
             Begin::New { hash } => hash,
         };
+        // Checkpointing: run it here and report it, unless the call has run long enough.
+        let checkpointer = self.checkpointer.as_ref().filter(|c| c.within_runtime());
         {
             let mut state = self.lock();
             let execute = match &state.mode {
                 Mode::Target(target) => target == &hash,
-                Mode::Discover { immediate } => *immediate,
+                Mode::Discover { immediate } => {
+                    *immediate && (self.checkpointer.is_none() || checkpointer.is_some())
+                }
             };
             if !execute {
                 let op = json!({
@@ -352,10 +365,33 @@ impl Step {
             }
             state.executing = true;
         }
+        let started_ms = checkpointer.map(|c| c.now_ms()).unwrap_or_default();
         let result = f().await;
+        let result = result.and_then(|value| serde_json::to_value(value).map_err(FnError::from));
+        if let (Some(checkpointer), Ok(data)) = (checkpointer, &result) {
+            let op = json!({
+                "id": hash, "op": "StepRun", "name": id, "displayName": id,
+                "data": data, "opts": { "type": kind },
+            });
+            let reported = checkpointer
+                .report(op, started_ms, checkpointer.now_ms())
+                .await;
+            let mut state = self.lock();
+            state.executing = false;
+            match reported {
+                // Stored by Inngest: carry on in this call, with the value as a later
+                // call would read it back.
+                Ok(()) => return decode(id, data),
+                Err(ReportFailure::Stale(message)) => {
+                    state.report = Some(Report::Stale(message));
+                    return Err(StepError::Interrupted);
+                }
+                // Not lost: the answer carries it, as without checkpointing.
+                Err(ReportFailure::Failed(_)) => {}
+            }
+        }
         let mut state = self.lock();
         state.executing = false;
-        let result = result.and_then(|value| serde_json::to_value(value).map_err(FnError::from));
         let report = match result {
             Ok(data) => Report::Ops {
                 ops: vec![json!({
