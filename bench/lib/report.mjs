@@ -22,6 +22,7 @@ function readJson(name) {
 
 const signing = readJson("signing.json");
 const http = readJson("http.json");
+const pipelineRaw = readJson("pipeline.json");
 
 const fmtTime = (ns) =>
   ns < 1e3 ? `${ns.toFixed(1)} ns` : ns < 1e6 ? `${(ns / 1e3).toFixed(2)} µs` : `${(ns / 1e6).toFixed(2)} ms`;
@@ -279,6 +280,23 @@ if (dashboard) {
   );
 }
 
+// The pipeline part: one entry per run (zero, cloud, and each step by step).
+const pipeline = pipelineRaw ? { goal_ms: pipelineRaw.goal_ms, ...pipelineRaw.runs } : null;
+if (pipeline) {
+  out.push("");
+  out.push(`Pipeline: ${pipelineRaw.what}; goal with Inngest Cloud's latency: at most ${pipeline.goal_ms} ms`);
+  out.push(
+    table(
+      ["run", "checkpointing", "call ms", "event ms", "checkpoint ms", "messages", "p50 ms", "p90 ms", "calls/message"],
+      Object.entries(pipelineRaw.runs).map(([name, r]) => [
+        name, r.checkpointing ? "on" : "off", r.latency.call_ms ?? 0, r.latency.event_ms ?? 0, r.latency.checkpoint_ms ?? 0,
+        r.messages, fmtMs(r.p50_ms), fmtMs(r.p90_ms), r.calls_per_message.toFixed(1),
+      ]),
+      "llrrrrrrr",
+    ),
+  );
+}
+
 const results = {
   generated_at: new Date().toISOString(),
   command: "scripts/bench",
@@ -287,6 +305,7 @@ const results = {
   signing: signing ?? null,
   http: http ?? null,
   dashboard,
+  pipeline,
 };
 fs.writeFileSync(path.join(outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
 process.stdout.write(out.join("\n") + "\n");

@@ -14,6 +14,10 @@ use crate::outbox::MAX_TTL_SECS;
 pub const DEFAULT_EVENT_API_BASE: &str = "https://inn.gs";
 /// How long a new conversation may wait for a first reply: 24 h.
 pub const DEFAULT_RESPONSE_TARGET_SECS: u64 = 24 * 3600;
+/// Checkpointing's max runtime: a call request hands the next step back to Inngest
+/// after 20 s, well inside a Worker's 30 s of CPU per request (the default limit) and
+/// Inngest's patience with a call.
+pub const DEFAULT_CHECKPOINT_MAX_RUNTIME_SECS: u64 = 20;
 
 /// Variable names, in one place.
 pub mod vars {
@@ -39,6 +43,8 @@ pub mod vars {
     pub const INNGEST_SERVE_URL: &str = "INNGEST_SERVE_URL";
     /// `1`: also serve the protocol conformance functions (tests only).
     pub const INNGEST_CONFORMANCE: &str = "INNGEST_CONFORMANCE";
+    /// Checkpointing's max runtime per call request, seconds (`0` turns it off).
+    pub const INNGEST_CHECKPOINT_MAX_RUNTIME_SECS: &str = "INNGEST_CHECKPOINT_MAX_RUNTIME_SECS";
     /// `1`: the agent sends nothing alone, whatever the switches say (the kill switch).
     pub const AUTOSEND_KILL_SWITCH: &str = "AUTOSEND_KILL_SWITCH";
     /// How long a quiet conversation's cache lives (seconds).
@@ -253,6 +259,8 @@ pub struct Settings {
     pub inngest_serve_url: Option<String>,
     /// Serve the conformance functions too.
     pub inngest_conformance: bool,
+    /// Checkpointing's max runtime per call request (`None`: checkpointing off).
+    pub inngest_checkpoint_max_runtime_secs: Option<u64>,
     /// Auto-send stopped everywhere.
     pub autosend_kill_switch: bool,
     /// Conversation cache TTL, seconds.
@@ -447,6 +455,19 @@ impl Settings {
             inngest_api_origin: url(vars::INNGEST_API_ORIGIN)?,
             inngest_serve_url: url(vars::INNGEST_SERVE_URL)?,
             inngest_conformance: flag(vars::INNGEST_CONFORMANCE)?,
+            inngest_checkpoint_max_runtime_secs: match get(
+                vars::INNGEST_CHECKPOINT_MAX_RUNTIME_SECS,
+            ) {
+                None => Some(DEFAULT_CHECKPOINT_MAX_RUNTIME_SECS),
+                Some(v) => Some(bounded(
+                    vars::INNGEST_CHECKPOINT_MAX_RUNTIME_SECS,
+                    &v,
+                    0,
+                    300,
+                )?)
+                .filter(|secs| *secs > 0)
+                .map(|secs| secs as u64),
+            },
             autosend_kill_switch: flag(vars::AUTOSEND_KILL_SWITCH)?,
             conversation_ttl_secs: ttl,
             response_target_secs: response_target,

@@ -16,8 +16,36 @@ fn on(event: &str, id: &str) -> FunctionConfig {
         .retries(2)
 }
 
-/// Every conformance function.
+/// Every conformance function: the reference sequences without checkpointing (they
+/// are one call per step by definition), and the serial one again with it.
 pub fn functions() -> Vec<ServeFunction> {
+    let mut functions: Vec<ServeFunction> = reference_sequences()
+        .into_iter()
+        .map(|f| f.checkpointing(false))
+        .collect();
+    // The serial sequence, checkpointed: the first step runs and is reported in the
+    // first call, which hands off at the sleep; the second call runs the second step
+    // and completes the run.
+    functions.push(
+        ServeFunction::new(
+            on("conformance/checkpoint", "conformance-checkpoint"),
+            |_: Input, step: Step| async move {
+                let first: String = step
+                    .run("first step", || async { Ok("first step".to_owned()) })
+                    .await?;
+                step.sleep("sleep", Duration::from_secs(2)).await?;
+                let second: String = step
+                    .run("second step", || async { Ok("second step".to_owned()) })
+                    .await?;
+                Ok(json!({"first": first, "second": second}))
+            },
+        )
+        .checkpointing(true),
+    );
+    functions
+}
+
+fn reference_sequences() -> Vec<ServeFunction> {
     vec![
         // step.run("first step"), sleep("sleep", 2s), step.run("second step").
         ServeFunction::new(on("conformance/serial", "conformance-serial"), |_: Input, step: Step| async move {

@@ -94,6 +94,48 @@ async fn serial_steps_with_sleep() {
 }
 
 #[tokio::test]
+async fn serial_steps_with_sleep_checkpointed() {
+    inngest_sync().await;
+    let tag = unique("checkpoint");
+    emit("conformance/checkpoint", json!({"tag": tag})).await;
+    let run = finished("conformance-checkpoint", &tag).await;
+    assert_eq!(
+        run["output"],
+        json!({"first": "first step", "second": "second step"})
+    );
+    // Two calls instead of four: each step reported by checkpoint from inside a call.
+    assert_eq!(
+        calls(&run),
+        vec![
+            (
+                206,
+                vec![op("Sleep", "c3ca5f787365eae0dea86250e27d476406956478")]
+            ),
+            (
+                206,
+                vec![op(
+                    "RunComplete",
+                    "0737c22d3bfae812339732d14d8c7dbd6dc4e09c"
+                )]
+            ),
+        ]
+    );
+    let reported: Vec<&str> = run["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| op["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            "98bf98df193bcce7c33e6bc50927cf2ac21206cb",
+            "764e20ec975d4ef820d0f42e6a5833384bd7ee36"
+        ]
+    );
+}
+
+#[tokio::test]
 async fn step_retry_then_function_retry() {
     inngest_sync().await;
     let tag = unique("retry");

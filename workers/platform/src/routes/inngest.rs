@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use support_core::settings::{InngestAuth, Settings};
 use support_http::FetchTransport;
-use support_inngest::serve::{ServeConfig, ServeHandler};
+use support_inngest::serve::{BoxFuture, Checkpointing, Pause, ServeConfig, ServeHandler};
 use support_workflows::{conformance, functions, Ports, WorkflowSettings, APP_ID};
 use worker::{Headers, Request, Response};
 
@@ -76,6 +76,15 @@ pub async fn serve(mut req: Request, ctx: Ctx) -> ApiResult {
         .with_headers(out))
 }
 
+/// Pauses between checkpoint report attempts on the Workers timer.
+struct WorkerPause;
+
+impl Pause for WorkerPause {
+    fn pause(&self, duration: std::time::Duration) -> BoxFuture<'static, ()> {
+        Box::pin(worker::Delay::from(duration))
+    }
+}
+
 fn handler(ctx: &Ctx, settings: &Settings, request_url: &str) -> ServeHandler {
     let mut serve = match &settings.inngest_auth {
         InngestAuth::Signed { key, fallback } => {
@@ -104,6 +113,11 @@ fn handler(ctx: &Ctx, settings: &Settings, request_url: &str) -> ServeHandler {
     serve = serve
         .with_serve_url(serve_url)
         .with_framework("cloudflare-workers");
+    if let Some(secs) = settings.inngest_checkpoint_max_runtime_secs {
+        serve = serve.with_checkpointing(Checkpointing {
+            max_runtime: std::time::Duration::from_secs(secs),
+        });
+    }
     let events = crate::ports::pipeline::events(settings);
     let ports = Ports {
         conversations: Arc::new(ObjectStore::new(ctx.env.clone())),
@@ -111,6 +125,7 @@ fn handler(ctx: &Ctx, settings: &Settings, request_url: &str) -> ServeHandler {
     };
     let mut handler = ServeHandler::new(serve)
         .with_transport(FetchTransport)
+        .with_pause(WorkerPause)
         .with_event_sender(events);
     for function in functions(&ports, &WorkflowSettings::from_settings(settings)) {
         handler = handler.function(function);

@@ -1,0 +1,140 @@
+//! A measurement, not a test (ignored; `BENCH_TARGETS=pipeline scripts/bench` runs it):
+//! a customer's message (the Front stand-in's `incoming_messages`) to the Slack approval
+//! card, in workerd, for messages one after another, with the devkit's executor adding
+//! no latency ("zero") and Inngest Cloud's ("cloud": per call request, per event-to-run
+//! start, per checkpoint report), each with checkpointing offered and not. Writes
+//! `$BENCH_OUT_DIR/pipeline.json`.
+//!
+//! Knobs: PIPELINE_BENCH_MESSAGES (default 20 per run), PIPELINE_BENCH_CALL_MS (50),
+//! PIPELINE_BENCH_EVENT_MS (200), PIPELINE_BENCH_CHECKPOINT_MS (50).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::flow::*;
+use common::*;
+use serde_json::{json, Value};
+
+const PIPELINE: [&str; 4] = [
+    "support-platform-support-classify",
+    "support-platform-support-route",
+    "support-platform-support-respond",
+    "support-platform-support-request-approval",
+];
+
+fn knob(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Waits for the Slack card of `conversation`; the call requests made so far for it.
+async fn card_and_calls(conversation: &str, deadline: Instant) -> usize {
+    loop {
+        let state = get(format!("{}/_devkit/slack/state", devkit())).await;
+        let shown = state["channels"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["messages"].as_array().cloned().unwrap_or_default())
+            .any(|m| m["blocks"].to_string().contains(conversation));
+        if shown {
+            return runs()
+                .await
+                .iter()
+                .filter(|r| {
+                    PIPELINE.contains(&r["function_id"].as_str().unwrap_or_default())
+                        && r["event"]["data"]["conversationId"] == conversation
+                })
+                .map(|r| r["calls"].as_array().map_or(0, Vec::len))
+                .sum();
+        }
+        assert!(Instant::now() < deadline, "no card for {conversation}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+async fn measure(label: &str, latency: Value, checkpointing: bool, messages: usize) -> Value {
+    post("/_devkit/inngest/latency", latency.clone()).await;
+    post(
+        "/_devkit/inngest/checkpointing",
+        json!({"offered": checkpointing}),
+    )
+    .await;
+    let mut ms = Vec::new();
+    let mut calls = Vec::new();
+    for i in 0..messages {
+        let started = Instant::now();
+        let conversation = customer_writes(
+            "cha_dev",
+            "dana@example.com",
+            "Refund please",
+            &format!(
+                "Hi, I bought Total TypeScript last week and I'd like a refund please. ({})",
+                unique(&format!("bench-{label}-{i}"))
+            ),
+        )
+        .await;
+        calls.push(card_and_calls(&conversation, started + WITHIN).await);
+        ms.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut sorted = ms.clone();
+    sorted.sort_by(f64::total_cmp);
+    let result = json!({
+        "p50_ms": percentile(&sorted, 50.0).round(),
+        "p90_ms": percentile(&sorted, 90.0).round(),
+        "calls_per_message": calls.iter().sum::<usize>() as f64 / calls.len() as f64,
+        "messages": messages,
+        "checkpointing": checkpointing,
+        "latency": latency,
+    });
+    figure(&format!("pipeline bench {label}: {result}"));
+    result
+}
+
+#[tokio::test]
+#[ignore = "a measurement: BENCH_TARGETS=pipeline scripts/bench"]
+async fn customer_message_to_approval_card() {
+    inngest_sync().await;
+    let messages = knob("PIPELINE_BENCH_MESSAGES", 20) as usize;
+    let cloud = json!({
+        "call_ms": knob("PIPELINE_BENCH_CALL_MS", 50),
+        "event_ms": knob("PIPELINE_BENCH_EVENT_MS", 200),
+        "checkpoint_ms": knob("PIPELINE_BENCH_CHECKPOINT_MS", 50),
+    });
+    // One warm-up message: the first call of a fresh isolate is not what we measure.
+    measure("warm-up", json!({}), true, 1).await;
+    let mut runs = serde_json::Map::new();
+    for (label, latency, checkpointing) in [
+        ("zero_step_by_step", json!({}), false),
+        ("zero", json!({}), true),
+        ("cloud_step_by_step", cloud.clone(), false),
+        ("cloud", cloud.clone(), true),
+    ] {
+        runs.insert(
+            label.to_owned(),
+            measure(label, latency, checkpointing, messages).await,
+        );
+    }
+    post("/_devkit/inngest/latency", json!({})).await;
+    post("/_devkit/inngest/checkpointing", json!({"offered": true})).await;
+    let out = std::env::var("BENCH_OUT_DIR").unwrap_or_else(|_| ".tmp/bench".to_owned());
+    std::fs::create_dir_all(&out).unwrap();
+    let result = json!({
+        "what": "customer message (Front incoming_messages) to the Slack approval card, messages one after another",
+        "goal_ms": 1000,
+        "runs": Value::Object(runs),
+    });
+    std::fs::write(
+        format!("{out}/pipeline.json"),
+        serde_json::to_string_pretty(&result).unwrap(),
+    )
+    .unwrap();
+}
