@@ -217,6 +217,8 @@ impl ServeHandler {
     /// A checkpointer for this call, when checkpointing applies: on for the app and not
     /// refused by the function, a discovery call that may run steps at once, a first
     /// attempt, with Inngest's ids for the function and queue item, and a transport.
+    // Send natively; on wasm32 nothing is, and one `Arc` type serves both.
+    #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
     fn checkpointer(
         &self,
         function: &ServeFunction,

@@ -1,17 +1,18 @@
 //! Recording a human's decision, wherever it comes from (a Slack button or modal, the
 //! HTTP API): [`support_core::approval::decide`] says what may be recorded (only an
 //! app's approvers, only while pending and unexpired, only for the arguments they saw),
-//! the store records it once (one conditional update), then the approval's wait is
-//! woken with `support/approval.decided` before the audit row is written, so a failing
-//! audit write never loses the wake-up. Framework-neutral: the worker's routes parse
-//! and verify, then call these.
+//! the store records it once (one conditional update) and the audit row is written; the
+//! decider is answered then. Waking the approval's wait (`support/approval.decided`),
+//! the draft's outcome and the correction follow ([`AfterDecision`], run after the
+//! answer by the worker). Framework-neutral: the worker's routes parse and verify, then
+//! call these.
 
 use serde::Serialize;
 use serde_json::{json, Value};
 use support_core::approval::{self, Choice, Refused};
 use support_core::events::{self, names as event_names, ApprovalDecided};
 use support_inngest::serve::EventSender;
-use support_store::{ActionStatus, AuditEntry, AuditKind, DecideOutcome, Store};
+use support_store::{ActionRecord, ActionStatus, AuditEntry, AuditKind, DecideOutcome, Store};
 
 use crate::pipeline::{load_app, Services};
 
@@ -101,7 +102,8 @@ pub enum Via {
 /// Record `choice` on `action_id` by `user` (a Slack user id, from Slack's verified
 /// payload, the API token's person or the dashboard's signed-in person), who saw the
 /// arguments hashed `seen_hash` (the Slack button and the dashboard's form carry it;
-/// `None` when the caller did not show one), made `via` one of the surfaces.
+/// `None` when the caller did not show one), made `via` one of the surfaces; and what
+/// follows a decision ([`AfterDecision`]) before returning.
 #[allow(clippy::too_many_arguments)]
 pub async fn record(
     store: &dyn Store,
@@ -113,8 +115,67 @@ pub async fn record(
     seen_hash: Option<&str>,
     via: Via,
 ) -> Result<Recorded, String> {
-    let Some(action) = store.action(action_id).await.map_err(|e| e.to_string())? else {
-        return Ok(Recorded::NotFound);
+    let mut after = None;
+    let recorded = record_then(
+        store,
+        services,
+        Decider {
+            action_id,
+            user,
+            choice,
+            seen_hash,
+            via,
+        },
+        None,
+        &mut |next| after = Some(next),
+    )
+    .await;
+    if let Some(after) = after {
+        after.run(store, services, events).await;
+    }
+    recorded
+}
+
+/// Who decided what, and where.
+#[derive(Debug, Clone)]
+pub struct Decider<'a> {
+    /// The action decided.
+    pub action_id: &'a str,
+    /// The person (a Slack user id).
+    pub user: &'a str,
+    /// Approve, edit or reject.
+    pub choice: Choice,
+    /// The arguments' hash the person saw, when the surface showed one.
+    pub seen_hash: Option<&'a str>,
+    /// The surface.
+    pub via: Via,
+}
+
+/// Record a decision and answer as soon as it and its audit row are stored; what
+/// follows ([`AfterDecision`]: waking the approval's wait, the draft's outcome, the
+/// correction) is handed to `then`, before the audit row is written (a failing audit
+/// write never loses the wake-up), for the caller to run after answering (the worker's
+/// `wait_until`). `action` is the action when the caller has already read it.
+pub async fn record_then(
+    store: &dyn Store,
+    services: &Services,
+    decider: Decider<'_>,
+    action: Option<ActionRecord>,
+    then: &mut dyn FnMut(AfterDecision),
+) -> Result<Recorded, String> {
+    let Decider {
+        action_id,
+        user,
+        choice,
+        seen_hash,
+        via,
+    } = decider;
+    let action = match action.filter(|a| a.id == action_id) {
+        Some(action) => action,
+        None => match store.action(action_id).await.map_err(|e| e.to_string())? {
+            Some(action) => action,
+            None => return Ok(Recorded::NotFound),
+        },
     };
     let Some(pending) = store.approval(action_id).await.map_err(|e| e.to_string())? else {
         return Ok(Recorded::NotFound);
@@ -151,23 +212,6 @@ pub async fn record(
         DecideOutcome::ArgumentsChanged => return Ok(Recorded::Refused(Refused::ArgumentsChanged)),
         DecideOutcome::NotFound => return Ok(Recorded::NotFound),
     };
-    // Wake the approval's wait first. If this send is lost, the wait's slices still
-    // read the recorded decision.
-    let decided = ApprovalDecided {
-        version: events::ENVELOPE_VERSION,
-        action_id: action_id.to_owned(),
-        app_id: action.app_id.clone(),
-        conversation_id: action.conversation_id.clone(),
-        status: record.status,
-        by: user.to_owned(),
-    };
-    let _ = events
-        .send(&[events::event(
-            event_names::APPROVAL_DECIDED,
-            format!("decided-{action_id}"),
-            &decided,
-        )])
-        .await;
     let sensitive = json!({"reason": decision.reason, "editedReply": decision.edited_reply});
     let audit = AuditEntry {
         id: format!("decision:{action_id}"),
@@ -195,25 +239,68 @@ pub async fn record(
         ));
         telemetry.audit(&audit);
     }
+    let status = record.status;
+    then(AfterDecision {
+        action,
+        status,
+        user: user.to_owned(),
+        edited_reply: decision.edited_reply,
+        reason: decision.reason,
+        now,
+    });
     store.audit(&[audit]).await.map_err(|e| e.to_string())?;
-    if let Some(outcome) =
-        crate::outcomes::of_decision(&action, record.status, decision.edited_reply.as_deref())
-    {
-        crate::corrections::record(
-            store,
-            services,
-            &action,
-            &outcome,
-            decision.edited_reply.as_deref(),
-            decision.reason.as_deref(),
-            now,
-        )
-        .await;
-        crate::outcomes::record(store, services, &action, outcome, now).await;
+    Ok(Recorded::Decided { status })
+}
+
+/// What follows a recorded decision, off the decider's critical path: wake the
+/// approval's wait (`support/approval.decided`; if this send is lost, the wait's slices
+/// still read the recorded decision), then record the draft's outcome and the
+/// correction the decision makes.
+#[derive(Debug, Clone)]
+pub struct AfterDecision {
+    action: ActionRecord,
+    status: ActionStatus,
+    user: String,
+    edited_reply: Option<String>,
+    reason: Option<String>,
+    now: i64,
+}
+
+impl AfterDecision {
+    /// Run it.
+    pub async fn run(self, store: &dyn Store, services: &Services, events: &dyn EventSender) {
+        let action = &self.action;
+        let decided = ApprovalDecided {
+            version: events::ENVELOPE_VERSION,
+            action_id: action.id.clone(),
+            app_id: action.app_id.clone(),
+            conversation_id: action.conversation_id.clone(),
+            status: self.status,
+            by: self.user.clone(),
+        };
+        let _ = events
+            .send(&[events::event(
+                event_names::APPROVAL_DECIDED,
+                format!("decided-{}", action.id),
+                &decided,
+            )])
+            .await;
+        if let Some(outcome) =
+            crate::outcomes::of_decision(action, self.status, self.edited_reply.as_deref())
+        {
+            crate::corrections::record(
+                store,
+                services,
+                action,
+                &outcome,
+                self.edited_reply.as_deref(),
+                self.reason.as_deref(),
+                self.now,
+            )
+            .await;
+            crate::outcomes::record(store, services, action, outcome, self.now).await;
+        }
     }
-    Ok(Recorded::Decided {
-        status: record.status,
-    })
 }
 
 /// The pending actions the caller may see (of `apps`, all when `None`), with what an

@@ -121,20 +121,14 @@ pub async fn decide_route(mut req: Request, ctx: Ctx) -> ApiResult {
             format!("this token cannot decide for app {:?}", action.app_id),
         ));
     }
-    let settings = ctx.settings()?;
-    let events = crate::ports::pipeline::events(&settings);
-    let recorded = decide::record(
-        ports.store.as_ref(),
-        &ports.services,
-        &events,
-        &action_id,
-        &token.slack_user_id,
+    let decider = decide::Decider {
+        action_id: &action_id,
+        user: &token.slack_user_id,
         choice,
-        body.args_hash.as_deref(),
-        decide::Via::Api,
-    )
-    .await
-    .map_err(ApiError::unavailable)?;
+        seen_hash: body.args_hash.as_deref(),
+        via: decide::Via::Api,
+    };
+    let recorded = super::record_decision(&ctx, &ports, decider, Some(action)).await?;
     if let Recorded::Decided { status } = recorded {
         let (ports, action_id) = (ports.clone(), action_id.clone());
         ctx.ctx

@@ -64,6 +64,38 @@ impl Ctx {
     }
 }
 
+/// Record a decision and answer as soon as it and its audit row are stored: waking the
+/// approval's wait, the draft's outcome and the correction run after the answer
+/// (`wait_until`), off the decider's critical path.
+pub async fn record_decision(
+    ctx: &Ctx,
+    ports: &support_workflows::PipelinePorts,
+    decider: support_workflows::approvals::decide::Decider<'_>,
+    action: Option<support_store::ActionRecord>,
+) -> Result<support_workflows::approvals::decide::Recorded, ApiError> {
+    let settings = ctx.settings()?;
+    let mut after = None;
+    let recorded = support_workflows::approvals::decide::record_then(
+        ports.store.as_ref(),
+        &ports.services,
+        decider,
+        action,
+        &mut |next| after = Some(next),
+    )
+    .await;
+    // Even when the audit write failed, the decision is stored: wake its wait.
+    if let Some(after) = after {
+        let ports = ports.clone();
+        let events = crate::ports::pipeline::events(&settings);
+        ctx.ctx.wait_until(async move {
+            after
+                .run(ports.store.as_ref(), &ports.services, &events)
+                .await;
+        });
+    }
+    recorded.map_err(ApiError::unavailable)
+}
+
 /// Redraw a decided approval's Slack card to say who decided (however the decision was
 /// made: Slack, the dashboard, the API). A failure is logged: the decision stands.
 pub async fn redraw_decided(

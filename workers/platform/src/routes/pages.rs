@@ -587,19 +587,14 @@ pub async fn decide_form(mut req: Request, ctx: Ctx) -> ApiResult {
         _ => return Err(ApiError::not_found()),
     };
     let ports = ctx.pipeline()?;
-    let events = crate::ports::pipeline::events(&*ctx.settings()?);
-    let recorded = decide::record(
-        ports.store.as_ref(),
-        &ports.services,
-        &events,
-        &action_id,
-        &user,
+    let decider = decide::Decider {
+        action_id: &action_id,
+        user: &user,
         choice,
-        fields.get("argsHash"),
-        Via::Dashboard,
-    )
-    .await
-    .map_err(ApiError::unavailable)?;
+        seen_hash: fields.get("argsHash"),
+        via: Via::Dashboard,
+    };
+    let recorded = super::record_decision(&ctx, &ports, decider, None).await?;
     match &recorded {
         Recorded::NotFound => return refused(404, "This approval no longer exists."),
         Recorded::Refused(support_core::approval::Refused::NotAllowed) => {

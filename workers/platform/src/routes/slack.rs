@@ -70,8 +70,6 @@ pub async fn interactions(mut req: Request, ctx: Ctx) -> ApiResult {
     verified_body(&req, &body, &ctx)?;
     let interaction = parse_interaction(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let ports = ctx.pipeline()?;
-    let settings = ctx.settings()?;
-    let events = crate::ports::pipeline::events(&settings);
     match interaction {
         Interaction::BlockActions(actions) => {
             let Some(action) = actions.action() else {
@@ -87,18 +85,14 @@ pub async fn interactions(mut req: Request, ctx: Ctx) -> ApiResult {
             let channel = actions.channel.as_ref().map(|c| c.id.clone());
             match action.action_id.as_str() {
                 ids::APPROVE => {
-                    let recorded = decide::record(
-                        ports.store.as_ref(),
-                        &ports.services,
-                        &events,
-                        &action_id,
-                        &user,
-                        Choice::Approve,
-                        Some(&seen_hash),
-                        decide::Via::Slack,
-                    )
-                    .await
-                    .map_err(ApiError::unavailable)?;
+                    let decider = decide::Decider {
+                        action_id: &action_id,
+                        user: &user,
+                        choice: Choice::Approve,
+                        seen_hash: Some(&seen_hash),
+                        via: decide::Via::Slack,
+                    };
+                    let recorded = super::record_decision(&ctx, &ports, decider, None).await?;
                     after_decision(&ctx, ports, action_id, user, channel, recorded);
                 }
                 ids::EDIT | ids::REJECT => {
@@ -142,18 +136,14 @@ pub async fn interactions(mut req: Request, ctx: Ctx) -> ApiResult {
             } else {
                 ids::REASON_BLOCK
             };
-            let recorded = decide::record(
-                ports.store.as_ref(),
-                &ports.services,
-                &events,
+            let decider = decide::Decider {
                 action_id,
-                &user,
+                user: &user,
                 choice,
-                Some(seen_hash),
-                decide::Via::Slack,
-            )
-            .await
-            .map_err(ApiError::unavailable)?;
+                seen_hash: Some(seen_hash),
+                via: decide::Via::Slack,
+            };
+            let recorded = super::record_decision(&ctx, &ports, decider, None).await?;
             if !matches!(recorded, Recorded::Decided { .. }) {
                 // The modal stays open and says what happened: an edit after someone
                 // else decided did not work, and the editor must know.
