@@ -145,6 +145,7 @@ fn handler(api: &Api, clock: &Moving, function: ServeFunction) -> ServeHandler {
             .with_api_origin(API)
             .with_checkpointing(Checkpointing {
                 max_runtime: Duration::from_secs(10),
+                buffered_steps: 1,
             }),
     )
     .with_clock(clock.clone())
@@ -422,4 +423,64 @@ async fn past_the_max_runtime_the_next_step_is_handed_back_planned() {
     assert_eq!(ops[0]["id"], step_hash("c"));
     assert_eq!(api.reports().len(), 2);
     assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+/// The names of the steps in each report.
+fn reported(api: &Api) -> Vec<Vec<String>> {
+    api.reports()
+        .iter()
+        .map(|r| {
+            r["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|op| op["name"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn buffered_steps_are_reported_together_and_the_rest_rides_in_the_answer() {
+    let (api, clock, runs) = (Api::default(), Moving::new(), Arc::new(AtomicUsize::new(0)));
+    let function = three_steps(runs.clone(), clock.clone(), 0, false, false).checkpoint_buffer(2);
+    let h = handler(&api, &clock, function);
+    let ops = ops(&call(&h, json!({}), 0).await);
+    assert_eq!(reported(&api), [["a", "b"]], "one report for the first two");
+    assert_eq!(ops.len(), 2);
+    assert_eq!(ops[0]["op"], "StepRun");
+    assert_eq!(ops[0]["name"], "c");
+    assert_eq!(ops[0]["data"], 3);
+    assert!(ops[0]["timing"]["a"].is_i64());
+    assert_eq!(ops[1]["op"], "RunComplete");
+    assert_eq!(ops[1]["data"], json!({"sum": 6}));
+}
+
+#[tokio::test]
+async fn a_buffer_is_reported_before_a_sleep_or_a_step_error_is_answered() {
+    let (api, clock, runs) = (Api::default(), Moving::new(), Arc::new(AtomicUsize::new(0)));
+    let sleeping = three_steps(runs.clone(), clock.clone(), 0, false, true).checkpoint_buffer(5);
+    let ops = ops(&call(&handler(&api, &clock, sleeping), json!({}), 0).await);
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0]["op"], "Sleep");
+    assert_eq!(reported(&api), [["a", "b"]]);
+
+    let api = Api::default();
+    let failing = three_steps(runs.clone(), clock.clone(), 0, true, false).checkpoint_buffer(5);
+    let ops = self::ops(&call(&handler(&api, &clock, failing), json!({}), 0).await);
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0]["op"], "StepError");
+    assert_eq!(reported(&api), [["a", "b"]]);
+}
+
+#[tokio::test]
+async fn a_refused_buffer_is_answered_not_lost() {
+    let api = Api::answering(&[500, 500, 500, 500, 500]);
+    let (clock, runs) = (Moving::new(), Arc::new(AtomicUsize::new(0)));
+    let function = three_steps(runs.clone(), clock.clone(), 0, false, true).checkpoint_buffer(5);
+    let ops = ops(&call(&handler(&api, &clock, function), json!({}), 0).await);
+    let names: Vec<&str> = ops.iter().map(|op| op["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["a", "b"], "the buffered steps, not the sleep");
+    assert!(ops.iter().all(|op| op["op"] == "StepRun"));
+    assert_eq!(api.reports().len(), 5);
 }

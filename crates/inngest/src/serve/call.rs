@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::checkpoint::{Checkpointer, RUN_COMPLETE_ID};
+use super::checkpoint::{Checkpointer, ReportFailure, RUN_COMPLETE_ID};
 use super::config::FAILURE_SUFFIX;
 use super::error::ErrorBody;
 use super::function::{FunctionBody, Input, ServeFunction};
@@ -157,7 +157,7 @@ impl ServeHandler {
             Mode::Target(step_id.to_owned())
         };
         let checkpointer = self.checkpointer(function, &mode, &ctx, headers, started_ms);
-        let checkpointing = checkpointer.is_some();
+        let checkpointing = checkpointer.clone();
         let state = EngineState::new(
             steps,
             ctx.stack.and_then(|s| s.stack),
@@ -174,7 +174,25 @@ impl ServeHandler {
             fn_id: fn_id.to_owned(),
         };
         let result = fn_body.call(input, step.clone()).await;
-        let mut reply = match step.take_report() {
+        let report = step.take_report();
+        let buffered = step.take_buffer();
+        // Steps still buffered are reported before any answer but the run's end (where
+        // they ride in the answer); if Inngest keeps refusing, the answer carries them
+        // instead of what came after, which the next call finds again.
+        let ends = report.is_none() && result.is_ok();
+        if let (Some(checkpointer), false, false) = (&checkpointing, buffered.is_empty(), ends) {
+            match checkpointer.report(&buffered).await {
+                Ok(()) => {}
+                Err(ReportFailure::Stale(message)) => {
+                    return Reply::error(400, &ErrorBody::new("StaleDispatchError", message))
+                        .no_retry(true);
+                }
+                Err(ReportFailure::Failed(_)) => {
+                    return Reply::json(206, &Value::Array(buffered));
+                }
+            }
+        }
+        let mut reply = match report {
             Some(Report::Ops {
                 ops,
                 no_retry,
@@ -196,11 +214,13 @@ impl ServeHandler {
                 }),
             ),
             None => match result {
-                // Checkpointed calls end the run with an op, as inngest-js does.
-                Ok(value) if checkpointing => Reply::json(
-                    206,
-                    &json!([{"op": "RunComplete", "id": RUN_COMPLETE_ID, "data": value}]),
-                ),
+                // Checkpointed calls end the run with an op, as inngest-js does, after
+                // the steps not reported yet.
+                Ok(value) if checkpointing.is_some() => {
+                    let mut ops = buffered;
+                    ops.push(json!({"op": "RunComplete", "id": RUN_COMPLETE_ID, "data": value}));
+                    Reply::json(206, &Value::Array(ops))
+                }
                 Ok(value) => Reply::json(200, &value),
                 Err(error) => Reply::from_fn_error(&error),
             },
@@ -251,6 +271,10 @@ impl ServeHandler {
             generation_id: headers.generation_id,
             started_ms,
             max_runtime: options.max_runtime,
+            buffered_steps: function
+                .checkpoint_buffer
+                .unwrap_or(options.buffered_steps)
+                .max(1),
             timeout: self.config.api_timeout,
         }))
     }

@@ -31,9 +31,17 @@
 //!   `5xx`, no answer): tried up to 5 times with a doubling pause from 100 ms, then the
 //!   step is **not lost**: the call answers `206 [StepRun]` with it, as without
 //!   checkpointing, and Inngest stores it from there.
-//! * **Buffer.** inngest-js buffers `bufferedSteps` steps (default 1) per report. We
-//!   report every step (the default, and the docs' advice: a larger buffer can lose
-//!   completed steps if the isolate dies).
+//! * **Buffer.** inngest-js buffers `bufferedSteps` steps (default 1) per report, as
+//!   [`Checkpointing::buffered_steps`] does here (the app's default, or per function with
+//!   [`ServeFunction::checkpoint_buffer`]). The buffer is reported when full, and before
+//!   the call answers with anything but the run's end (a sleep, a wait, an invoke, a
+//!   step error, a step planned past the max runtime, a function error); at the run's
+//!   end the buffered steps ride in the answer, before `RunComplete`. The docs' advice
+//!   holds: a larger buffer sends fewer reports, but steps completed since the last
+//!   report run again if the isolate dies, so buffer only functions whose steps are safe
+//!   to repeat.
+//!
+//! [`ServeFunction::checkpoint_buffer`]: super::ServeFunction::checkpoint_buffer
 //! * **End.** When the function returns, the call answers `206` with
 //!   `[{"op": "RunComplete", "id": sha1("complete"), "data": <value>}]`.
 //! * **Max runtime.** After `max_runtime` from the start of the call, the next new step
@@ -66,13 +74,16 @@ pub struct Checkpointing {
     /// After this long in one call request, the next new step is handed back to Inngest
     /// instead of being run. Keep it below the runtime's limit on one request.
     pub max_runtime: Duration,
+    /// Steps completed before they are reported together (at least 1).
+    pub buffered_steps: usize,
 }
 
 impl Default for Checkpointing {
-    /// inngest-js's default for `serve()`: 10 s.
+    /// inngest-js's defaults for `serve()`: 10 s, every step reported.
     fn default() -> Self {
         Self {
             max_runtime: Duration::from_secs(10),
+            buffered_steps: 1,
         }
     }
 }
@@ -108,6 +119,7 @@ pub(crate) struct Checkpointer {
     pub(crate) generation_id: Option<i64>,
     pub(crate) started_ms: i64,
     pub(crate) max_runtime: Duration,
+    pub(crate) buffered_steps: usize,
     pub(crate) timeout: Duration,
 }
 
@@ -123,18 +135,19 @@ impl Checkpointer {
         elapsed < self.max_runtime.as_millis() as i64
     }
 
-    /// Reports one completed step (a `StepRun` op; `timing` is added here).
-    pub(crate) async fn report(
-        &self,
-        mut op: Value,
-        started_ms: i64,
-        ended_ms: i64,
-    ) -> Result<(), ReportFailure> {
+    /// A completed step's `StepRun` op, timed as Inngest reads it: `a` the start and `b`
+    /// the duration, in nanoseconds.
+    pub(crate) fn timed(mut op: Value, started_ms: i64, ended_ms: i64) -> Value {
         const NS_PER_MS: i64 = 1_000_000;
         op["timing"] = json!({
             "a": started_ms.saturating_mul(NS_PER_MS),
             "b": ended_ms.saturating_sub(started_ms).saturating_mul(NS_PER_MS),
         });
+        op
+    }
+
+    /// Reports completed steps (`StepRun` ops) in one request.
+    pub(crate) async fn report(&self, ops: &[Value]) -> Result<(), ReportFailure> {
         let mut last = String::new();
         for attempt in 0..REPORT_ATTEMPTS {
             if attempt > 0 {
@@ -146,7 +159,7 @@ impl Checkpointer {
             }
             let mut body = json!({
                 "run_id": self.run_id, "fn_id": self.fn_id, "qi_id": self.qi_id,
-                "request_started_at": self.started_ms, "steps": [op], "ts": self.now_ms(),
+                "request_started_at": self.started_ms, "steps": ops, "ts": self.now_ms(),
             });
             if let Some(id) = &self.request_id {
                 body["request_id"] = json!(id);

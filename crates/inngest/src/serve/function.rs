@@ -61,6 +61,7 @@ pub struct ServeFunction {
     pub(crate) body: Arc<dyn FunctionBody>,
     pub(crate) on_failure: Option<Arc<dyn FunctionBody>>,
     pub(crate) checkpointing: Option<bool>,
+    pub(crate) checkpoint_buffer: Option<usize>,
 }
 
 impl std::fmt::Debug for ServeFunction {
@@ -80,6 +81,7 @@ impl ServeFunction {
             body: Arc::new(body),
             on_failure: None,
             checkpointing: None,
+            checkpoint_buffer: None,
         }
     }
 
@@ -94,6 +96,15 @@ impl ServeFunction {
     /// the app's [`ServeConfig::checkpointing`](super::ServeConfig::checkpointing).
     pub fn checkpointing(mut self, on: bool) -> Self {
         self.checkpointing = Some(on);
+        self
+    }
+
+    /// Report this function's steps `n` at a time instead of the app's
+    /// [`Checkpointing::buffered_steps`](super::Checkpointing::buffered_steps): fewer
+    /// reports, but the steps since the last report run again if the isolate dies, so
+    /// only for functions whose steps are safe to repeat.
+    pub fn checkpoint_buffer(mut self, n: usize) -> Self {
+        self.checkpoint_buffer = Some(n.max(1));
         self
     }
 

@@ -179,6 +179,8 @@ pub(crate) struct EngineState {
     max_attempts: u32,
     executing: bool,
     pub(crate) report: Option<Report>,
+    /// Steps run in this call and not reported yet (checkpointing).
+    buffer: Vec<Value>,
 }
 
 impl EngineState {
@@ -210,6 +212,7 @@ impl EngineState {
             max_attempts: max_attempts.max(1),
             executing: false,
             report: None,
+            buffer: Vec::new(),
         }
     }
 
@@ -300,6 +303,11 @@ impl Step {
         self.lock().report.take()
     }
 
+    /// The steps run in this call and not reported yet.
+    pub(crate) fn take_buffer(&self) -> Vec<Value> {
+        std::mem::take(&mut self.lock().buffer)
+    }
+
     pub(crate) fn out_of_order(&self) -> bool {
         self.lock().out_of_order()
     }
@@ -369,25 +377,43 @@ impl Step {
         let result = f().await;
         let result = result.and_then(|value| serde_json::to_value(value).map_err(FnError::from));
         if let (Some(checkpointer), Ok(data)) = (checkpointer, &result) {
-            let op = json!({
-                "id": hash, "op": "StepRun", "name": id, "displayName": id,
-                "data": data, "opts": { "type": kind },
-            });
-            let reported = checkpointer
-                .report(op, started_ms, checkpointer.now_ms())
-                .await;
+            let op = Checkpointer::timed(
+                json!({
+                    "id": hash, "op": "StepRun", "name": id, "displayName": id,
+                    "data": data, "opts": { "type": kind },
+                }),
+                started_ms,
+                checkpointer.now_ms(),
+            );
+            let full = {
+                let mut state = self.lock();
+                state.buffer.push(op);
+                (state.buffer.len() >= checkpointer.buffered_steps.max(1))
+                    .then(|| std::mem::take(&mut state.buffer))
+            };
+            let reported = match &full {
+                Some(ops) => checkpointer.report(ops).await,
+                None => Ok(()),
+            };
             let mut state = self.lock();
             state.executing = false;
             match reported {
-                // Stored by Inngest: carry on in this call, with the value as a later
-                // call would read it back.
+                // Stored by Inngest (or buffered): carry on in this call, with the value
+                // as a later call would read it back.
                 Ok(()) => return decode(id, data),
                 Err(ReportFailure::Stale(message)) => {
                     state.report = Some(Report::Stale(message));
                     return Err(StepError::Interrupted);
                 }
-                // Not lost: the answer carries it, as without checkpointing.
-                Err(ReportFailure::Failed(_)) => {}
+                // Not lost: the answer carries them, as without checkpointing.
+                Err(ReportFailure::Failed(_)) => {
+                    state.report = Some(Report::Ops {
+                        ops: full.unwrap_or_default(),
+                        no_retry: false,
+                        retry_after: None,
+                    });
+                    return Err(StepError::Interrupted);
+                }
             }
         }
         let mut state = self.lock();

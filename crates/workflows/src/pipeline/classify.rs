@@ -38,6 +38,7 @@ pub fn function(
             (conversations.clone(), store.clone(), services.clone());
         async move { run(conversations, store, services, input, step).await }
     })
+    .checkpoint_buffer(crate::pipeline::CHECKPOINT_BUFFER)
 }
 
 async fn run(

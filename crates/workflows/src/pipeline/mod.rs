@@ -320,6 +320,14 @@ impl AuditRow {
     }
 }
 
+/// Classify, route and respond report their checkpointed steps this many at a time: in
+/// practice once, at the hand-off or with the run's end. Their steps are already safe to
+/// repeat (Inngest runs a step again whenever its answer is lost): audit rows are keyed by
+/// run and step, events carry ids Inngest deduplicates, the Front draft goes through the
+/// ledger, and the model calls only cost again. The approval request keeps one report per
+/// step: its Slack post is not guarded against a repeat.
+pub const CHECKPOINT_BUFFER: usize = 64;
+
 impl Audit<'_> {
     /// Write a row whose id is `<run>:<step id>` (a retried step writes it once).
     pub async fn write(&self, step_id: &str, row: AuditRow) -> Result<(), FnError> {

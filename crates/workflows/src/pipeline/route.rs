@@ -27,6 +27,7 @@ pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction
         let (store, services) = (store.clone(), services.clone());
         async move { run(store, services, input, step).await }
     })
+    .checkpoint_buffer(crate::pipeline::CHECKPOINT_BUFFER)
 }
 
 async fn run(

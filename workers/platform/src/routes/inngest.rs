@@ -116,6 +116,7 @@ fn handler(ctx: &Ctx, settings: &Settings, request_url: &str) -> ServeHandler {
     if let Some(secs) = settings.inngest_checkpoint_max_runtime_secs {
         serve = serve.with_checkpointing(Checkpointing {
             max_runtime: std::time::Duration::from_secs(secs),
+            ..Checkpointing::default()
         });
     }
     let events = crate::ports::pipeline::events(settings);

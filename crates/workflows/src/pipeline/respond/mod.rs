@@ -60,6 +60,7 @@ pub fn function(
             (conversations.clone(), store.clone(), services.clone());
         async move { run(conversations, store, services, input, step).await }
     })
+    .checkpoint_buffer(crate::pipeline::CHECKPOINT_BUFFER)
 }
 
 /// The proposals that will run: a login link only where the reply has its
