@@ -296,7 +296,7 @@ export async function makeApproval({ reply } = {}) {
     body = `Is there a certificate when I finish the course? Asking before I look at the price. ${tag}`;
   }
   const conversationId = await customerWrites("cha_dev", "sam@example.com", subject, body);
-  const respond = await finishedRun("support-respond", conversationId);
+  const respond = await finishedRun("support-pipeline", conversationId);
   if (respond.status !== "completed" || respond.output?.outcome !== "proposed") {
     throw new Error(`the pipeline proposed nothing for ${conversationId}: ${JSON.stringify(respond.output ?? respond)}`);
   }
@@ -305,7 +305,7 @@ export async function makeApproval({ reply } = {}) {
     async () => (await admin(`/admin/actions?app=${APP}&limit=500`)).actions.find((a) => a.conversationId === conversationId),
     { what: `the pending action of ${conversationId} in /admin/actions` },
   );
-  if (action.id !== actionId) throw new Error(`pending action ${action.id}, support-respond proposed ${actionId}`);
+  if (action.id !== actionId) throw new Error(`pending action ${action.id}, support-pipeline proposed ${actionId}`);
   // The card is in Slack and the record is pending: the approval request ran.
   await slackMessage(actionId);
   await waitFor(() => approvalPending(actionId), { what: `the approval of ${actionId} pending in /api/approvals` });

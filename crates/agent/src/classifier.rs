@@ -1,5 +1,5 @@
 //! The classifier's LLM fallback: core's prompt and schema sent as a forced tool call.
-//! Shared by the `support-classify` function and `skill eval routing`.
+//! Shared by the `support-pipeline` function and `skill eval routing`.
 
 use support_anthropic::{
     AnthropicClient, AnthropicError, Message, MessagesRequest, SystemBlock, Tool, ToolChoice,

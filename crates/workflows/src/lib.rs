@@ -60,16 +60,7 @@ impl WorkflowSettings {
 pub fn functions(ports: &Ports, settings: &WorkflowSettings) -> Vec<ServeFunction> {
     let mut functions = vec![conversation_watch(ports.conversations.clone(), settings)];
     if let Some(pipeline) = &ports.pipeline {
-        functions.push(pipeline::classify::function(
-            ports.conversations.clone(),
-            pipeline.store.clone(),
-            pipeline.services.clone(),
-        ));
-        functions.push(pipeline::route::function(
-            pipeline.store.clone(),
-            pipeline.services.clone(),
-        ));
-        functions.push(pipeline::respond::function(
+        functions.push(pipeline::answer::function(
             ports.conversations.clone(),
             pipeline.store.clone(),
             pipeline.services.clone(),

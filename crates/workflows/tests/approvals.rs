@@ -503,7 +503,7 @@ async fn sent_reply(world: &World, tag: &str, body: &str, reply: &str) -> String
         .unwrap();
     let event = customer_writes(world, "Dark mode?", &format!("{body} {tag}")).await;
     let outcomes = run_chain(world, event).await;
-    let Some(Outcome::Completed(out)) = outcomes.get("support-respond") else {
+    let Some(Outcome::Completed(out)) = outcomes.get("support-pipeline") else {
         panic!("{outcomes:?}")
     };
     assert_eq!(out["outcome"], "proposed", "{out}");

@@ -438,7 +438,7 @@ async fn an_approval_nobody_decides_expires() {
         &format!("Where can I download my invoice? {}", unique("expire")),
     )
     .await;
-    let respond = finished_run("support-respond", &conversation).await;
+    let respond = finished_run("support-pipeline", &conversation).await;
     assert_eq!(respond["output"]["outcome"], "proposed", "{respond}");
     let run = wait_for_run(
         |r| {
@@ -500,7 +500,7 @@ async fn a_customer_writing_again_supersedes_the_pending_approval() {
         Some(&thread),
     )
     .await;
-    let respond = finished_run("support-respond", &first).await;
+    let respond = finished_run("support-pipeline", &first).await;
     assert_eq!(respond["output"]["outcome"], "proposed", "{respond}");
     let action_id = respond["output"]["actionId"].as_str().unwrap().to_owned();
     let message = slack_message(&action_id).await;

@@ -45,7 +45,7 @@ async fn refund_request(from: &str, responses: Value) -> (String, Value) {
         &format!("Hi, I'd like a refund for my purchase please.\n\n{tag}"),
     )
     .await;
-    let respond = finished_run("support-respond", &conversation).await;
+    let respond = finished_run("support-pipeline", &conversation).await;
     (conversation, respond)
 }
 

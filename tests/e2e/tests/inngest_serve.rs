@@ -112,11 +112,11 @@ async fn introspection_reports_the_functions_and_keys() {
         .await
         .unwrap();
     assert_eq!(r["schema_version"], "2024-05-24");
-    // The conversation watch, the pipeline (classify, route, respond), the approvals
-    // (request, reminder, execute, supersede, audit retention, escalation notice), the
-    // retention policy, plus the conformance functions scripts/test enables (9
-    // functions, one with an onFailure handler).
-    assert_eq!(r["function_count"], 21);
+    // The conversation watch, the pipeline, the approvals (request, reminder, execute,
+    // supersede, audit retention, escalation notice), the retention policy, plus the
+    // conformance functions scripts/test enables (9 functions, one with an onFailure
+    // handler).
+    assert_eq!(r["function_count"], 19);
     assert_eq!(r["has_signing_key"], true);
     assert_eq!(r["has_event_key"], true);
     assert_eq!(r["mode"], "cloud");

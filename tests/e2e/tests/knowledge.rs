@@ -105,7 +105,7 @@ async fn a_link_no_source_gives_keeps_the_reply_from_the_card() {
         &format!("How long do I have to ask for a refund? {tag}"),
     )
     .await;
-    let respond = finished_run("support-respond", &conversation).await;
+    let respond = finished_run("support-pipeline", &conversation).await;
     assert_eq!(respond["output"]["outcome"], "escalated", "{respond}");
     assert_eq!(
         respond["output"]["issues"],
@@ -157,7 +157,7 @@ async fn sent_replies_become_a_proposed_faq_that_answers_the_next_customer_once_
         script(&tag, json!([{"text": answer}])).await;
         let conversation =
             customer_writes("cha_dev", from, "Dark mode?", &format!("{question} {tag}")).await;
-        let respond = finished_run("support-respond", &conversation).await;
+        let respond = finished_run("support-pipeline", &conversation).await;
         assert_eq!(respond["output"]["outcome"], "proposed", "{respond}");
         let action_id = respond["output"]["actionId"].as_str().unwrap().to_owned();
         let message = slack_message(&action_id).await;

@@ -143,7 +143,7 @@ async fn billing_question(tag_prefix: &str) -> (String, Value) {
         &format!("Where can I download my invoice?\n\n{tag}"),
     )
     .await;
-    let respond = finished_run("support-respond", &conversation).await;
+    let respond = finished_run("support-pipeline", &conversation).await;
     (conversation, respond)
 }
 

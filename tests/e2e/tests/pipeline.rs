@@ -1,7 +1,7 @@
 //! The support pipeline in workerd: a customer writes through the Front stand-in, which
 //! sends the platform a signed `inbound_received` webhook as Front does; the devkit's
-//! executor runs support-classify → support-route → support-respond against the
-//! platform's `/api/inngest`, with the Anthropic, Stripe and Front stand-ins and the
+//! executor runs support-pipeline (classify, route, respond, the approval's card)
+//! against the platform's `/api/inngest`, with the Anthropic, Stripe and Front stand-ins and the
 //! example app's SDK endpoint.
 //!
 //! Environment (set by scripts/test): PLATFORM_URL, DEVKIT_URL, ADMIN_TOKEN.
@@ -114,9 +114,9 @@ async fn a_refund_request_becomes_a_front_draft_and_a_proposed_refund() {
         &format!("Hi, I bought Total TypeScript last week and I'd like a refund please. ({token})"),
     )
     .await;
-    finished_run("support-classify", &conversation).await;
-    finished_run("support-route", &conversation).await;
-    let respond = finished_run("support-respond", &conversation).await;
+    finished_run("support-pipeline", &conversation).await;
+    finished_run("support-pipeline", &conversation).await;
+    let respond = finished_run("support-pipeline", &conversation).await;
     assert_eq!(respond["output"]["outcome"], "proposed", "{respond}");
     let action_id = respond["output"]["actionId"].as_str().unwrap().to_owned();
     loop {
@@ -221,8 +221,8 @@ async fn spam_is_archived_and_nothing_is_drafted() {
         ),
     )
     .await;
-    finished_run("support-classify", &conversation).await;
-    let route = finished_run("support-route", &conversation).await;
+    finished_run("support-pipeline", &conversation).await;
+    let route = finished_run("support-pipeline", &conversation).await;
     assert_eq!(route["output"]["action"], "silence", "{route}");
     let state = front_state().await;
     assert_eq!(conversation_in(&state, &conversation)["status"], "archived");
@@ -245,7 +245,7 @@ async fn a_legal_threat_is_escalated_as_urgent_with_a_comment() {
         ),
     )
     .await;
-    let route = finished_run("support-route", &conversation).await;
+    let route = finished_run("support-pipeline", &conversation).await;
     assert_eq!(route["output"]["action"], "escalate_urgent", "{route}");
     let escalated = events_named("support/inbound.escalated", &conversation).await;
     assert_eq!(escalated.len(), 1);
@@ -276,7 +276,7 @@ async fn a_tool_error_never_reaches_the_draft() {
         ),
     )
     .await;
-    let respond = finished_run("support-respond", &conversation).await;
+    let respond = finished_run("support-pipeline", &conversation).await;
     let entries = audit(&conversation).await;
     let lookup = entries
         .iter()
@@ -317,7 +317,7 @@ async fn an_overloaded_model_is_retried_and_the_run_goes_on() {
         &format!("I would like a refund for my Total TypeScript purchase. {token}"),
     )
     .await;
-    let respond = finished_run("support-respond", &conversation).await;
+    let respond = finished_run("support-pipeline", &conversation).await;
     assert_eq!(respond["output"]["outcome"], "proposed", "{respond}");
     let requests: Value = reqwest::get(format!("{}/_devkit/anthropic/requests", devkit()))
         .await
@@ -358,7 +358,7 @@ async fn a_duplicate_webhook_gives_one_run() {
     }
     wait_for_run(
         |r| {
-            r["function_id"] == "support-platform-support-classify"
+            r["function_id"] == "support-platform-support-pipeline"
                 && r["event"]["id"] == event_id.as_str()
         },
         WITHIN,
@@ -370,7 +370,7 @@ async fn a_duplicate_webhook_gives_one_run() {
         .await
         .into_iter()
         .filter(|r| {
-            r["function_id"] == "support-platform-support-classify"
+            r["function_id"] == "support-platform-support-pipeline"
                 && r["event"]["id"] == event_id.as_str()
         })
         .count();
@@ -388,10 +388,10 @@ async fn fan_mail_goes_to_the_instructor_through_the_llm_classifier() {
         &format!("I'm a big fan of Matt's work, thank you so much for the course! {token}"),
     )
     .await;
-    let classify = finished_run("support-classify", &conversation).await;
+    let classify = finished_run("support-pipeline", &conversation).await;
     assert_eq!(classify["output"]["source"], "llm", "{classify}");
     assert_eq!(classify["output"]["category"], "fan_mail", "{classify}");
-    let route = finished_run("support-route", &conversation).await;
+    let route = finished_run("support-pipeline", &conversation).await;
     assert_eq!(route["output"]["action"], "escalate_instructor", "{route}");
     let escalated = events_named("support/inbound.escalated", &conversation).await;
     assert_eq!(escalated[0]["data"]["priority"], "instructor");
@@ -427,7 +427,7 @@ async fn an_angry_customer_goes_to_a_human() {
         ),
     )
     .await;
-    let route = finished_run("support-route", &conversation).await;
+    let route = finished_run("support-pipeline", &conversation).await;
     assert!(
         route["output"]["action"]
             .as_str()

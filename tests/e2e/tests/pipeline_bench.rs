@@ -16,10 +16,8 @@ use common::flow::*;
 use common::*;
 use serde_json::{json, Value};
 
-const PIPELINE: [&str; 4] = [
-    "support-platform-support-classify",
-    "support-platform-support-route",
-    "support-platform-support-respond",
+const PIPELINE: [&str; 2] = [
+    "support-platform-support-pipeline",
     "support-platform-support-request-approval",
 ];
 

@@ -75,11 +75,11 @@ async fn one(n: usize) -> Option<&'static str> {
     )
     .await;
     // Routed elsewhere (a person, silence): no draft, and no respond run to wait for.
-    let route = finished_run("support-route", &conversation).await;
+    let route = finished_run("support-pipeline", &conversation).await;
     if route["output"]["action"] != "respond" {
         return Some("no draft");
     }
-    let respond = finished_run("support-respond", &conversation).await;
+    let respond = finished_run("support-pipeline", &conversation).await;
     if respond["output"]["outcome"] != "proposed" {
         return Some("no draft");
     }

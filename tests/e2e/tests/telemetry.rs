@@ -72,7 +72,7 @@ async fn a_pipeline_run_and_its_decision_reach_axiom_and_langfuse_without_custom
     let body =
         format!("Hi, I bought Total TypeScript last week and I'd like a refund please. {words}");
     let conversation = customer_writes("cha_dev", "dana@example.com", "Refund please", &body).await;
-    let respond = finished_run("support-respond", &conversation).await;
+    let respond = finished_run("support-pipeline", &conversation).await;
     assert_eq!(respond["output"]["outcome"], "proposed", "{respond}");
     let action_id = respond["output"]["actionId"].as_str().unwrap().to_owned();
 
@@ -93,7 +93,7 @@ async fn a_pipeline_run_and_its_decision_reach_axiom_and_langfuse_without_custom
         .iter()
         .filter_map(|e| e["function"].as_str())
         .collect();
-    for function in ["support-classify", "support-route", "support-respond"] {
+    for function in ["support-pipeline", "support-request-approval"] {
         assert!(
             functions.iter().any(|f| f.ends_with(function)),
             "{function} in {functions:?}"
@@ -230,7 +230,7 @@ async fn a_pipeline_run_and_its_decision_reach_axiom_and_langfuse_without_custom
         ),
     )
     .await;
-    let respond = finished_run("support-respond", &conversation).await;
+    let respond = finished_run("support-pipeline", &conversation).await;
     reqwest::Client::new()
         .delete(format!("{}/_devkit/axiom/fail", devkit()))
         .send()

@@ -48,40 +48,32 @@ pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction
     })
 }
 
-async fn run(
-    store: Arc<dyn Store>,
-    services: Arc<Services>,
-    input: Input,
-    step: Step,
-) -> Result<Value, FnError> {
-    let Stage {
-        message,
-        data:
-            ApprovalRequested {
-                action_id,
-                category,
-                ..
-            },
-        ..
-    } = crate::pipeline::event_data(&input)?;
-    let (app_id, conversation_id) = (message.app_id.clone(), message.conversation_id.clone());
-    let audit = Audit {
-        store: store.as_ref(),
-        services: &services,
-        run_id: &input.run_id,
-        app_id: &app_id,
-        conversation_id: &conversation_id,
-    };
-
+/// Opens the approval: its durable record, then its Slack card. Both steps are safe to
+/// repeat, and run twice for each approval: in the pipeline's run, so the card shows
+/// without waiting for another run to start, and again at the start of this function's
+/// run, which finds them done (the record exists, the card is posted) and goes on to
+/// wait.
+pub(crate) async fn open(
+    step: &Step,
+    store: &Arc<dyn Store>,
+    services: &Arc<Services>,
+    audit: &Audit<'_>,
+    action_id: &str,
+    app_id: &str,
+) -> Result<(ApprovalRecord, Value), FnError> {
     let approval: ApprovalRecord = step
         .run("create approval", || async {
             let started = Instant::now();
+            // Opened already (by the pipeline's run): as it is, with no second audit row.
+            if let Some(existing) = store.approval(action_id).await.map_err(store_error)? {
+                return Ok(existing);
+            }
             let action = store
-                .action(&action_id)
+                .action(action_id)
                 .await
                 .map_err(store_error)?
                 .ok_or_else(|| FnError::non_retriable(format!("no action {action_id}")))?;
-            let app = load_app(store.as_ref(), &app_id).await?;
+            let app = load_app(store.as_ref(), app_id).await?;
             let ttl_ms = i64::from(
                 app.settings
                     .approval_ttl_minutes
@@ -107,13 +99,16 @@ async fn run(
 
     let slack: Value = step
         .run("post to slack", || async {
+            if let Some(view) = &approval.slack {
+                return Ok(view.clone());
+            }
             let (Some(slack), Some(action)) = (
                 &services.slack,
-                store.action(&action_id).await.map_err(store_error)?,
+                store.action(action_id).await.map_err(store_error)?,
             ) else {
                 return Ok(Value::Null);
             };
-            let app = load_app(store.as_ref(), &app_id).await?;
+            let app = load_app(store.as_ref(), app_id).await?;
             let Some(channel) = app.settings.approval_channel.clone() else {
                 return Ok(json!({"skipped": "the app has no approval channel"}));
             };
@@ -133,12 +128,41 @@ async fn run(
             };
             let view = json!({"channel": posted.channel, "ts": posted.ts});
             store
-                .set_approval_slack(&action_id, &view)
+                .set_approval_slack(action_id, &view)
                 .await
                 .map_err(store_error)?;
             Ok(view)
         })
         .await?;
+    Ok((approval, slack))
+}
+
+async fn run(
+    store: Arc<dyn Store>,
+    services: Arc<Services>,
+    input: Input,
+    step: Step,
+) -> Result<Value, FnError> {
+    let Stage {
+        message,
+        data:
+            ApprovalRequested {
+                action_id,
+                category,
+                ..
+            },
+        ..
+    } = crate::pipeline::event_data(&input)?;
+    let (app_id, conversation_id) = (message.app_id.clone(), message.conversation_id.clone());
+    let audit = Audit {
+        store: store.as_ref(),
+        services: &services,
+        run_id: &input.run_id,
+        app_id: &app_id,
+        conversation_id: &conversation_id,
+    };
+
+    let (approval, slack) = open(&step, &store, &services, &audit, &action_id, &app_id).await?;
 
     if let Some(why) = slack.get("notPosted").and_then(Value::as_str) {
         // A card that cannot show everything is not posted: the approval is

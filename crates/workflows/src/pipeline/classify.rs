@@ -1,4 +1,4 @@
-//! `support-classify`: `support/inbound.received` → `support/inbound.classified`.
+//! Classify: the first stage of `support-pipeline`.
 //!
 //! The message comes from the event, then the conversation's cache, and only what is
 //! still missing from Front's API. The 13 signals and the fast path decide most
@@ -9,46 +9,23 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 use support_core::classify::{self, Classification, ClassifyInput, DEFAULT_INSTRUCTOR_NAMES};
-use support_core::events::names as intake;
-use support_inngest::serve::{FnError, FunctionConfig, Input, ServeFunction, Step, Trigger};
+use support_inngest::serve::{FnError, Input, Step};
 use support_store::{AuditKind, Store};
 use web_time::Instant;
 
-use super::{
-    event_data, load_app, names, redact_email, retryable, stage_event, Audit, AuditRow, Message,
-    Services,
-};
+use super::{event_data, load_app, redact_email, retryable, Audit, AuditRow, Message, Services};
 use crate::ports::ConversationStore;
 
-/// The function's id.
-pub const ID: &str = "support-classify";
-
-/// The function.
-pub fn function(
-    conversations: Arc<dyn ConversationStore>,
-    store: Arc<dyn Store>,
-    services: Arc<Services>,
-) -> ServeFunction {
-    let config = FunctionConfig::new(ID)
-        .name("Classify an inbound message")
-        .trigger(Trigger::event(intake::INBOUND_RECEIVED))
-        .retries(2);
-    ServeFunction::new(config, move |input: Input, step: Step| {
-        let (conversations, store, services) =
-            (conversations.clone(), store.clone(), services.clone());
-        async move { run(conversations, store, services, input, step).await }
-    })
-    .checkpoint_buffer(crate::pipeline::CHECKPOINT_BUFFER)
-}
-
-async fn run(
-    conversations: Arc<dyn ConversationStore>,
-    store: Arc<dyn Store>,
-    services: Arc<Services>,
-    input: Input,
-    step: Step,
-) -> Result<Value, FnError> {
-    let mut event: Message = event_data(&input)?;
+/// Classifies the message of a `support/inbound.received` event: the message as
+/// completed from the cache or Front, and its classification.
+pub(crate) async fn classify(
+    conversations: &Arc<dyn ConversationStore>,
+    store: &Arc<dyn Store>,
+    services: &Arc<Services>,
+    input: &Input,
+    step: &Step,
+) -> Result<(Message, Classification), FnError> {
+    let mut event: Message = event_data(input)?;
     if event.conversation_id.is_empty() || event.app_id.is_empty() {
         return Err(FnError::non_retriable(
             "the event names no conversation or app",
@@ -58,13 +35,13 @@ async fn run(
     event.received_at = event.received_at.or(input.event.ts);
     let message: Message = step
         .run("load message", || {
-            complete_message(event.clone(), conversations.as_ref(), &services)
+            complete_message(event.clone(), conversations.as_ref(), services)
         })
         .await?;
 
     let audit = Audit {
         store: store.as_ref(),
-        services: &services,
+        services,
         run_id: &input.run_id,
         app_id: &message.app_id,
         conversation_id: &message.conversation_id,
@@ -87,7 +64,7 @@ async fn run(
             let result = match classify::fast_path(&input, &signals) {
                 Some(fast) => fast,
                 None => match &services.anthropic {
-                    Some(_) => llm(&services, &input, signals, audit.run_id).await?,
+                    Some(_) => llm(services, &input, signals, audit.run_id).await?,
                     None => classify::without_llm(&input, signals),
                 },
             };
@@ -103,18 +80,7 @@ async fn run(
         })
         .await?;
 
-    let outgoing = stage_event(
-        names::CLASSIFIED,
-        format!("classified-{}", message.front_event_id),
-        &message,
-        &support_core::events::Classified {
-            classification: classification.clone(),
-        },
-    );
-    step.send_event("emit classified", vec![outgoing]).await?;
-    Ok(
-        json!({"category": classification.category, "confidence": classification.confidence, "source": classification.source}),
-    )
+    Ok((message, classification))
 }
 
 /// The event's message, completed from the conversation cache, then Front, when the

@@ -1,17 +1,20 @@
 //! The support pipeline: a customer's message becomes a classified, routed
 //! conversation, a reply drafted by the agent with tools, a validated Front draft and
-//! an action waiting for approval. Three functions chained by events, each step durable
-//! and audit-logged:
+//! an action waiting for approval, with its card in Slack. One function,
+//! [`answer`] (`support-pipeline`), runs the stages as durable, audit-logged steps:
 //!
-//! - [`classify`]: `support/inbound.received` → `support/inbound.classified`
+//! - [`classify`]: the message, completed, and its classification
 //! - [`route`]: tag, then silence (archive), escalate (comment, tag,
-//!   `support/inbound.escalated`) or respond (`support/inbound.routed`)
+//!   `support/inbound.escalated`) or respond
 //! - [`respond`]: gather → draft (the agent loop, one step per model call and per tool)
-//!   → validate → propose (action, Front draft, `support/approval.requested`)
+//!   → validate → propose (action, Front draft)
+//! - the approval opened (record and card), then `support/inbound.classified`,
+//!   `support/inbound.routed` and `support/approval.requested` sent together
 //!
 //! Secrets never leave a step: steps load the app inside and return only what is not
 //! secret, because step results are stored by Inngest.
 
+pub mod answer;
 pub mod classify;
 mod front_ops;
 pub mod respond;
@@ -320,12 +323,12 @@ impl AuditRow {
     }
 }
 
-/// Classify, route and respond report their checkpointed steps this many at a time: in
-/// practice once, at the hand-off or with the run's end. Their steps are already safe to
-/// repeat (Inngest runs a step again whenever its answer is lost): audit rows are keyed by
-/// run and step, events carry ids Inngest deduplicates, the Front draft goes through the
-/// ledger, and the model calls only cost again. The approval request keeps one report per
-/// step: its Slack post is not guarded against a repeat.
+/// The pipeline reports its checkpointed steps this many at a time: in practice once,
+/// at a hand-off or with the run's end. Its steps are already safe to repeat (Inngest
+/// runs a step again whenever its answer is lost): audit rows are keyed by run and step,
+/// events carry ids Inngest deduplicates, the Front draft goes through the ledger, the
+/// approval's record is created once and its card posted only while the record has none,
+/// and the model calls only cost again. Other functions report every step.
 pub const CHECKPOINT_BUFFER: usize = 64;
 
 impl Audit<'_> {

@@ -1,57 +1,33 @@
-//! `support-route`: `support/inbound.classified` → tag, then silence, escalate or
+//! Route: the second stage of `support-pipeline`: tag, then silence, escalate or
 //! respond.
 
 use std::sync::Arc;
 
 use serde_json::{json, Value};
 use support_core::classify::Classification;
-use support_core::events::{Classified, Escalated, Routed, Stage};
+use support_core::events::Escalated;
 use support_core::routing::{self, Route, RouteAction};
 use support_core::tags;
-use support_inngest::serve::{FnError, FunctionConfig, Input, ServeFunction, Step, Trigger};
+use support_inngest::serve::{FnError, Step};
 use support_store::{AuditKind, Store};
 use web_time::Instant;
 
-use super::{event_data, names, stage_event, Audit, AuditRow, FrontOps, Message, Services};
+use super::{names, stage_event, Audit, AuditRow, FrontOps, Message, Services};
 
-/// The function's id.
-pub const ID: &str = "support-route";
-
-/// The function.
-pub fn function(store: Arc<dyn Store>, services: Arc<Services>) -> ServeFunction {
-    let config = FunctionConfig::new(ID)
-        .name("Route a classified message")
-        .trigger(Trigger::event(names::CLASSIFIED))
-        .retries(2);
-    ServeFunction::new(config, move |input: Input, step: Step| {
-        let (store, services) = (store.clone(), services.clone());
-        async move { run(store, services, input, step).await }
-    })
-    .checkpoint_buffer(crate::pipeline::CHECKPOINT_BUFFER)
-}
-
-async fn run(
-    store: Arc<dyn Store>,
-    services: Arc<Services>,
-    input: Input,
-    step: Step,
-) -> Result<Value, FnError> {
-    let Stage {
-        message,
-        data: Classified { classification },
-        ..
-    } = event_data(&input)?;
-    let audit = Audit {
-        store: store.as_ref(),
-        services: &services,
-        run_id: &input.run_id,
-        app_id: &message.app_id,
-        conversation_id: &message.conversation_id,
-    };
+/// Routes a classified message: tags it, then silences (archives) or escalates it
+/// here; a message to answer is left to the respond stage. The route and the tag.
+pub(crate) async fn route(
+    store: &Arc<dyn Store>,
+    services: &Arc<Services>,
+    audit: &Audit<'_>,
+    message: &Message,
+    classification: &Classification,
+    step: &Step,
+) -> Result<(Route, Value), FnError> {
     let route: Route = step
         .run("route", || async {
             let started = Instant::now();
-            let route = routing::route(&classification);
+            let route = routing::route(classification);
             let mut row = AuditRow::new(
                 AuditKind::Step,
                 "route",
@@ -74,7 +50,7 @@ async fn run(
             let ops = FrontOps {
                 front,
                 store: store.as_ref(),
-                services: &services,
+                services,
             };
             Ok(match ops.tag(&message.conversation_id, tag_name).await {
                 Ok(id) => json!({"tagged": true, "tag": tag_name, "tagId": id}),
@@ -91,7 +67,7 @@ async fn run(
                     FrontOps {
                         front,
                         store: store.as_ref(),
-                        services: &services,
+                        services,
                     }
                     .archive(&message.conversation_id)
                     .await?;
@@ -111,26 +87,15 @@ async fn run(
             })
             .await?;
         }
-        RouteAction::Respond => {
-            let outgoing = stage_event(
-                names::ROUTED,
-                format!("routed-{}", message.front_event_id),
-                &message,
-                &Routed {
-                    classification: classification.clone(),
-                    route: route.clone(),
-                },
-            );
-            step.send_event("emit routed", vec![outgoing]).await?;
-        }
+        RouteAction::Respond => {}
         escalation => {
             escalate(
-                &step,
-                &store,
-                &services,
-                &audit,
-                &message,
-                &classification,
+                step,
+                store,
+                services,
+                audit,
+                message,
+                classification,
                 &route.reason,
                 escalation,
                 "escalate",
@@ -138,7 +103,7 @@ async fn run(
             .await?;
         }
     }
-    Ok(json!({"action": route.action, "rule": route.rule, "tag": tagged}))
+    Ok((route, tagged))
 }
 
 /// Hand a conversation to people: an internal comment saying why, the route's tag, and

@@ -414,37 +414,17 @@ pub async fn customer_writes(world: &World, subject: &str, body: &str) -> Value 
     }})
 }
 
+/// Drives `support-pipeline` on `event` (the intake's `support/inbound.received`): its
+/// outcome under the function's id.
 pub async fn run_chain(world: &World, event: Value) -> HashMap<&'static str, Outcome> {
-    let mut outcomes = HashMap::new();
-    let mut event = event;
-    for (function, next) in [
-        ("support-classify", "support/inbound.classified"),
-        ("support-route", "support/inbound.routed"),
-        ("support-respond", ""),
-    ] {
-        let run = drive(
-            &world.handler,
-            &format!("{APP_ID}-{function}"),
-            event.clone(),
-            |_| Value::Null,
-        )
-        .await;
-        outcomes.insert(function, run.outcome);
-        let found = world
-            .sent
-            .0
-            .lock()
-            .unwrap()
-            .iter()
-            .rev()
-            .find(|e| e["name"] == next)
-            .cloned();
-        match found {
-            Some(e) if !next.is_empty() => event = e,
-            _ => break,
-        }
-    }
-    outcomes
+    let run = drive(
+        &world.handler,
+        &format!("{APP_ID}-{}", support_workflows::pipeline::answer::ID),
+        event,
+        |_| Value::Null,
+    )
+    .await;
+    HashMap::from([(support_workflows::pipeline::answer::ID, run.outcome)])
 }
 
 /// The Front API calls the stand-in received (not counting the customer's own message).

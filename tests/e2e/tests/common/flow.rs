@@ -140,7 +140,7 @@ pub async fn proposed(
     body: &str,
 ) -> (String, String, Value) {
     let conversation = customer_writes(channel, from, subject, body).await;
-    let respond = finished_run("support-respond", &conversation).await;
+    let respond = finished_run("support-pipeline", &conversation).await;
     assert_eq!(respond["output"]["outcome"], "proposed", "{respond}");
     let action_id = respond["output"]["actionId"].as_str().unwrap().to_owned();
     let message = slack_message(&action_id).await;

@@ -1,5 +1,5 @@
-//! `support-respond`: `support/inbound.routed` (respond) → [`gather`] → [`draft`] →
-//! validate → [`propose`].
+//! Respond: the last stage of `support-pipeline` for a message routed to a reply:
+//! [`gather`] → [`draft`] → validate → [`propose`].
 //!
 //! The model proposes, the records decide: every tool call is bound to the verified
 //! sender's records before anything reads or is proposed; effects that move money or
@@ -15,7 +15,6 @@ pub use propose::{action_id, AUTOSEND_BY, DRAFT_LINK_NOTE};
 
 use std::sync::Arc;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use support_agent::AgentRun;
 use support_core::classify::Classification;
@@ -23,45 +22,13 @@ use support_core::effect::{Effect, LOGIN_LINK_PLACEHOLDER};
 use support_core::routing::{Route, RouteAction};
 use support_core::tool::Urgency;
 use support_core::validate::{self, Validation, ValidationContext};
-use support_inngest::serve::{FnError, FunctionConfig, Input, ServeFunction, Step, Trigger};
+use support_inngest::serve::{FnError, Step};
 use support_store::{AuditKind, Store};
 use web_time::Instant;
 
 use super::route::escalate;
-use super::{event_data, names, usage, Audit, AuditRow, Message, Services};
+use super::{usage, Audit, AuditRow, Message, Services};
 use crate::ports::ConversationStore;
-
-/// The function's id.
-pub const ID: &str = "support-respond";
-
-#[derive(Deserialize)]
-struct Routed {
-    #[serde(flatten)]
-    message: Message,
-    classification: Classification,
-    route: Route,
-}
-
-/// The function.
-pub fn function(
-    conversations: Arc<dyn ConversationStore>,
-    store: Arc<dyn Store>,
-    services: Arc<Services>,
-) -> ServeFunction {
-    let config = FunctionConfig::new(ID)
-        .name("Draft a reply and propose it for approval")
-        .trigger(Trigger::event_if(
-            names::ROUTED,
-            "event.data.route.action == 'respond'",
-        ))
-        .retries(3);
-    ServeFunction::new(config, move |input: Input, step: Step| {
-        let (conversations, store, services) =
-            (conversations.clone(), store.clone(), services.clone());
-        async move { run(conversations, store, services, input, step).await }
-    })
-    .checkpoint_buffer(crate::pipeline::CHECKPOINT_BUFFER)
-}
 
 /// The proposals that will run: a login link only where the reply has its
 /// placeholder (else nothing would carry it).
@@ -82,31 +49,24 @@ fn proposals_for(agent: &AgentRun) -> Vec<Effect> {
         .collect()
 }
 
-async fn run(
-    conversations: Arc<dyn ConversationStore>,
-    store: Arc<dyn Store>,
-    services: Arc<Services>,
-    input: Input,
-    step: Step,
+/// Answers a message routed to a reply: gather, draft, validate, then propose (or
+/// hand over, or stay silent). What to announce afterwards goes in `emit`; the outcome
+/// is returned.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn respond(
+    conversations: &Arc<dyn ConversationStore>,
+    store: &Arc<dyn Store>,
+    services: &Arc<Services>,
+    audit: &Audit<'_>,
+    message: &Message,
+    classification: &Classification,
+    route: &Route,
+    step: &Step,
+    emit: &mut Vec<Value>,
 ) -> Result<Value, FnError> {
-    let Routed {
-        message,
-        classification,
-        route,
-    } = event_data(&input)?;
-    if route.action != RouteAction::Respond {
-        return Ok(json!({"skipped": "not routed to a reply"}));
-    }
-    let audit = Audit {
-        store: store.as_ref(),
-        services: &services,
-        run_id: &input.run_id,
-        app_id: &message.app_id,
-        conversation_id: &message.conversation_id,
-    };
     let hand_over = |reason: String, action: RouteAction| {
         let (step, store, services, audit, message, classification) =
-            (&step, &store, &services, &audit, &message, &classification);
+            (step, store, services, audit, message, classification);
         async move {
             escalate(
                 step,
@@ -126,12 +86,12 @@ async fn run(
     let gathered: gather::Gathered = step
         .run("gather", || {
             gather::gather(
-                &message,
-                &classification,
+                message,
+                classification,
                 conversations.as_ref(),
                 store.as_ref(),
-                &services,
-                &audit,
+                services,
+                audit,
             )
         })
         .await?;
@@ -157,15 +117,7 @@ async fn run(
         return Ok(json!({"outcome": "escalated", "reason": "no model"}));
     }
 
-    let agent = draft::draft(
-        &step,
-        store.as_ref(),
-        &services,
-        &audit,
-        &message,
-        &gathered,
-    )
-    .await?;
+    let agent = draft::draft(step, store.as_ref(), services, audit, message, &gathered).await?;
 
     // Validate: a deliberately silent agent is a valid outcome.
     let company_names = gathered.company_names.clone();
@@ -256,8 +208,8 @@ async fn run(
                 .await?;
             crate::outcomes::record_no_draft(
                 store.as_ref(),
-                &services,
-                &message,
+                services,
+                message,
                 classification.category,
                 services.now_ms(),
             )
@@ -269,20 +221,21 @@ async fn run(
     }
 
     propose::propose(
-        &step,
+        step,
         store.as_ref(),
-        &services,
-        &audit,
+        services,
+        audit,
         propose::Proposed {
-            run_id: &input.run_id,
-            message: &message,
-            classification: &classification,
-            route: &route,
+            run_id: audit.run_id,
+            message,
+            classification,
+            route,
             agent: &agent,
             proposals,
             validation: validation.as_ref(),
             gathered: &gathered,
         },
+        emit,
     )
     .await
 }

@@ -1,6 +1,6 @@
 //! Propose: the action (the reply and the bound effects, hashed), its Front draft
-//! (created exactly once; a login link shows as a note, never as a link), then
-//! `support/approval.requested`.
+//! (created exactly once; a login link shows as a note, never as a link), and
+//! `support/approval.requested` for the pipeline to send once the approval is open.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -55,6 +55,7 @@ pub(crate) async fn propose(
     services: &Services,
     audit: &Audit<'_>,
     p: Proposed<'_>,
+    emit: &mut Vec<Value>,
 ) -> Result<Value, FnError> {
     let message = p.message;
     let action_id = action_id(&message.front_event_id);
@@ -148,15 +149,11 @@ pub(crate) async fn propose(
             app_id: action.app_id.clone(),
             conversation_id: action.conversation_id.clone(),
         };
-        step.send_event(
-            "emit approved",
-            vec![support_core::events::event(
-                support_core::events::names::ACTION_APPROVED,
-                format!("approved-{}", action.id),
-                &approved,
-            )],
-        )
-        .await?;
+        emit.push(support_core::events::event(
+            support_core::events::names::ACTION_APPROVED,
+            format!("approved-{}", action.id),
+            &approved,
+        ));
         return Ok(json!({"outcome": "auto-sent", "actionId": action.id, "why": why}));
     }
 
@@ -213,8 +210,7 @@ pub(crate) async fn propose(
         message,
         &requested,
     );
-    step.send_event("emit approval requested", vec![outgoing])
-        .await?;
+    emit.push(outgoing);
     Ok(
         json!({"outcome": "proposed", "actionId": action.id, "draftId": draft_id, "proposals": action.proposals.len()}),
     )
