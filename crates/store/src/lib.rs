@@ -163,6 +163,15 @@ pub trait Store: MaybeSendSync {
     /// Record a decision once: only a pending, unexpired approval with the same
     /// arguments hash takes it.
     async fn decide(&self, action_id: &str, decision: &Decision) -> Result<DecideOutcome>;
+    /// The same, with its audit row in the same atomic batch (written only with the
+    /// decision that won), in one round trip when it wins: `pending` is the approval as
+    /// read before, returned with the decision applied.
+    async fn decide_with_audit(
+        &self,
+        pending: &ApprovalRecord,
+        decision: &Decision,
+        audit: &AuditEntry,
+    ) -> Result<DecideOutcome>;
     /// Mark a still-pending approval expired; false when it was decided first.
     async fn expire_approval(&self, action_id: &str, now_ms: i64) -> Result<bool>;
     /// Mark a still-pending approval and its action superseded (`reason` says why);

@@ -301,6 +301,78 @@ fn person_from(row: &Row) -> Result<Person> {
 const SECRET_SDK: &str = "sdk_secrets";
 const SECRET_STRIPE: &str = "stripe_account_id";
 
+/// A decision approves or rejects (an expiry and a supersession have their own writes).
+fn check_decision(decision: &Decision) -> Result<()> {
+    if matches!(
+        decision.status,
+        ActionStatus::Approved | ActionStatus::Rejected
+    ) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid("a decision approves or rejects".into()))
+    }
+}
+
+/// The conditional update that records a decision: only a pending, unexpired approval
+/// with the same arguments hash takes it.
+fn decide_statement(action_id: &str, decision: &Decision) -> Statement {
+    Statement::new(
+        "UPDATE approvals SET status = ?2, decided_by = ?3, decided_at = ?4, reason = ?5, edited_reply = ?6 \
+         WHERE action_id = ?1 AND status = 'pending' AND expires_at > ?4 AND args_hash = ?7",
+        vec![
+            action_id.into(),
+            decision.status.as_str().into(),
+            decision.by.as_str().into(),
+            decision.at.into(),
+            decision.reason.clone().into(),
+            decision.edited_reply.clone().into(),
+            decision.args_hash.as_str().into(),
+        ],
+    )
+}
+
+/// An audit row's 15 values, in the column order of `sql`.
+fn audit_statement(e: &AuditEntry, sql: &'static str) -> Statement {
+    Statement::new(
+        sql,
+        vec![
+            e.id.as_str().into(),
+            e.at_ms.into(),
+            e.app_id.clone().into(),
+            e.conversation_id.clone().into(),
+            e.run_id.clone().into(),
+            e.action_id.clone().into(),
+            e.kind.as_str().into(),
+            e.name.as_str().into(),
+            to_json(&e.input).into(),
+            e.output.as_ref().map(to_json).into(),
+            e.error.clone().into(),
+            e.duration_ms.into(),
+            e.usage.as_ref().map(to_json).into(),
+            e.sensitive.as_ref().map(to_json).into(),
+            e.sensitive_until.into(),
+        ],
+    )
+}
+
+impl SqlStore {
+    /// Why a decision did not take: read the approval as it is now.
+    async fn not_decided(&self, action_id: &str, decision: &Decision) -> Result<DecideOutcome> {
+        let Some(record) = self.approval(action_id).await? else {
+            return Ok(DecideOutcome::NotFound);
+        };
+        if record.status == ActionStatus::Pending && record.expires_at <= decision.at
+            || record.status == ActionStatus::Expired
+        {
+            return Ok(DecideOutcome::Expired(record));
+        }
+        if record.status == ActionStatus::Pending && record.args_hash != decision.args_hash {
+            return Ok(DecideOutcome::ArgumentsChanged);
+        }
+        Ok(DecideOutcome::AlreadyDecided(record))
+    }
+}
+
 #[cfg_attr(target_arch = "wasm32", async_trait::async_trait(?Send))]
 #[cfg_attr(not(target_arch = "wasm32"), async_trait::async_trait)]
 impl Store for SqlStore {
@@ -585,44 +657,54 @@ impl Store for SqlStore {
     }
 
     async fn decide(&self, action_id: &str, decision: &Decision) -> Result<DecideOutcome> {
-        if !matches!(
-            decision.status,
-            ActionStatus::Approved | ActionStatus::Rejected
-        ) {
-            return Err(StoreError::Invalid("a decision approves or rejects".into()));
-        }
+        check_decision(decision)?;
         // One conditional update: of concurrent deciders, exactly one changes the row.
         let changed = self
             .db
-            .execute(vec![Statement::new(
-                "UPDATE approvals SET status = ?2, decided_by = ?3, decided_at = ?4, reason = ?5, edited_reply = ?6 \
-                 WHERE action_id = ?1 AND status = 'pending' AND expires_at > ?4 AND args_hash = ?7",
-                vec![
-                    action_id.into(),
-                    decision.status.as_str().into(),
-                    decision.by.as_str().into(),
-                    decision.at.into(),
-                    decision.reason.clone().into(),
-                    decision.edited_reply.clone().into(),
-                    decision.args_hash.as_str().into(),
-                ],
-            )])
+            .execute(vec![decide_statement(action_id, decision)])
             .await?;
-        let Some(record) = self.approval(action_id).await? else {
-            return Ok(DecideOutcome::NotFound);
-        };
         if changed.first().copied().unwrap_or(0) > 0 {
+            return match self.approval(action_id).await? {
+                Some(record) => Ok(DecideOutcome::Decided(record)),
+                None => Ok(DecideOutcome::NotFound),
+            };
+        }
+        self.not_decided(action_id, decision).await
+    }
+
+    async fn decide_with_audit(
+        &self,
+        pending: &ApprovalRecord,
+        decision: &Decision,
+        audit: &AuditEntry,
+    ) -> Result<DecideOutcome> {
+        check_decision(decision)?;
+        // The audit row follows the update in the same batch, written only when the
+        // update changed the row (`changes()`: the statement just before, in SQLite and,
+        // rewritten as ROW_COUNT(), in MySQL).
+        let changed = self
+            .db
+            .execute(vec![
+                decide_statement(&pending.action_id, decision),
+                audit_statement(
+                    audit,
+                    "INSERT INTO audit_log (id, at_ms, app_id, conversation_id, run_id, action_id, kind, name, input, \
+                     output, error, duration_ms, usage, sensitive, sensitive_until) \
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15 WHERE changes() > 0 \
+                     ON CONFLICT(id) DO NOTHING",
+                ),
+            ])
+            .await?;
+        if changed.first().copied().unwrap_or(0) > 0 {
+            let mut record = pending.clone();
+            record.status = decision.status;
+            record.decided_by = Some(decision.by.clone());
+            record.decided_at = Some(decision.at);
+            record.reason = decision.reason.clone();
+            record.edited_reply = decision.edited_reply.clone();
             return Ok(DecideOutcome::Decided(record));
         }
-        if record.status == ActionStatus::Pending && record.expires_at <= decision.at
-            || record.status == ActionStatus::Expired
-        {
-            return Ok(DecideOutcome::Expired(record));
-        }
-        if record.status == ActionStatus::Pending && record.args_hash != decision.args_hash {
-            return Ok(DecideOutcome::ArgumentsChanged);
-        }
-        Ok(DecideOutcome::AlreadyDecided(record))
+        self.not_decided(&pending.action_id, decision).await
     }
 
     async fn expire_approval(&self, action_id: &str, now_ms: i64) -> Result<bool> {
@@ -675,28 +757,12 @@ impl Store for SqlStore {
         let statements = entries
             .iter()
             .map(|e| {
-                Statement::new(
+                audit_statement(
+                    e,
                     "INSERT INTO audit_log (id, at_ms, app_id, conversation_id, run_id, action_id, kind, name, input, \
                      output, error, duration_ms, usage, sensitive, sensitive_until) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
                      ON CONFLICT(id) DO NOTHING",
-                    vec![
-                        e.id.as_str().into(),
-                        e.at_ms.into(),
-                        e.app_id.clone().into(),
-                        e.conversation_id.clone().into(),
-                        e.run_id.clone().into(),
-                        e.action_id.clone().into(),
-                        e.kind.as_str().into(),
-                        e.name.as_str().into(),
-                        to_json(&e.input).into(),
-                        e.output.as_ref().map(to_json).into(),
-                        e.error.clone().into(),
-                        e.duration_ms.into(),
-                        e.usage.as_ref().map(to_json).into(),
-                        e.sensitive.as_ref().map(to_json).into(),
-                        e.sensitive_until.into(),
-                    ],
                 )
             })
             .collect();

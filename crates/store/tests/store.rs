@@ -397,6 +397,92 @@ async fn concurrent_deciders_produce_one_decision() {
     assert_eq!(decided, 1);
 }
 
+/// The audit row of a decision by `by` on `act_1`.
+fn decision_row(by: &str) -> AuditEntry {
+    AuditEntry {
+        id: "decision:act_1".into(),
+        at_ms: 2_000,
+        app_id: Some("total-typescript".into()),
+        conversation_id: Some("cnv_1".into()),
+        run_id: None,
+        action_id: Some("act_1".into()),
+        kind: AuditKind::Decision,
+        name: "approved".into(),
+        input: json!({"by": by}),
+        output: None,
+        error: None,
+        duration_ms: None,
+        usage: None,
+        sensitive: Some(json!({"reason": "it's fine"})),
+        sensitive_until: Some(9_000),
+    }
+}
+
+#[tokio::test]
+async fn a_decision_and_its_audit_row_are_written_together_by_the_winner_only() {
+    let (_db, store) = store().await;
+    let store = Arc::new(store);
+    let act = store.insert_action(&action("act_1")).await.unwrap();
+    let pending = store.create_approval(&approval(&act)).await.unwrap();
+    // Refused: no decision, no row.
+    let refused = store
+        .decide_with_audit(
+            &pending,
+            &decision(ActionStatus::Approved, "U0", 2_000, "another-hash"),
+            &decision_row("U0"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused, DecideOutcome::ArgumentsChanged);
+    let trail = || async {
+        store
+            .audit_trail(AuditFilter::Action("act_1"))
+            .await
+            .unwrap()
+    };
+    assert!(trail().await.is_empty());
+    // Sixteen at once: one decision, and its row is the winner's.
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let (store, pending) = (store.clone(), pending.clone());
+        let hash = act.args_hash.clone();
+        tasks.push(tokio::spawn(async move {
+            let by = format!("U{i}");
+            let outcome = store
+                .decide_with_audit(
+                    &pending,
+                    &decision(ActionStatus::Approved, &by, 2_000, &hash),
+                    &decision_row(&by),
+                )
+                .await
+                .unwrap();
+            (by, outcome)
+        }));
+    }
+    let mut winners = Vec::new();
+    for t in tasks {
+        let (by, outcome) = t.await.unwrap();
+        match outcome {
+            DecideOutcome::Decided(record) => {
+                assert_eq!(record.status, ActionStatus::Approved);
+                assert_eq!(record.decided_by.as_deref(), Some(by.as_str()));
+                winners.push(by);
+            }
+            DecideOutcome::AlreadyDecided(record) => {
+                assert_eq!(record.status, ActionStatus::Approved)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 1);
+    let rows = trail().await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].input["by"], winners[0].as_str());
+    assert_eq!(rows[0].sensitive, Some(json!({"reason": "it's fine"})));
+    let stored = store.approval("act_1").await.unwrap().unwrap();
+    assert_eq!(stored.decided_by.as_deref(), Some(winners[0].as_str()));
+}
+
 #[tokio::test]
 async fn audit_rows_are_written_once_per_id_and_read_in_order() {
     let (_db, store) = store().await;

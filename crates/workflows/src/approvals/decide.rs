@@ -1,8 +1,8 @@
 //! Recording a human's decision, wherever it comes from (a Slack button or modal, the
 //! HTTP API): [`support_core::approval::decide`] says what may be recorded (only an
 //! app's approvers, only while pending and unexpired, only for the arguments they saw),
-//! the store records it once (one conditional update) and the audit row is written; the
-//! decider is answered then. Waking the approval's wait (`support/approval.decided`),
+//! the store records it once (one conditional update, with its audit row in the same
+//! atomic batch); the decider is answered then. Waking the approval's wait (`support/approval.decided`),
 //! the draft's outcome and the correction follow ([`AfterDecision`], run after the
 //! answer by the worker). Framework-neutral: the worker's routes parse and verify, then
 //! call these.
@@ -151,11 +151,11 @@ pub struct Decider<'a> {
     pub via: Via,
 }
 
-/// Record a decision and answer as soon as it and its audit row are stored; what
-/// follows ([`AfterDecision`]: waking the approval's wait, the draft's outcome, the
-/// correction) is handed to `then`, before the audit row is written (a failing audit
-/// write never loses the wake-up), for the caller to run after answering (the worker's
-/// `wait_until`). `action` is the action when the caller has already read it.
+/// Record a decision and answer as soon as it and its audit row are stored (one atomic
+/// batch: both or neither); what follows ([`AfterDecision`]: waking the approval's wait,
+/// the draft's outcome, the correction) is handed to `then`, for the caller to run after
+/// answering (the worker's `wait_until`). `action` is the action when the caller has
+/// already read it; the approval and the app are read together.
 pub async fn record_then(
     store: &dyn Store,
     services: &Services,
@@ -177,12 +177,12 @@ pub async fn record_then(
             None => return Ok(Recorded::NotFound),
         },
     };
-    let Some(pending) = store.approval(action_id).await.map_err(|e| e.to_string())? else {
+    // The approval and the app's approvers, read together.
+    let (pending, app) = futures::join!(store.approval(action_id), load_app(store, &action.app_id));
+    let Some(pending) = pending.map_err(|e| e.to_string())? else {
         return Ok(Recorded::NotFound);
     };
-    let app = load_app(store, &action.app_id)
-        .await
-        .map_err(|e| e.to_string())?;
+    let app = app.map_err(|e| e.to_string())?;
     let now = services.now_ms();
     let decision = match approval::decide(
         &action,
@@ -196,8 +196,28 @@ pub async fn record_then(
         Ok(decision) => decision,
         Err(refused) => return Ok(Recorded::Refused(refused)),
     };
+    let sensitive = json!({"reason": decision.reason, "editedReply": decision.edited_reply});
+    let audit = AuditEntry {
+        id: format!("decision:{action_id}"),
+        at_ms: now,
+        app_id: Some(action.app_id.clone()),
+        conversation_id: Some(action.conversation_id.clone()),
+        run_id: None,
+        action_id: Some(action_id.to_owned()),
+        kind: AuditKind::Decision,
+        name: decision.status.as_str().to_owned(),
+        input: json!({"by": user, "via": via, "hasReason": decision.reason.is_some(), "edited": decision.edited_reply.is_some(), "argsHash": decision.args_hash}),
+        output: None,
+        error: None,
+        duration_ms: None,
+        usage: None,
+        sensitive: (decision.reason.is_some() || decision.edited_reply.is_some())
+            .then_some(sensitive),
+        sensitive_until: Some(now + services.audit_retention.as_millis() as i64),
+    };
+    // The decision and its audit row in one atomic batch: both or neither.
     let record = match store
-        .decide(action_id, &decision)
+        .decide_with_audit(&pending, &decision, &audit)
         .await
         .map_err(|e| e.to_string())?
     {
@@ -211,25 +231,6 @@ pub async fn record_then(
         DecideOutcome::Expired(_) => return Ok(Recorded::Refused(Refused::Expired)),
         DecideOutcome::ArgumentsChanged => return Ok(Recorded::Refused(Refused::ArgumentsChanged)),
         DecideOutcome::NotFound => return Ok(Recorded::NotFound),
-    };
-    let sensitive = json!({"reason": decision.reason, "editedReply": decision.edited_reply});
-    let audit = AuditEntry {
-        id: format!("decision:{action_id}"),
-        at_ms: now,
-        app_id: Some(action.app_id.clone()),
-        conversation_id: Some(action.conversation_id.clone()),
-        run_id: None,
-        action_id: Some(action_id.to_owned()),
-        kind: AuditKind::Decision,
-        name: record.status.as_str().to_owned(),
-        input: json!({"by": user, "via": via, "hasReason": decision.reason.is_some(), "edited": decision.edited_reply.is_some(), "argsHash": decision.args_hash}),
-        output: None,
-        error: None,
-        duration_ms: None,
-        usage: None,
-        sensitive: (decision.reason.is_some() || decision.edited_reply.is_some())
-            .then_some(sensitive),
-        sensitive_until: Some(now + services.audit_retention.as_millis() as i64),
     };
     if let Some(telemetry) = &services.telemetry {
         telemetry.set_context(crate::telemetry::RunContext::from_action(
@@ -248,7 +249,6 @@ pub async fn record_then(
         reason: decision.reason,
         now,
     });
-    store.audit(&[audit]).await.map_err(|e| e.to_string())?;
     Ok(Recorded::Decided { status })
 }
 

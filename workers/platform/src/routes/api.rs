@@ -84,8 +84,11 @@ struct DecisionBody {
 
 pub async fn decide_route(mut req: Request, ctx: Ctx) -> ApiResult {
     let ports = ctx.pipeline()?;
-    let token = approver(&req, &ports).await?;
     let body = read_body(&mut req, MAX_BODY_BYTES).await?;
+    let action_id = ctx.param(0).to_owned();
+    // The token and the action, read together; the token is checked first.
+    let (token, action) = futures::join!(approver(&req, &ports), ports.store.action(&action_id));
+    let token = token?;
     let raw: serde_json::Value = if body.is_empty() {
         json!({})
     } else {
@@ -99,7 +102,6 @@ pub async fn decide_route(mut req: Request, ctx: Ctx) -> ApiResult {
     }
     let body: DecisionBody = serde_json::from_value(raw)
         .map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
-    let action_id = ctx.param(0).to_owned();
     let choice = match ctx.param(1) {
         "approve" => Choice::Approve,
         "edit" => match body.reply.clone() {
@@ -109,10 +111,7 @@ pub async fn decide_route(mut req: Request, ctx: Ctx) -> ApiResult {
         "reject" => Choice::Reject(body.reason.clone()),
         _ => return Err(ApiError::not_found()),
     };
-    let action = ports
-        .store
-        .action(&action_id)
-        .await
+    let action = action
         .map_err(ApiError::unavailable)?
         .ok_or_else(ApiError::not_found)?;
     if !token.allows(&action.app_id) {
