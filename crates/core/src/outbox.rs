@@ -157,6 +157,150 @@ pub struct Replay {
     pub body: String,
 }
 
+/// An event waiting for Inngest in a conversation's outbox (the object mirrors each in
+/// a row of its own storage).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    /// The Front event id (the Inngest event id).
+    pub event_id: String,
+    /// The event, serialised.
+    pub body: std::sync::Arc<str>,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// No attempt before this (ms).
+    pub next_attempt_at: i64,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// Sent alone: a batch it was in was refused, maybe because of one event.
+    pub solo: bool,
+}
+
+/// A conversation's outbox, in arrival order: which events are due, which go together,
+/// and the backoff after a failure, which events that arrive meanwhile respect too (so
+/// a rate-limited Inngest is not hit per webhook). Storage is the object's business;
+/// every change here is one the object writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Queue {
+    events: std::collections::VecDeque<Queued>,
+    /// No attempt before this (ms): the backoff of the last failure.
+    hold_until: i64,
+}
+
+impl Queue {
+    /// The events as stored, oldest first.
+    pub fn from_stored(events: impl IntoIterator<Item = Queued>) -> Self {
+        Self {
+            events: events.into_iter().collect(),
+            hold_until: 0,
+        }
+    }
+
+    /// Events waiting.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Nothing waiting.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Whether `event_id` is waiting.
+    pub fn contains(&self, event_id: &str) -> bool {
+        self.events.iter().any(|e| e.event_id == event_id)
+    }
+
+    /// The events waiting, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Queued> {
+        self.events.iter()
+    }
+
+    /// A new event, due now unless a backoff holds (then when it ends); `solo` for one
+    /// that must go alone (an operator's replay of a refused event).
+    pub fn push(&mut self, event_id: String, body: std::sync::Arc<str>, now_ms: i64, solo: bool) {
+        self.events.push_back(Queued {
+            event_id,
+            body,
+            attempts: 0,
+            next_attempt_at: now_ms.max(self.hold_until),
+            last_error: None,
+            solo,
+        });
+    }
+
+    /// Whether an attempt may run now: no backoff hold, and an event is due.
+    pub fn anything_due(&self, now_ms: i64) -> bool {
+        self.hold_until <= now_ms && self.events.iter().any(|e| e.next_attempt_at <= now_ms)
+    }
+
+    /// When the next attempt is due, while events wait.
+    pub fn next_attempt_at(&self) -> Option<i64> {
+        self.events.iter().map(|e| e.next_attempt_at).min()
+    }
+
+    /// The events to send once one is due: everything waiting goes with it (up to
+    /// [`MAX_BATCH`], in arrival order), since Inngest answering for one answers for
+    /// all, so a recovery is one request, not one per event. A `solo` event goes alone.
+    pub fn due_batch(&self) -> Vec<Queued> {
+        let mut batch = Vec::new();
+        for e in &self.events {
+            if e.solo {
+                if batch.is_empty() {
+                    batch.push(e.clone());
+                }
+                break;
+            }
+            batch.push(e.clone());
+            if batch.len() == MAX_BATCH {
+                break;
+            }
+        }
+        batch
+    }
+
+    /// A failed attempt of `batch`: each of its events is tried again after its own
+    /// backoff (`jitter` in `[0, 1)`), and nothing is tried before the soonest of them.
+    /// The events changed, to write.
+    pub fn retry_later(
+        &mut self,
+        batch: &[Queued],
+        retry_after_secs: Option<u64>,
+        detail: &str,
+        now_ms: i64,
+        jitter: f64,
+    ) -> Vec<Queued> {
+        let mut changed = Vec::new();
+        for e in self.events.iter_mut() {
+            if !batch.iter().any(|b| b.event_id == e.event_id) {
+                continue;
+            }
+            e.attempts += 1;
+            e.next_attempt_at = now_ms + next_delay_ms(e.attempts, retry_after_secs, jitter);
+            e.last_error = Some(detail.to_owned());
+            changed.push(e.clone());
+        }
+        if let Some(hold) = changed.iter().map(|e| e.next_attempt_at).min() {
+            self.hold_until = hold;
+        }
+        changed
+    }
+
+    /// Send the events of `batch` one at a time from now on.
+    pub fn isolate(&mut self, batch: &[Queued]) {
+        for e in self.events.iter_mut() {
+            if batch.iter().any(|b| b.event_id == e.event_id) {
+                e.solo = true;
+            }
+        }
+    }
+
+    /// Take the events of `batch` out (delivered, or dead-lettered).
+    pub fn forget(&mut self, batch: &[Queued]) {
+        self.events
+            .retain(|e| !batch.iter().any(|b| b.event_id == e.event_id));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +393,85 @@ mod tests {
         assert!(should_expire(0, 9_000, 9_000));
         assert!(!should_expire(1, 9_000, 10_000));
         assert!(!should_expire(0, 9_001, 9_000));
+    }
+
+    fn queue_of(ids: &[&str]) -> Queue {
+        let mut q = Queue::default();
+        for id in ids {
+            q.push((*id).to_owned(), std::sync::Arc::from("{}"), 1_000, false);
+        }
+        q
+    }
+
+    fn ids(batch: &[Queued]) -> Vec<&str> {
+        batch.iter().map(|e| e.event_id.as_str()).collect()
+    }
+
+    #[test]
+    fn everything_waiting_goes_in_one_batch_up_to_the_limit() {
+        let q = queue_of(&["a", "b", "c"]);
+        assert!(q.anything_due(1_000));
+        assert!(!q.anything_due(999));
+        assert_eq!(ids(&q.due_batch()), ["a", "b", "c"]);
+        let many: Vec<String> = (0..MAX_BATCH + 7).map(|i| format!("e{i}")).collect();
+        let q = queue_of(&many.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(q.due_batch().len(), MAX_BATCH);
+        assert_eq!(q.due_batch()[0].event_id, "e0");
+    }
+
+    #[test]
+    fn an_isolated_event_goes_alone_and_stops_the_batch() {
+        let mut q = queue_of(&["a", "b", "c"]);
+        let batch = q.due_batch();
+        q.isolate(&batch);
+        assert_eq!(ids(&q.due_batch()), ["a"]);
+        q.forget(&q.due_batch());
+        assert_eq!(ids(&q.due_batch()), ["b"]);
+        // A fresh event behind an isolated one waits for it.
+        let mut q = queue_of(&["a"]);
+        q.push("r".into(), std::sync::Arc::from("{}"), 1_000, true);
+        q.push("z".into(), std::sync::Arc::from("{}"), 1_000, false);
+        assert_eq!(ids(&q.due_batch()), ["a"]);
+        q.forget(&q.due_batch());
+        assert_eq!(ids(&q.due_batch()), ["r"]);
+    }
+
+    #[test]
+    fn a_failure_backs_off_and_holds_events_that_arrive_meanwhile() {
+        let mut q = queue_of(&["a", "b"]);
+        let batch = q.due_batch();
+        let changed = q.retry_later(&batch, Some(30), "429 slow down", 1_000, 0.0);
+        assert_eq!(ids(&changed), ["a", "b"]);
+        assert!(changed
+            .iter()
+            .all(|e| e.attempts == 1 && e.last_error.as_deref() == Some("429 slow down")));
+        // Retry-After: 30 s.
+        assert_eq!(q.next_attempt_at(), Some(31_000));
+        assert!(!q.anything_due(30_999));
+        // A webhook in the meantime waits for the hold too.
+        q.push("c".into(), std::sync::Arc::from("{}"), 2_000, false);
+        assert_eq!(q.iter().last().unwrap().next_attempt_at, 31_000);
+        assert!(!q.anything_due(2_000));
+        assert!(q.anything_due(31_000));
+        // Each failure of the same events waits longer.
+        let first = q.iter().next().unwrap().next_attempt_at - 1_000;
+        let batch = q.due_batch();
+        q.retry_later(&batch, None, "timeout", 31_000, 0.0);
+        let second = q.iter().next().unwrap().next_attempt_at - 31_000;
+        assert!(q.iter().next().unwrap().attempts == 2);
+        assert!(second > 0 && first > 0);
+    }
+
+    #[test]
+    fn delivered_events_leave_and_the_rest_stay_in_order() {
+        let mut q = queue_of(&["a", "b", "c"]);
+        assert!(q.contains("b"));
+        q.forget(&q.due_batch()[..2]);
+        assert_eq!(q.len(), 1);
+        assert!(!q.contains("a") && q.contains("c"));
+        q.forget(&q.due_batch());
+        assert!(q.is_empty());
+        assert_eq!(q.next_attempt_at(), None);
+        assert!(!q.anything_due(i64::MAX));
     }
 }

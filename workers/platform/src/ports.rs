@@ -121,8 +121,6 @@ pub mod counters {
 /// Dead letters, in the store: written by a conversation's object, read and replayed by
 /// operators.
 pub mod dead_letters {
-    use std::rc::Rc;
-
     use support_core::outbox::{DeadLetter, Replay};
     use support_store::Store;
     use worker::{Env, Result};
@@ -134,7 +132,7 @@ pub mod dead_letters {
     }
 
     /// Record refused events (their bodies too, so they can be replayed).
-    pub async fn record(env: &Env, letters: &[(DeadLetter, Rc<str>)]) -> Result<()> {
+    pub async fn record(env: &Env, letters: &[(DeadLetter, std::sync::Arc<str>)]) -> Result<()> {
         let letters: Vec<(DeadLetter, &str)> = letters
             .iter()
             .map(|(l, body)| (l.clone(), &**body))

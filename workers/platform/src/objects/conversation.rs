@@ -3,8 +3,9 @@
 //! One object per Front conversation id: the one serial place where a conversation's
 //! events meet. It drops duplicate deliveries atomically, keeps the conversation's
 //! metadata and last messages for the pipeline, and holds every accepted
-//! event in an outbox until Inngest has it. The policy (verdicts, the alarm, the
-//! dedupe window, expiry) is [`support_core::outbox`]; this file only applies it.
+//! event in an outbox until Inngest has it. The policy (the queue: what is due, what
+//! goes together, the backoff; the verdicts, the alarm, the dedupe window, expiry) is
+//! [`support_core::outbox`], tested natively; this file applies it to storage.
 //!
 //! Cost per accepted event, on the hot path: one `INSERT … ON CONFLICT DO NOTHING`
 //! that is both the dedupe and the outbox row, one upsert of the message, the metadata
@@ -22,7 +23,6 @@
 //! event nobody can attribute to an app, leaves the object without tables.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -36,9 +36,8 @@ use support_core::events::MAX_EVENT_BYTES;
 use support_core::intake::{IntakeOutcome, IntakeRecord};
 use support_core::outbox::{
     self, dedupe_window_ms, expires_at, next_alarm, should_expire, verdict, Attempt, DeadLetter,
-    Replay, Verdict, MAX_BATCH,
+    Queue, Queued, Replay, Verdict,
 };
-use support_core::retry::next_delay_ms;
 use support_core::settings::Settings;
 use support_http::FetchTransport;
 use support_inngest::{EventApi, SendError};
@@ -76,39 +75,18 @@ CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, sort_at INTEGER NOT NU
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
-/// An event waiting for Inngest (the in-memory mirror of its outbox row).
-#[derive(Debug, Clone)]
-struct Pending {
-    event_id: String,
-    body: Rc<str>,
-    attempts: u32,
-    next_attempt_at: i64,
-    last_error: Option<String>,
-    /// Resend alone: a batch it was in was refused, maybe because of one event.
-    solo: bool,
-}
-
 /// What the object knows about itself once loaded.
 #[derive(Debug, Default)]
 struct Loaded {
     meta: Option<ConversationMeta>,
-    pending: VecDeque<Pending>,
+    /// The outbox: the events waiting for Inngest (each mirrored in a row).
+    queue: Queue,
     /// When the alarm is set for, as far as this instance set or read it.
     alarm_at: Option<i64>,
     /// The oldest remembered event id's arrival (for pruning).
     oldest_seen: Option<i64>,
     last_activity: Option<i64>,
     messages_written: usize,
-    /// No attempt before this (ms): the backoff of the last failure, which events that
-    /// arrive meanwhile respect too, so a rate-limited Inngest is not hit per webhook.
-    hold_until: i64,
-}
-
-impl Loaded {
-    /// Whether an attempt may run now: no backoff hold, and an event is due.
-    fn anything_due(&self, now: i64) -> bool {
-        self.hold_until <= now && self.pending.iter().any(|p| p.next_attempt_at <= now)
-    }
 }
 
 #[derive(Debug)]
@@ -166,7 +144,7 @@ impl DurableObject for Conversation {
         let now = now_ms();
         let expired = match &*inner.mem.borrow() {
             Mem::Loaded(l) => should_expire(
-                l.pending.len(),
+                l.queue.len(),
                 expires_at(l.last_activity.unwrap_or(0), settings.conversation_ttl_secs),
                 now,
             ),
@@ -338,22 +316,18 @@ impl Inner {
         let alarm_at = self.state.storage().get_alarm().await?;
         *self.mem.borrow_mut() = Mem::Loaded(Loaded {
             meta,
-            pending: pending
-                .into_iter()
-                .map(|row| Pending {
-                    event_id: row.event_id,
-                    body: row.body.into(),
-                    attempts: row.attempts.max(0) as u32,
-                    next_attempt_at: row.next_attempt_at,
-                    last_error: row.last_error,
-                    solo: false,
-                })
-                .collect(),
+            queue: Queue::from_stored(pending.into_iter().map(|row| Queued {
+                event_id: row.event_id,
+                body: row.body.into(),
+                attempts: row.attempts.max(0) as u32,
+                next_attempt_at: row.next_attempt_at,
+                last_error: row.last_error,
+                solo: false,
+            })),
             alarm_at,
             oldest_seen: span.oldest,
             last_activity: span.newest,
             messages_written: messages.max(0) as usize,
-            hold_until: 0,
         });
         Ok(())
     }
@@ -381,7 +355,7 @@ impl Inner {
         self.create()?;
         let sql = self.sql();
         let now = now_ms();
-        let body: Rc<str> = serde_json::to_string(&record.to_event(&app))?.into();
+        let body: std::sync::Arc<str> = serde_json::to_string(&record.to_event(&app))?.into();
         let inserted = sql
             .exec(
                 "INSERT INTO events (event_id, received_at, body, next_attempt_at) VALUES (?, ?, ?, ?) \
@@ -416,14 +390,7 @@ impl Inner {
         loaded.meta = Some(meta);
         loaded.last_activity = Some(now);
         loaded.oldest_seen.get_or_insert(now);
-        loaded.pending.push_back(Pending {
-            event_id: record.event_id,
-            body,
-            attempts: 0,
-            next_attempt_at: now.max(loaded.hold_until),
-            last_error: None,
-            solo: false,
-        });
+        loaded.queue.push(record.event_id, body, now, false);
         drop(mem);
         self.prune_seen(settings, now)?;
         Ok(IntakeOutcome::Accepted { app_id: app.app_id })
@@ -434,9 +401,7 @@ impl Inner {
     /// its rows but could not set the alarm, Front's retry repairs it.
     async fn arm_for_pending(&self) -> Result<()> {
         let wanted = match &*self.mem.borrow() {
-            Mem::Loaded(l) if !l.pending.is_empty() => {
-                outbox::arm_for_pending(l.alarm_at, now_ms())
-            }
+            Mem::Loaded(l) if !l.queue.is_empty() => outbox::arm_for_pending(l.alarm_at, now_ms()),
             _ => None,
         };
         if let Some(at) = wanted {
@@ -452,7 +417,7 @@ impl Inner {
         let (wanted, current) = match &*self.mem.borrow() {
             Mem::Loaded(l) => (
                 next_alarm(
-                    l.pending.iter().map(|p| p.next_attempt_at).min(),
+                    l.queue.next_attempt_at(),
                     expires_at(
                         l.last_activity.unwrap_or(now),
                         settings.conversation_ttl_secs,
@@ -522,7 +487,7 @@ impl Inner {
         };
         let mut queued = 0;
         for replay in replays {
-            if loaded.pending.iter().any(|p| p.event_id == replay.event_id) {
+            if loaded.queue.contains(&replay.event_id) {
                 continue; // already waiting
             }
             sql.exec(
@@ -536,14 +501,10 @@ impl Inner {
                     now.into(),
                 ],
             )?;
-            loaded.pending.push_back(Pending {
-                event_id: replay.event_id,
-                body: replay.body.into(),
-                attempts: 0,
-                next_attempt_at: now.max(loaded.hold_until),
-                last_error: None,
-                solo: true,
-            });
+            // A refused event goes alone, so it cannot take a batch down with it.
+            loaded
+                .queue
+                .push(replay.event_id, replay.body.into(), now, true);
             queued += 1;
         }
         loaded.last_activity = Some(now);
@@ -583,7 +544,7 @@ impl Inner {
 
     /// Whether an event waits with its attempt due by `now`.
     fn has_due(&self, now: i64) -> bool {
-        matches!(&*self.mem.borrow(), Mem::Loaded(l) if l.anything_due(now))
+        matches!(&*self.mem.borrow(), Mem::Loaded(l) if l.queue.anything_due(now))
     }
 
     async fn arm_or_log(&self) {
@@ -625,14 +586,14 @@ impl Inner {
     /// One attempt. `Ok(true)`: more may be due right away.
     async fn deliver_once(&self, settings: &Settings, timeout: Duration) -> Result<bool> {
         let now = now_ms();
-        let batch: Vec<Pending> = match &*self.mem.borrow() {
-            Mem::Loaded(l) if l.anything_due(now) => due_batch(&l.pending),
+        let batch: Vec<Queued> = match &*self.mem.borrow() {
+            Mem::Loaded(l) if l.queue.anything_due(now) => l.queue.due_batch(),
             _ => return Ok(false),
         };
         if batch.is_empty() {
             return Ok(false);
         }
-        let (too_big, batch): (Vec<Pending>, Vec<Pending>) = batch
+        let (too_big, batch): (Vec<Queued>, Vec<Queued>) = batch
             .into_iter()
             .partition(|p| p.body.len() > MAX_EVENT_BYTES);
         if !too_big.is_empty() {
@@ -674,11 +635,7 @@ impl Inner {
                     batch.len()
                 );
                 if let Mem::Loaded(l) = &mut *self.mem.borrow_mut() {
-                    for p in l.pending.iter_mut() {
-                        if batch.iter().any(|b| b.event_id == p.event_id) {
-                            p.solo = true;
-                        }
-                    }
+                    l.queue.isolate(&batch);
                 }
                 Ok(true)
             }
@@ -696,7 +653,7 @@ impl Inner {
     async fn send(
         &self,
         settings: &Settings,
-        batch: &[Pending],
+        batch: &[Queued],
         timeout: Duration,
     ) -> (Attempt, String) {
         let Some(key) = settings
@@ -731,7 +688,7 @@ impl Inner {
         }
     }
 
-    fn delivered(&self, batch: &[Pending]) -> Result<()> {
+    fn delivered(&self, batch: &[Queued]) -> Result<()> {
         let placeholders = vec!["?"; batch.len()].join(", ");
         let ids: Vec<SqlStorageValue> = batch.iter().map(|p| p.event_id.as_str().into()).collect();
         self.sql().exec(
@@ -745,35 +702,29 @@ impl Inner {
         Ok(())
     }
 
-    fn retry_later(&self, batch: &[Pending], retry_after: Option<u64>, detail: &str) -> Result<()> {
+    fn retry_later(&self, batch: &[Queued], retry_after: Option<u64>, detail: &str) -> Result<()> {
         let sql = self.sql();
-        let now = now_ms();
         let mut mem = self.mem.borrow_mut();
         let Mem::Loaded(l) = &mut *mem else {
             return Ok(());
         };
-        let mut hold = i64::MAX;
-        for p in l.pending.iter_mut() {
-            if !batch.iter().any(|b| b.event_id == p.event_id) {
-                continue;
-            }
-            p.attempts += 1;
-            p.next_attempt_at =
-                now + next_delay_ms(p.attempts, retry_after, worker::js_sys::Math::random());
-            hold = hold.min(p.next_attempt_at);
-            p.last_error = Some(detail.to_owned());
+        let changed = l.queue.retry_later(
+            batch,
+            retry_after,
+            detail,
+            now_ms(),
+            worker::js_sys::Math::random(),
+        );
+        for e in changed {
             sql.exec(
                 "UPDATE events SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE event_id = ?",
                 vec![
-                    i64::from(p.attempts).into(),
-                    p.next_attempt_at.into(),
+                    i64::from(e.attempts).into(),
+                    e.next_attempt_at.into(),
                     detail.into(),
-                    p.event_id.as_str().into(),
+                    e.event_id.as_str().into(),
                 ],
             )?;
-        }
-        if hold != i64::MAX {
-            l.hold_until = hold;
         }
         Ok(())
     }
@@ -781,7 +732,7 @@ impl Inner {
     /// Record refused events for operators (D1), then take them out of the outbox. If
     /// the record cannot be written they stay in the outbox and are tried again later:
     /// an event is never dropped.
-    async fn dead_letter(&self, batch: &[Pending], reason: &str) -> Result<()> {
+    async fn dead_letter(&self, batch: &[Queued], reason: &str) -> Result<()> {
         let conversation_id = match &*self.mem.borrow() {
             Mem::Loaded(l) => l
                 .meta
@@ -791,7 +742,7 @@ impl Inner {
             _ => String::new(),
         };
         let now = now_ms();
-        let letters: Vec<(DeadLetter, Rc<str>)> = batch
+        let letters: Vec<(DeadLetter, std::sync::Arc<str>)> = batch
             .iter()
             .map(|p| {
                 (
@@ -837,10 +788,9 @@ impl Inner {
         Ok(())
     }
 
-    fn forget_pending(&self, batch: &[Pending]) {
+    fn forget_pending(&self, batch: &[Queued]) {
         if let Mem::Loaded(l) = &mut *self.mem.borrow_mut() {
-            l.pending
-                .retain(|p| !batch.iter().any(|b| b.event_id == p.event_id));
+            l.queue.forget(batch);
         }
     }
 
@@ -877,7 +827,7 @@ impl Inner {
                 .map(|at| expires_at(at, settings.conversation_ttl_secs)),
             seen_events: seen.max(0) as u64,
             outbox: l
-                .pending
+                .queue
                 .iter()
                 .map(|p| OutboxEntry {
                     event_id: p.event_id.clone(),
@@ -890,27 +840,6 @@ impl Inner {
             storage_bytes: sql.database_size() as u64,
         })
     }
-}
-
-/// The events to send once one is due ([`Loaded::anything_due`]): everything waiting
-/// goes with it (up to a batch, in arrival order): Inngest answering for one means it
-/// answers for all, so a recovery is one request, not one per event. An event marked
-/// `solo` goes alone.
-fn due_batch(pending: &VecDeque<Pending>) -> Vec<Pending> {
-    let mut batch = Vec::new();
-    for p in pending {
-        if p.solo {
-            if batch.is_empty() {
-                batch.push(p.clone());
-            }
-            break;
-        }
-        batch.push(p.clone());
-        if batch.len() == MAX_BATCH {
-            break;
-        }
-    }
-    batch
 }
 
 /// How long to wait before trying again when even the dead-letter record failed.
