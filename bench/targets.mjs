@@ -63,6 +63,11 @@ const SUPPORT_SECRET = "bench-support-secret";
 // secret both verify with, and the Inngest event keys their events are forwarded under
 // (one per worker, so the stand-in counts them apart).
 const FRONT_SECRET = "bench-front-secret";
+
+// The platform's Inngest signing key (the inngest-call target signs its call requests as
+// Inngest does: t=<s>&s=<hex HMAC-SHA256(key without its signkey-<env>- prefix,
+// body + t)>).
+const INNGEST_SIGNING_KEY = "signkey-bench-1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c5b6a7988";
 const INTAKE_KEYS = { rust: "bench-rust-intake", ts: "bench-ts-intake", jsDo: "bench-js-do-intake" };
 
 // The dashboard's session: the seeded owner's token, signed as BetterAuth signs its
@@ -158,6 +163,9 @@ export const workers = {
       CONVERSATION_TTL_SECS: "3600",
       // The key scripts/bench sealed the seeded apps' secrets with.
       APP_SECRETS_KEYS: requiredEnv("BENCH_APP_SECRETS_KEYS"),
+      // /api/inngest, with the protocol's conformance functions (inngest-call).
+      INNGEST_SIGNING_KEY,
+      INNGEST_CONFORMANCE: "1",
     }),
     d1: { DB: "platform" },
     miniflare: { durableObjects: { CONVERSATIONS: { className: "Conversation", useSQLite: true } } },
@@ -273,6 +281,41 @@ function frontIntakeRequest(secret, options) {
   };
 }
 
+// An Inngest call request to the platform's `conformance-double` (no steps: it returns
+// at once), so the target measures what every call costs the worker: the signature, the
+// body, the handler and its functions, the answer.
+function inngestCall() {
+  const event = { name: "conformance/never", data: { n: 21 }, id: "", ts: 1_700_000_000_000 };
+  const body = JSON.stringify({
+    event,
+    events: [event],
+    steps: {},
+    ctx: {
+      fn_id: "support-platform-conformance-double",
+      run_id: "01BENCHRUN",
+      env: "bench",
+      step_id: "step",
+      attempt: 0,
+      max_attempts: 3,
+      stack: { stack: [], current: 0 },
+      disable_immediate_execution: false,
+      use_api: false,
+    },
+    version: 2,
+    use_api: false,
+  });
+  const key = INNGEST_SIGNING_KEY.replace(/^signkey-\w+-/, "");
+  return {
+    method: "POST",
+    path: "/api/inngest?fnId=support-platform-conformance-double&stepId=step",
+    body,
+    headers(nowSecs) {
+      const s = createHmac("sha256", key).update(body + String(nowSecs)).digest("hex");
+      return { "Content-Type": "application/json", "X-Inngest-Signature": `t=${nowSecs}&s=${s}` };
+    },
+  };
+}
+
 function parseJson(text) {
   try {
     return JSON.parse(text);
@@ -347,6 +390,15 @@ export const targets = [
     worker: "d1-lookup",
     request: { method: "POST", path: "/", body: JSON.stringify(LOOKUP_DANA), headers: () => ({ "Content-Type": "application/json" }) },
     expect: expectDana,
+  },
+  {
+    name: "rust-inngest-call",
+    title: "Rust platform worker: a signed Inngest call request POST /api/inngest (a function with no steps)",
+    worker: "platform",
+    request: inngestCall(),
+    expect: (status, text) =>
+      status === 200 && parseJson(text)?.doubled === 42 ? null : `want 200 {"doubled":42}, got ${status}: ${text.slice(0, 200)}`,
+    open_loop: false,
   },
   {
     name: "rust-healthz",

@@ -23,6 +23,7 @@ function readJson(name) {
 const signing = readJson("signing.json");
 const http = readJson("http.json");
 const pipelineRaw = readJson("pipeline.json");
+const coldstart = readJson("coldstart.json") ?? null;
 
 const fmtTime = (ns) =>
   ns < 1e3 ? `${ns.toFixed(1)} ns` : ns < 1e6 ? `${(ns / 1e3).toFixed(2)} µs` : `${(ns / 1e6).toFixed(2)} ms`;
@@ -297,6 +298,28 @@ if (pipeline) {
   );
 }
 
+if (coldstart) {
+  out.push("");
+  out.push(
+    `Cold start (bench/lib/coldstart.mjs): a fresh workerd per round, median of ${coldstart.cases["js-ok"].rounds}; ` +
+      `workerd CPU at ready and for the first and second requests; the start-up is what loading the worker adds ` +
+      `to a plain JS worker's boot, plus the first request's CPU beyond the second's (goal: under 100 ms)`,
+  );
+  out.push(
+    table(
+      ["case", "CPU at ready ms", "1st request ms", "1st CPU ms", "2nd request ms", "2nd CPU ms", "start-up CPU ms"],
+      Object.entries(coldstart.cases).map(([name, c]) => [
+        name, c.cpu_ready_ms.toFixed(1), fmtMs(c.first_ms), c.cpu_first_ms.toFixed(1), fmtMs(c.second_ms), c.cpu_second_ms.toFixed(1),
+        c.startup_cpu_ms === undefined ? "(baseline)" : c.startup_cpu_ms.toFixed(1),
+      ]),
+      "lrrrrrr",
+    ),
+  );
+  for (const w of Object.values(coldstart.wasm ?? {}).filter(Boolean)) {
+    out.push(`${w.file}: ${w.raw_kib.toFixed(0)} KiB raw, ${w.gzip_kib.toFixed(0)} KiB gzipped`);
+  }
+}
+
 const results = {
   generated_at: new Date().toISOString(),
   command: "scripts/bench",
@@ -306,6 +329,7 @@ const results = {
   http: http ?? null,
   dashboard,
   pipeline,
+  coldstart,
 };
 fs.writeFileSync(path.join(outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
 process.stdout.write(out.join("\n") + "\n");

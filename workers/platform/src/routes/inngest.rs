@@ -58,7 +58,7 @@ pub async fn serve(mut req: Request, ctx: Ctx) -> ApiResult {
             ));
         }
     }
-    let handler = handler(&ctx, &settings, &url);
+    let handler = isolate_handler(&ctx, &settings, &url);
     let response = handler
         .handle(
             &method,
@@ -74,6 +74,43 @@ pub async fn serve(mut req: Request, ctx: Ctx) -> ApiResult {
     Ok(Response::from_bytes(response.body)?
         .with_status(response.status)
         .with_headers(out))
+}
+
+thread_local! {
+    /// The handler built for this isolate, with the serve URL it was built for.
+    static HANDLER: std::cell::RefCell<Option<(String, std::rc::Rc<ServeHandler>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The serve handler, its functions and clients, built once per isolate: the settings
+/// and bindings do not change while it lives. Telemetry records per request, so a
+/// request with telemetry gets a handler of its own.
+fn isolate_handler(ctx: &Ctx, settings: &Settings, request_url: &str) -> std::rc::Rc<ServeHandler> {
+    if ctx.telemetry.is_some() {
+        return std::rc::Rc::new(handler(ctx, settings, request_url));
+    }
+    let serve_url = serve_url(settings, request_url);
+    HANDLER.with(|cell| {
+        if let Some((url, handler)) = &*cell.borrow() {
+            if *url == serve_url {
+                return std::rc::Rc::clone(handler);
+            }
+        }
+        let built = std::rc::Rc::new(handler(ctx, settings, request_url));
+        *cell.borrow_mut() = Some((serve_url, std::rc::Rc::clone(&built)));
+        built
+    })
+}
+
+/// Where Inngest calls this endpoint: the configured URL, else the request's.
+fn serve_url(settings: &Settings, request_url: &str) -> String {
+    settings.inngest_serve_url.clone().unwrap_or_else(|| {
+        request_url
+            .split('?')
+            .next()
+            .unwrap_or(request_url)
+            .to_owned()
+    })
 }
 
 /// Pauses between checkpoint report attempts on the Workers timer.
@@ -103,13 +140,7 @@ fn handler(ctx: &Ctx, settings: &Settings, request_url: &str) -> ServeHandler {
     if let Some(key) = &settings.inngest_event_key {
         serve = serve.with_event_key(key.expose());
     }
-    let serve_url = settings.inngest_serve_url.clone().unwrap_or_else(|| {
-        request_url
-            .split('?')
-            .next()
-            .unwrap_or(request_url)
-            .to_owned()
-    });
+    let serve_url = serve_url(settings, request_url);
     serve = serve
         .with_serve_url(serve_url)
         .with_framework("cloudflare-workers");
