@@ -21,6 +21,11 @@
 //!
 //! Storage is created on the write path only: reading an unknown conversation, or an
 //! event nobody can attribute to an app, leaves the object without tables.
+//!
+//! Split along what it does: this file holds the object, its RPC methods, the intake and
+//! the one alarm, which [`Inner::reschedule`] alone sets from what each part needs (the
+//! outbox its next attempt, the cache its expiry); [`delivery`] sends the outbox to
+//! Inngest; [`cache`] keeps the metadata and messages and answers snapshots.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -29,28 +34,23 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 use support_core::apps::attribute;
-use support_core::conversation::{
-    CachedMessage, ConversationMeta, OutboxEntry, Snapshot, MAX_MESSAGES,
-};
-use support_core::events::MAX_EVENT_BYTES;
+use support_core::conversation::ConversationMeta;
 use support_core::intake::{IntakeOutcome, IntakeRecord};
 use support_core::outbox::{
-    self, dedupe_window_ms, expires_at, next_alarm, should_expire, verdict, Attempt, DeadLetter,
-    Queue, Queued, Replay, Verdict,
+    self, dedupe_window_ms, expires_at, next_alarm, should_expire, Queue, Queued, Replay,
 };
 use support_core::settings::Settings;
-use support_http::FetchTransport;
-use support_inngest::{EventApi, SendError};
 use worker::wasm_bindgen::prelude::wasm_bindgen;
 use worker::wasm_bindgen::JsValue;
-use worker::{
-    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
-    State,
-};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
+
+mod cache;
+mod delivery;
+
+use cache::{kv_get, kv_put, put_message, Count, OptionalCount};
 
 use super::Replayed;
 use crate::env::{self, now_ms};
-use crate::ports::dead_letters;
 
 /// How long an intake waits for Inngest before leaving the event to the alarm.
 const INLINE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -247,16 +247,6 @@ struct Span {
     newest: Option<i64>,
 }
 
-#[derive(Deserialize)]
-struct KvRow {
-    value: String,
-}
-
-#[derive(Deserialize)]
-struct JsonRow {
-    json: String,
-}
-
 /// An RPC method's answer: its error as the JavaScript `Error` worker builds for it, with
 /// the cause chain in the message (a bad record says what was wrong with it), so the
 /// caller's rejection says what went wrong.
@@ -410,8 +400,8 @@ impl Inner {
         Ok(())
     }
 
-    /// Set the alarm to what the policy says: the next attempt while events wait, else
-    /// the expiry. An alarm already due sooner is left alone.
+    /// The alarm's one owner: the outbox's next attempt while events wait, else the
+    /// cache's expiry ([`next_alarm`]). An alarm already due sooner is left alone.
     async fn reschedule(&self, settings: &Settings) -> Result<()> {
         let now = now_ms();
         let (wanted, current) = match &*self.mem.borrow() {
@@ -473,440 +463,4 @@ impl Inner {
         }
         Ok(())
     }
-
-    fn replay(&self, replays: Vec<Replay>) -> Result<usize> {
-        if replays.is_empty() {
-            return Ok(0);
-        }
-        self.create()?;
-        let sql = self.sql();
-        let now = now_ms();
-        let mut mem = self.mem.borrow_mut();
-        let Mem::Loaded(loaded) = &mut *mem else {
-            unreachable!("created above")
-        };
-        let mut queued = 0;
-        for replay in replays {
-            if loaded.queue.contains(&replay.event_id) {
-                continue; // already waiting
-            }
-            sql.exec(
-                "INSERT INTO events (event_id, received_at, body, next_attempt_at) VALUES (?, ?, ?, ?) \
-                 ON CONFLICT(event_id) DO UPDATE SET body = excluded.body, attempts = 0, \
-                 next_attempt_at = excluded.next_attempt_at, last_error = NULL",
-                vec![
-                    replay.event_id.as_str().into(),
-                    now.into(),
-                    replay.body.as_str().into(),
-                    now.into(),
-                ],
-            )?;
-            // A refused event goes alone, so it cannot take a batch down with it.
-            loaded
-                .queue
-                .push(replay.event_id, replay.body.into(), now, true);
-            queued += 1;
-        }
-        loaded.last_activity = Some(now);
-        Ok(queued)
-    }
-
-    /// One attempt now, with a short timeout, and the rest (a backlog after an outage)
-    /// in the background. One delivery at a time per object: a second caller returns at
-    /// once, and the running delivery picks its events up.
-    ///
-    /// When it returns, every waiting event is either delivered or covered by an alarm:
-    /// the caller's 200 may go out before a background delivery has finished, so the
-    /// safety net is armed for those (and only those) cases. An event delivered right
-    /// away writes no alarm and leaves none to fire.
-    async fn deliver_first(this: &Rc<Self>, settings: &Rc<Settings>) {
-        if this.delivering.replace(true) {
-            this.arm_or_log().await;
-            return;
-        }
-        let more = this
-            .deliver_once(settings, INLINE_TIMEOUT)
-            .await
-            .unwrap_or_else(|err| {
-                worker::console_error!("outbox delivery failed: {err}");
-                false
-            });
-        if more && this.has_due(now_ms()) {
-            this.arm_or_log().await;
-            let task = this.clone();
-            let settings = settings.clone();
-            this.state
-                .wait_until(async move { task.deliver_loop(&settings).await });
-        } else {
-            this.finish_delivery(settings).await;
-        }
-    }
-
-    /// Whether an event waits with its attempt due by `now`.
-    fn has_due(&self, now: i64) -> bool {
-        matches!(&*self.mem.borrow(), Mem::Loaded(l) if l.queue.anything_due(now))
-    }
-
-    async fn arm_or_log(&self) {
-        if let Err(err) = self.arm_for_pending().await {
-            worker::console_error!("could not arm the conversation's alarm: {err}");
-        }
-    }
-
-    /// Hand due events to Inngest until none is due or an attempt fails.
-    async fn deliver(&self, settings: &Settings) {
-        if self.delivering.replace(true) {
-            return;
-        }
-        self.deliver_loop(settings).await;
-    }
-
-    /// The body of a delivery that holds the `delivering` flag.
-    async fn deliver_loop(&self, settings: &Settings) {
-        loop {
-            match self.deliver_once(settings, BACKGROUND_TIMEOUT).await {
-                Ok(true) => continue,
-                Ok(false) => break,
-                Err(err) => {
-                    worker::console_error!("outbox delivery failed: {err}");
-                    break;
-                }
-            }
-        }
-        self.finish_delivery(settings).await;
-    }
-
-    async fn finish_delivery(&self, settings: &Settings) {
-        self.delivering.set(false);
-        if let Err(err) = self.reschedule(settings).await {
-            worker::console_error!("could not set the conversation's alarm: {err}");
-        }
-    }
-
-    /// One attempt. `Ok(true)`: more may be due right away.
-    async fn deliver_once(&self, settings: &Settings, timeout: Duration) -> Result<bool> {
-        let now = now_ms();
-        let batch: Vec<Queued> = match &*self.mem.borrow() {
-            Mem::Loaded(l) if l.queue.anything_due(now) => l.queue.due_batch(),
-            _ => return Ok(false),
-        };
-        if batch.is_empty() {
-            return Ok(false);
-        }
-        let (too_big, batch): (Vec<Queued>, Vec<Queued>) = batch
-            .into_iter()
-            .partition(|p| p.body.len() > MAX_EVENT_BYTES);
-        if !too_big.is_empty() {
-            let reason = format!("the event is over Inngest's {MAX_EVENT_BYTES}-byte limit");
-            self.dead_letter(&too_big, &reason).await?;
-        }
-        if batch.is_empty() {
-            return Ok(true);
-        }
-        let (attempt, detail) = self.send(settings, &batch, timeout).await;
-        let attempts = batch.iter().map(|p| p.attempts).max().unwrap_or(0) + 1;
-        match verdict(
-            attempt,
-            batch.len(),
-            attempts,
-            worker::js_sys::Math::random(),
-        ) {
-            Verdict::Delivered => {
-                self.delivered(&batch)?;
-                Ok(true)
-            }
-            Verdict::Retry { .. } => {
-                worker::console_warn!(
-                    "inngest delivery failed for {} event(s), will retry: {detail}",
-                    batch.len()
-                );
-                let retry_after = match attempt {
-                    Attempt::Rejected {
-                        retry_after_secs, ..
-                    } => retry_after_secs,
-                    _ => None,
-                };
-                self.retry_later(&batch, retry_after, &detail)?;
-                Ok(false)
-            }
-            Verdict::Isolate => {
-                worker::console_warn!(
-                    "inngest refused a batch of {}: resending one by one ({detail})",
-                    batch.len()
-                );
-                if let Mem::Loaded(l) = &mut *self.mem.borrow_mut() {
-                    l.queue.isolate(&batch);
-                }
-                Ok(true)
-            }
-            Verdict::DeadLetter => {
-                worker::console_error!(
-                    "inngest refused {} event(s) for good, dead-lettered: {detail}",
-                    batch.len()
-                );
-                self.dead_letter(&batch, &detail).await?;
-                Ok(true)
-            }
-        }
-    }
-
-    async fn send(
-        &self,
-        settings: &Settings,
-        batch: &[Queued],
-        timeout: Duration,
-    ) -> (Attempt, String) {
-        let Some(key) = settings
-            .inngest_event_key
-            .as_ref()
-            .map(support_http::Secret::expose)
-        else {
-            return (
-                Attempt::NoAnswer,
-                "INNGEST_EVENT_KEY is not configured: events wait in the outbox".into(),
-            );
-        };
-        let events: Vec<&str> = batch.iter().map(|p| &*p.body).collect();
-        let api = EventApi::new(&settings.inngest_event_api_base, key, FetchTransport)
-            .with_timeout(timeout);
-        match api.send_serialized(&events).await {
-            Ok(_) => (Attempt::Accepted, String::new()),
-            Err(err) => {
-                let attempt = match &err {
-                    SendError::Rejected {
-                        status,
-                        retry_after_secs,
-                        ..
-                    } => Attempt::Rejected {
-                        status: *status,
-                        retry_after_secs: *retry_after_secs,
-                    },
-                    SendError::Timeout(_) | SendError::Unreachable(_) => Attempt::NoAnswer,
-                };
-                (attempt, err.to_string())
-            }
-        }
-    }
-
-    fn delivered(&self, batch: &[Queued]) -> Result<()> {
-        let placeholders = vec!["?"; batch.len()].join(", ");
-        let ids: Vec<SqlStorageValue> = batch.iter().map(|p| p.event_id.as_str().into()).collect();
-        self.sql().exec(
-            &format!(
-                "UPDATE events SET body = NULL, next_attempt_at = NULL, last_error = NULL \
-                 WHERE event_id IN ({placeholders})"
-            ),
-            ids,
-        )?;
-        self.forget_pending(batch);
-        Ok(())
-    }
-
-    fn retry_later(&self, batch: &[Queued], retry_after: Option<u64>, detail: &str) -> Result<()> {
-        let sql = self.sql();
-        let mut mem = self.mem.borrow_mut();
-        let Mem::Loaded(l) = &mut *mem else {
-            return Ok(());
-        };
-        let changed = l.queue.retry_later(
-            batch,
-            retry_after,
-            detail,
-            now_ms(),
-            worker::js_sys::Math::random(),
-        );
-        for e in changed {
-            sql.exec(
-                "UPDATE events SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE event_id = ?",
-                vec![
-                    i64::from(e.attempts).into(),
-                    e.next_attempt_at.into(),
-                    detail.into(),
-                    e.event_id.as_str().into(),
-                ],
-            )?;
-        }
-        Ok(())
-    }
-
-    /// Record refused events for operators (D1), then take them out of the outbox. If
-    /// the record cannot be written they stay in the outbox and are tried again later:
-    /// an event is never dropped.
-    async fn dead_letter(&self, batch: &[Queued], reason: &str) -> Result<()> {
-        let conversation_id = match &*self.mem.borrow() {
-            Mem::Loaded(l) => l
-                .meta
-                .as_ref()
-                .map(|m| m.conversation_id.clone())
-                .unwrap_or_default(),
-            _ => String::new(),
-        };
-        let now = now_ms();
-        let letters: Vec<(DeadLetter, std::sync::Arc<str>)> = batch
-            .iter()
-            .map(|p| {
-                (
-                    DeadLetter {
-                        event_id: p.event_id.clone(),
-                        conversation_id: conversation_id.clone(),
-                        name: event_name(&p.body),
-                        reason: reason.chars().take(500).collect(),
-                        attempts: p.attempts + 1,
-                        failed_at: now,
-                        replayed_at: None,
-                    },
-                    p.body.clone(),
-                )
-            })
-            .collect();
-        if let Err(err) = dead_letters::record(&self.env, &letters).await {
-            worker::console_error!(
-                "could not record dead letters, keeping them in the outbox: {err}"
-            );
-            let long = outbox_retry_cap();
-            return self.retry_later(
-                batch,
-                Some(long),
-                &format!("{reason} (dead letter not recorded)"),
-            );
-        }
-        let placeholders = vec!["?"; batch.len()].join(", ");
-        let mut bindings: Vec<SqlStorageValue> = vec![format!("dead-lettered: {reason}").into()];
-        bindings.extend(
-            batch
-                .iter()
-                .map(|p| SqlStorageValue::from(p.event_id.as_str())),
-        );
-        self.sql().exec(
-            &format!(
-                "UPDATE events SET body = NULL, next_attempt_at = NULL, last_error = ? \
-                 WHERE event_id IN ({placeholders})"
-            ),
-            bindings,
-        )?;
-        self.forget_pending(batch);
-        Ok(())
-    }
-
-    fn forget_pending(&self, batch: &[Queued]) {
-        if let Mem::Loaded(l) = &mut *self.mem.borrow_mut() {
-            l.queue.forget(batch);
-        }
-    }
-
-    fn snapshot(&self, settings: &Settings) -> Result<Snapshot> {
-        let sql = self.sql();
-        let mem = self.mem.borrow();
-        let Mem::Loaded(l) = &*mem else {
-            return Ok(Snapshot {
-                storage_bytes: sql.database_size() as u64,
-                ..Snapshot::default()
-            });
-        };
-        let mut messages: Vec<CachedMessage> = sql
-            .exec(
-                "SELECT json FROM messages ORDER BY sort_at DESC, rowid DESC LIMIT ?",
-                vec![(MAX_MESSAGES as i64).into()],
-            )?
-            .to_array::<JsonRow>()?
-            .into_iter()
-            .filter_map(|row| serde_json::from_str(&row.json).ok())
-            .collect();
-        messages.reverse();
-        let seen = sql
-            .exec("SELECT COUNT(*) AS n FROM events", None)?
-            .one::<Count>()?
-            .n;
-        Ok(Snapshot {
-            exists: true,
-            meta: l.meta.clone(),
-            messages,
-            last_activity_ms: l.last_activity,
-            expires_at_ms: l
-                .last_activity
-                .map(|at| expires_at(at, settings.conversation_ttl_secs)),
-            seen_events: seen.max(0) as u64,
-            outbox: l
-                .queue
-                .iter()
-                .map(|p| OutboxEntry {
-                    event_id: p.event_id.clone(),
-                    attempts: p.attempts,
-                    next_attempt_at: p.next_attempt_at,
-                    last_error: p.last_error.clone(),
-                })
-                .collect(),
-            alarm_at_ms: l.alarm_at,
-            storage_bytes: sql.database_size() as u64,
-        })
-    }
-}
-
-/// How long to wait before trying again when even the dead-letter record failed.
-fn outbox_retry_cap() -> u64 {
-    (support_core::retry::MAX_DELAY_MS / 1000) as u64
-}
-
-fn event_name(body: &str) -> String {
-    #[derive(Deserialize)]
-    struct Named {
-        #[serde(default)]
-        name: String,
-    }
-    serde_json::from_str::<Named>(body)
-        .map(|n| n.name)
-        .unwrap_or_default()
-}
-
-/// Upsert one message and, every so often, keep only the newest [`MAX_MESSAGES`].
-fn put_message(sql: &SqlStorage, message: &CachedMessage, written: &mut usize) -> Result<()> {
-    sql.exec(
-        "INSERT INTO messages (id, sort_at, json) VALUES (?, ?, ?) \
-         ON CONFLICT(id) DO UPDATE SET sort_at = excluded.sort_at, json = excluded.json",
-        vec![
-            message.id.as_str().into(),
-            message.created_at_ms.unwrap_or(i64::MAX).into(),
-            serde_json::to_string(message)?.into(),
-        ],
-    )?;
-    *written += 1;
-    if *written > 2 * MAX_MESSAGES {
-        sql.exec(
-            "DELETE FROM messages WHERE id NOT IN \
-             (SELECT id FROM messages ORDER BY sort_at DESC, rowid DESC LIMIT ?)",
-            vec![(MAX_MESSAGES as i64).into()],
-        )?;
-        *written = MAX_MESSAGES;
-    }
-    Ok(())
-}
-
-#[derive(Deserialize)]
-struct Count {
-    n: i64,
-}
-
-#[derive(Deserialize)]
-struct OptionalCount {
-    n: Option<i64>,
-}
-
-fn kv_get<T: for<'de> Deserialize<'de>>(sql: &SqlStorage, key: &str) -> Result<Option<T>> {
-    let rows: Vec<KvRow> = sql
-        .exec("SELECT value FROM kv WHERE key = ?", vec![key.into()])?
-        .to_array()?;
-    rows.first()
-        .map(|r| {
-            serde_json::from_str(&r.value)
-                .map_err(|e| worker::Error::RustError(format!("stored {key} is invalid: {e}")))
-        })
-        .transpose()
-}
-
-fn kv_put<T: serde::Serialize>(sql: &SqlStorage, key: &str, value: &T) -> Result<()> {
-    sql.exec(
-        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        vec![key.into(), serde_json::to_string(value)?.into()],
-    )?;
-    Ok(())
 }
