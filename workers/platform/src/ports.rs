@@ -302,6 +302,62 @@ pub mod store {
     }
 }
 
+/// The conversation object's port to Inngest's Event API: its outbox hands over the
+/// events it stored as text, without building a client or knowing the key.
+pub mod outbox_events {
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    use support_core::settings::Settings;
+    use support_http::FetchTransport;
+    use support_inngest::{EventApi, SendError};
+
+    /// Sends stored events (each a JSON object, as text) in one request.
+    #[async_trait::async_trait(?Send)]
+    pub trait OutboxEvents {
+        /// Hand `events` over, waiting at most `within` for Inngest's answer.
+        async fn send(&self, events: &[&str], within: Duration) -> Result<(), SendError>;
+    }
+
+    /// The Event API under the platform's key, one client per timeout the object uses.
+    struct EventApiOutbox {
+        base: String,
+        key: String,
+        clients: std::cell::RefCell<Vec<(Duration, Rc<EventApi<FetchTransport>>)>>,
+    }
+
+    #[async_trait::async_trait(?Send)]
+    impl OutboxEvents for EventApiOutbox {
+        async fn send(&self, events: &[&str], within: Duration) -> Result<(), SendError> {
+            let client = {
+                let mut clients = self.clients.borrow_mut();
+                match clients.iter().find(|(t, _)| *t == within) {
+                    Some((_, client)) => Rc::clone(client),
+                    None => {
+                        let client = Rc::new(
+                            EventApi::new(&self.base, &self.key, FetchTransport)
+                                .with_timeout(within),
+                        );
+                        clients.push((within, Rc::clone(&client)));
+                        client
+                    }
+                }
+            };
+            client.send_serialized(events).await.map(|_| ())
+        }
+    }
+
+    /// The port, when an event key is configured (without one, events wait).
+    pub fn from_settings(settings: &Settings) -> Option<Rc<dyn OutboxEvents>> {
+        let key = settings.inngest_event_key.as_ref()?;
+        Some(Rc::new(EventApiOutbox {
+            base: settings.inngest_event_api_base.clone(),
+            key: key.expose().to_owned(),
+            clients: std::cell::RefCell::new(Vec::new()),
+        }))
+    }
+}
+
 #[allow(clippy::arc_with_non_send_sync)] // as for the store: one thread per isolate
 /// The pipeline's ports: the store and one client per outside service, from settings.
 pub mod pipeline {

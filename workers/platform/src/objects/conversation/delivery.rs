@@ -11,13 +11,12 @@ use serde::Deserialize;
 use support_core::events::MAX_EVENT_BYTES;
 use support_core::outbox::{verdict, Attempt, DeadLetter, Queued, Replay, Verdict};
 use support_core::settings::Settings;
-use support_http::FetchTransport;
-use support_inngest::{EventApi, SendError};
+use support_inngest::SendError;
 use worker::{Result, SqlStorageValue};
 
 use super::{Inner, Mem, BACKGROUND_TIMEOUT, INLINE_TIMEOUT};
 use crate::env::now_ms;
-use crate::ports::dead_letters;
+use crate::ports::{dead_letters, outbox_events};
 
 impl Inner {
     pub(super) fn replay(&self, replays: Vec<Replay>) -> Result<usize> {
@@ -206,20 +205,17 @@ impl Inner {
         batch: &[Queued],
         timeout: Duration,
     ) -> (Attempt, String) {
-        let Some(key) = settings
-            .inngest_event_key
-            .as_ref()
-            .map(support_http::Secret::expose)
-        else {
+        let port = self
+            .events
+            .get_or_init(|| outbox_events::from_settings(settings));
+        let Some(port) = port else {
             return (
                 Attempt::NoAnswer,
                 "INNGEST_EVENT_KEY is not configured: events wait in the outbox".into(),
             );
         };
         let events: Vec<&str> = batch.iter().map(|p| &*p.body).collect();
-        let api = EventApi::new(&settings.inngest_event_api_base, key, FetchTransport)
-            .with_timeout(timeout);
-        match api.send_serialized(&events).await {
+        match port.send(&events, timeout).await {
             Ok(_) => (Attempt::Accepted, String::new()),
             Err(err) => {
                 let attempt = match &err {

@@ -105,6 +105,8 @@ struct Inner {
     sql: SqlStorage,
     mem: RefCell<Mem>,
     delivering: std::cell::Cell<bool>,
+    /// Where the outbox sends (the Event API port), made once from the settings.
+    events: std::cell::OnceCell<Option<Rc<dyn crate::ports::outbox_events::OutboxEvents>>>,
 }
 
 #[durable_object]
@@ -121,6 +123,7 @@ impl DurableObject for Conversation {
                 env,
                 mem: RefCell::new(Mem::Unknown),
                 delivering: std::cell::Cell::new(false),
+                events: std::cell::OnceCell::new(),
             }),
         }
     }
