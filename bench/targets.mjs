@@ -267,7 +267,7 @@ function frontIntakeRequest(secret, options) {
     method: "POST",
     path: "/webhooks/front",
     distinct: {
-      minRate: 3000,
+      minRate: 6000,
       make(tag, i, nowMs) {
         const body = JSON.stringify(frontWebhook(tag, i, nowMs, options));
         const ts = String(Math.floor(nowMs));
