@@ -2,7 +2,7 @@
 //! hashed signing key.
 
 use serde_json::Value;
-use support_http::{HttpRequest, HttpResponse};
+use support_http::{HttpRequest, HttpResponse, Transport};
 
 use super::handler::ServeHandler;
 
@@ -52,26 +52,35 @@ impl ServeHandler {
         let Some(transport) = &self.transport else {
             return Err("no HTTP transport is configured on the serve handler".to_owned());
         };
-        let keys = self.bearer_keys()?;
-        let mut attempts: Vec<Option<&String>> = keys.iter().map(Some).collect();
-        if attempts.is_empty() {
-            attempts.push(None);
-        }
-        let mut last = None;
-        for key in attempts {
-            let mut request = build();
-            if let Some(key) = key {
-                request = request.header("Authorization", format!("Bearer {key}"));
-            }
-            let response = transport
-                .send(request)
-                .await
-                .map_err(|e| format!("could not reach Inngest: {e}"))?;
-            if response.status != 401 && response.status != 403 {
-                return Ok(response);
-            }
-            last = Some(response);
-        }
-        last.ok_or_else(|| "no request was sent".to_owned())
+        send_with_keys(transport.as_ref(), &self.bearer_keys()?, build).await
     }
+}
+
+/// Sends an Inngest API request with each Bearer in turn (the hashed primary key, then
+/// the hashed fallback) while Inngest answers 401/403; none at all in dev mode.
+pub(super) async fn send_with_keys(
+    transport: &dyn Transport,
+    keys: &[String],
+    build: impl Fn() -> HttpRequest,
+) -> Result<HttpResponse, String> {
+    let mut attempts: Vec<Option<&String>> = keys.iter().map(Some).collect();
+    if attempts.is_empty() {
+        attempts.push(None);
+    }
+    let mut last = None;
+    for key in attempts {
+        let mut request = build();
+        if let Some(key) = key {
+            request = request.header("Authorization", format!("Bearer {key}"));
+        }
+        let response = transport
+            .send(request)
+            .await
+            .map_err(|e| format!("could not reach Inngest: {e}"))?;
+        if response.status != 401 && response.status != 403 {
+            return Ok(response);
+        }
+        last = Some(response);
+    }
+    last.ok_or_else(|| "no request was sent".to_owned())
 }

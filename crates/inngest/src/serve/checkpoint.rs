@@ -55,6 +55,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use support_http::{HttpRequest, MaybeSendSync, Transport};
 
+use super::api::send_with_keys;
 use super::function::BoxFuture;
 use super::handler::SharedClock;
 
@@ -183,33 +184,14 @@ impl Checkpointer {
 
     /// One POST, with the hashed primary key, then the fallback on 401/403.
     async fn send(&self, body: &[u8]) -> Result<u16, String> {
-        let bearers: Vec<Option<&String>> = if self.keys.is_empty() {
-            vec![None]
-        } else {
-            self.keys.iter().map(Some).collect()
+        let build = || HttpRequest {
+            method: "POST".to_owned(),
+            url: self.url.clone(),
+            headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+            body: body.to_vec(),
+            timeout: self.timeout,
         };
-        let mut status = 0;
-        for bearer in bearers {
-            let mut request = HttpRequest {
-                method: "POST".to_owned(),
-                url: self.url.clone(),
-                headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
-                body: body.to_vec(),
-                timeout: self.timeout,
-            };
-            if let Some(key) = bearer {
-                request = request.header("Authorization", format!("Bearer {key}"));
-            }
-            let response = self
-                .transport
-                .send(request)
-                .await
-                .map_err(|e| format!("could not reach Inngest: {e}"))?;
-            status = response.status;
-            if status != 401 && status != 403 {
-                break;
-            }
-        }
-        Ok(status)
+        let response = send_with_keys(self.transport.as_ref(), &self.keys, build).await?;
+        Ok(response.status)
     }
 }
